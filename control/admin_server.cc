@@ -1,0 +1,229 @@
+#include "control/admin_server.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "control/admin_protocol.h"
+#include "control/ringway_server.h"
+#include "dataplane/common/log.h"
+
+namespace ringway::control {
+namespace {
+
+std::string Reply(int code, absl::string_view reason, absl::string_view body) {
+  return absl::StrCat(code, " ", reason, "\n", body);
+}
+
+std::string JsonEscape(absl::string_view in) {
+  std::string out;
+  for (char c : in) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          absl::StrAppendFormat(&out, "\\u%04x", c);
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string Rejected(const std::vector<std::string>& errors) {
+  return Reply(kAdminRejected,
+               absl::StrFormat("rejected: %d error(s); the running route "
+                               "table is unchanged", errors.size()),
+               absl::StrCat(absl::StrJoin(errors, "\n"), "\n"));
+}
+
+std::string Describe(const route::RouteSnapshot& s, bool json) {
+  std::string applied = absl::FormatTime(absl::RFC3339_sec, s.applied_at,
+                                         absl::UTCTimeZone());
+  if (json) {
+    return absl::StrFormat(
+        "{\"version\":%d,\"content_hash\":\"%s\",\"source\":\"%s\","
+        "\"applied_at\":\"%s\",\"listeners\":%d,\"upstream_groups\":%d,"
+        "\"config\":\"%s\"}\n",
+        s.version, s.content_hash, JsonEscape(s.source), applied,
+        s.listeners.size(), s.groups.size(), JsonEscape(s.config_text));
+  }
+  return absl::StrFormat(
+      "version: %d\ncontent_hash: %s\nsource: %s\napplied_at: %s\n"
+      "listeners: %d\nupstream_groups: %d\n---\n%s",
+      s.version, s.content_hash, s.source, applied, s.listeners.size(),
+      s.groups.size(), s.config_text);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(
+    const std::string& path, RingwayServer* server) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(address.sun_path)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("admin socket path too long: %s", path));
+  }
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 &&
+      errno == EADDRINUSE) {
+    // Someone listening? Then it is another ringway: refuse to steal it.
+    int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool live = connect(probe, reinterpret_cast<sockaddr*>(&address),
+                        sizeof(address)) == 0;
+    close(probe);
+    if (live) {
+      close(fd);
+      return absl::AlreadyExistsError(absl::StrFormat(
+          "admin socket %s is in use by another process", path));
+    }
+    unlink(path.c_str());
+    if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+      close(fd);
+      return absl::InternalError(absl::StrFormat(
+          "cannot bind admin socket %s: %s", path, std::strerror(errno)));
+    }
+  }
+  if (listen(fd, 16) != 0) {
+    close(fd);
+    return absl::InternalError(absl::StrFormat(
+        "cannot listen on admin socket %s: %s", path, std::strerror(errno)));
+  }
+  std::unique_ptr<AdminServer> admin(new AdminServer(path, fd, server));
+  admin->thread_ = std::thread([raw = admin.get()] { raw->Serve(); });
+  return admin;
+}
+
+AdminServer::AdminServer(std::string path, int listen_fd,
+                         RingwayServer* server)
+    : path_(std::move(path)),
+      listen_fd_(listen_fd),
+      stop_fd_(eventfd(0, EFD_CLOEXEC)),
+      server_(server) {}
+
+AdminServer::~AdminServer() {
+  uint64_t one = 1;
+  ssize_t ignored = write(stop_fd_, &one, sizeof(one));
+  (void)ignored;
+  if (thread_.joinable()) thread_.join();
+  close(listen_fd_);
+  close(stop_fd_);
+  unlink(path_.c_str());
+}
+
+void AdminServer::Serve() {
+  pthread_setname_np(pthread_self(), "ringway-ctl");
+  pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+  while (true) {
+    if (poll(fds, 2, -1) < 0 && errno != EINTR) return;
+    if (fds[1].revents) return;
+    if (fds[0].revents & POLLIN) {
+      int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd >= 0) {
+        ServeOne(fd);
+        close(fd);
+      }
+    }
+  }
+}
+
+void AdminServer::ServeOne(int fd) {
+  // A stuck client must not block the control thread for long.
+  timeval timeout{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  std::string request;
+  char buffer[64 * 1024];
+  while (request.size() <= kMaxAdminRequestBytes) {
+    ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n <= 0) break;
+    request.append(buffer, n);
+  }
+  std::string reply =
+      request.size() > kMaxAdminRequestBytes
+          ? Reply(kAdminUsage, "request too large", "")
+          : Handle(request);
+  for (size_t off = 0; off < reply.size();) {
+    ssize_t n = write(fd, reply.data() + off, reply.size() - off);
+    if (n <= 0) break;
+    off += n;
+  }
+}
+
+std::string AdminServer::Handle(const std::string& request) {
+  size_t newline = request.find('\n');
+  absl::string_view line = absl::string_view(request).substr(0, newline);
+  absl::string_view body = newline == std::string::npos
+                              ? absl::string_view()
+                              : absl::string_view(request).substr(newline + 1);
+  std::vector<absl::string_view> words =
+      absl::StrSplit(line, ' ', absl::SkipEmpty());
+  if (words.empty()) return Reply(kAdminUsage, "empty request", "");
+  bool json = words.size() > 1 && words.back() == "json";
+  RouteTable& routes = server_->routes();
+  if (words[0] == "routes.apply") {
+    std::string source = words.size() > 1 && words[1] != "json"
+                             ? std::string(words[1])
+                             : "ringwayctl";
+    ApplyOutcome outcome = routes.Apply(std::string_view(body.data(), body.size()), source);
+    if (!outcome.applied) return Rejected(outcome.errors);
+    RINGWAY_LOG(kInfo, "applied route table version %d from %s (%s)",
+                outcome.snapshot->version, source,
+                outcome.snapshot->content_hash);
+    return Reply(kAdminOk,
+                 absl::StrFormat("applied: version %d, content hash %s",
+                                 outcome.snapshot->version,
+                                 outcome.snapshot->content_hash),
+                 "");
+  }
+  if (words[0] == "routes.diff") {
+    std::vector<std::string> errors;
+    std::string diff = routes.Diff(std::string_view(body.data(), body.size()), &errors);
+    if (!errors.empty()) return Rejected(errors);
+    return Reply(kAdminOk, diff.empty() ? "no changes" : "changes", diff);
+  }
+  if (words[0] == "routes.show") {
+    return Reply(kAdminOk, "ok", Describe(*routes.current(), json));
+  }
+  if (words[0] == "routes.rollback") {
+    ApplyOutcome outcome = routes.Rollback();
+    if (!outcome.applied) return Rejected(outcome.errors);
+    return Reply(kAdminOk,
+                 absl::StrFormat("rolled back: now version %d (%s), content "
+                                 "hash %s",
+                                 outcome.snapshot->version,
+                                 outcome.snapshot->source,
+                                 outcome.snapshot->content_hash),
+                 "");
+  }
+  if (words[0] == "stats") {
+    return Reply(kAdminOk, "ok", server_->StatsText(json));
+  }
+  return Reply(kAdminUsage,
+               absl::StrFormat("unknown command \"%s\"", words[0]), "");
+}
+
+}  // namespace ringway::control

@@ -1,0 +1,46 @@
+// The admin socket: a Unix-domain stream socket served by the control
+// thread, through which ringwayctl applies, diffs, shows and rolls back route
+// tables and reads stats. Protocol: control/admin_protocol.h.
+//
+// Requests are handled one at a time on the control thread; none of them
+// touches a shard except through RouteTable's publisher.
+
+#ifndef RINGWAY_CONTROL_ADMIN_SERVER_H_
+#define RINGWAY_CONTROL_ADMIN_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+
+namespace ringway::control {
+
+class RingwayServer;
+
+class AdminServer {
+ public:
+  // Binds `path`. A stale socket file nobody listens on is replaced; a live
+  // one is an error (another ringway owns it).
+  static absl::StatusOr<std::unique_ptr<AdminServer>> Start(
+      const std::string& path, RingwayServer* server);
+  ~AdminServer();  // stops the thread, removes the socket file
+
+  // One request → status line + body. Public for tests.
+  std::string Handle(const std::string& request);
+
+ private:
+  AdminServer(std::string path, int listen_fd, RingwayServer* server);
+  void Serve();
+  void ServeOne(int fd);
+
+  std::string path_;
+  int listen_fd_;
+  int stop_fd_;
+  RingwayServer* server_;
+  std::thread thread_;
+};
+
+}  // namespace ringway::control
+
+#endif  // RINGWAY_CONTROL_ADMIN_SERVER_H_

@@ -1,0 +1,194 @@
+#include "control/config_compiler.h"
+
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/text_format.h>
+#include <openssl/sha.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_format.h"
+#include "dataplane/common/monotonic_clock.h"
+#include "dataplane/net/socket_address.h"
+
+namespace ringway::control {
+namespace {
+
+constexpr uint32_t kDefaultIdleTimeoutMs = 600'000;
+constexpr uint32_t kDefaultConnectTimeoutMs = 5'000;
+constexpr uint32_t kDefaultBacklog = 4096;
+
+class CollectingErrors : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit CollectingErrors(std::vector<std::string>* errors)
+      : errors_(errors) {}
+  void AddError(int line, int column, const std::string& message) override {
+    errors_->push_back(
+        absl::StrFormat("line %d column %d: %s", line + 1, column + 1, message));
+  }
+  void AddWarning(int, int, const std::string&) override {}
+
+ private:
+  std::vector<std::string>* errors_;
+};
+
+// Holds the table being compiled and the errors found so far.
+class Compiler {
+ public:
+  explicit Compiler(CompileResult* result) : result_(result) {}
+
+  void Run() {
+    snapshot_ = std::make_shared<route::RouteSnapshot>();
+    CompileGroups();
+    CompileListeners();
+    if (result_->errors.empty()) result_->snapshot = std::move(snapshot_);
+  }
+
+ private:
+  template <typename... Args>
+  void Error(const absl::FormatSpec<Args...>& format, const Args&... args) {
+    result_->errors.push_back(absl::StrFormat(format, args...));
+  }
+
+  void CompileGroups() {
+    const config::Config& config = result_->config;
+    for (int i = 0; i < config.upstream_groups_size(); ++i) {
+      const config::UpstreamGroup& in = config.upstream_groups(i);
+      std::string path = absl::StrFormat("upstream_groups[%d]", i);
+      if (in.name().empty()) Error("%s.name: required", path);
+      if (!in.name().empty() &&
+          !group_index_.emplace(in.name(), snapshot_->groups.size()).second) {
+        Error("%s.name: duplicate upstream group \"%s\"", path, in.name());
+      }
+      route::UpstreamGroup out;
+      out.name = in.name();
+      if (in.servers_size() == 0) Error("%s.servers: at least one required", path);
+      for (int s = 0; s < in.servers_size(); ++s) {
+        auto address = net::SocketAddress::Parse(in.servers(s).address());
+        if (!address.ok()) {
+          Error("%s.servers[%d].address: %s", path, s,
+                address.status().message());
+          continue;
+        }
+        out.servers.push_back(*address);
+      }
+      uint32_t timeout_ms = in.connect_timeout_ms() ? in.connect_timeout_ms()
+                                                    : kDefaultConnectTimeoutMs;
+      out.connect_timeout_ns = timeout_ms * kNsPerMs;
+      out.max_connect_attempts = in.max_connect_attempts()
+                                     ? in.max_connect_attempts()
+                                     : std::max(1, in.servers_size());
+      out.send_proxy_protocol =
+          static_cast<route::ProxyProtocolVersion>(in.send_proxy_protocol());
+      snapshot_->groups.push_back(std::move(out));
+    }
+  }
+
+  void CompileListeners() {
+    const config::Config& config = result_->config;
+    if (config.listeners_size() == 0) Error("listeners: at least one required");
+    absl::flat_hash_set<std::string> names;
+    absl::flat_hash_map<std::string, int> addresses;
+    for (int i = 0; i < config.listeners_size(); ++i) {
+      const config::Listener& in = config.listeners(i);
+      std::string path = absl::StrFormat("listeners[%d]", i);
+      if (in.name().empty()) Error("%s.name: required", path);
+      if (!in.name().empty() && !names.insert(in.name()).second) {
+        Error("%s.name: duplicate listener \"%s\"", path, in.name());
+      }
+      auto address = net::SocketAddress::Parse(in.address());
+      if (!address.ok()) {
+        Error("%s.address: %s", path, address.status().message());
+      } else if (address->port() != 0) {
+        auto [it, fresh] = addresses.emplace(address->ToString(), i);
+        if (!fresh) {
+          Error("%s.address: %s is already used by listeners[%d]", path,
+                address->ToString(), it->second);
+        }
+      }
+      route::ListenerRoutes out;
+      out.name = in.name();
+      out.address = in.address();
+      out.idle_timeout_ns =
+          (in.idle_timeout_ms() ? in.idle_timeout_ms() : kDefaultIdleTimeoutMs) *
+          kNsPerMs;
+      out.backlog = in.backlog() ? static_cast<int>(in.backlog())
+                                 : static_cast<int>(kDefaultBacklog);
+      CompileHandler(in, path, &out);
+      snapshot_->listeners.push_back(std::move(out));
+    }
+  }
+
+  void CompileHandler(const config::Listener& in, const std::string& path,
+                      route::ListenerRoutes* out) {
+    switch (in.handler_case()) {
+      case config::Listener::kTcpProxy:
+        out->kind = route::ListenerKind::kTcpProxy;
+        out->upstream_group = GroupRef(in.tcp_proxy().upstream_group(),
+                                       path + ".tcp_proxy.upstream_group");
+        break;
+      case config::Listener::kTlsPassthrough:
+        Error("%s.tls_passthrough: not supported by this build yet", path);
+        break;
+      case config::Listener::HANDLER_NOT_SET:
+        Error("%s: one of tcp_proxy or tls_passthrough is required", path);
+        break;
+    }
+    if (in.has_proxy_protocol()) {
+      Error("%s.proxy_protocol: not supported by this build yet", path);
+    }
+  }
+
+  uint32_t GroupRef(const std::string& name, const std::string& path) {
+    if (name.empty()) {
+      Error("%s: required", path);
+      return 0;
+    }
+    auto it = group_index_.find(name);
+    if (it == group_index_.end()) {
+      Error("%s: unknown upstream group \"%s\"", path, name);
+      return 0;
+    }
+    return it->second;
+  }
+
+  CompileResult* result_;
+  std::shared_ptr<route::RouteSnapshot> snapshot_;
+  absl::flat_hash_map<std::string, uint32_t> group_index_;
+};
+
+}  // namespace
+
+CompileResult CompileConfigText(std::string_view text) {
+  CompileResult result;
+  google::protobuf::TextFormat::Parser parser;
+  CollectingErrors errors(&result.errors);
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(std::string(text), &result.config)) {
+    if (result.errors.empty()) result.errors.push_back("cannot parse config");
+    return result;
+  }
+  Compiler(&result).Run();
+  if (result.ok()) {
+    result.snapshot->config_text = CanonicalText(result.config);
+    result.snapshot->content_hash = ContentHash(result.snapshot->config_text);
+  }
+  return result;
+}
+
+std::string CanonicalText(const config::Config& config) {
+  std::string text;
+  google::protobuf::TextFormat::Printer printer;
+  printer.PrintToString(config, &text);
+  return text;
+}
+
+std::string ContentHash(std::string_view canonical_text) {
+  uint8_t digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const uint8_t*>(canonical_text.data()),
+         canonical_text.size(), digest);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), 16));
+}
+
+}  // namespace ringway::control

@@ -1,0 +1,95 @@
+#include "control/demo_backend.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_format.h"
+#include "dataplane/net/socket_address.h"
+
+namespace ringway::control {
+
+const char kBuiltInConfig[] = R"pb(
+  # Built-in demo: ringway relays 127.0.0.1:8080 to its own demo backend.
+  listeners {
+    name: "demo"
+    address: "127.0.0.1:8080"
+    tcp_proxy { upstream_group: "demo-backend" }
+  }
+  upstream_groups {
+    name: "demo-backend"
+    servers { address: "127.0.0.1:8081" }
+  }
+)pb";
+
+namespace {
+
+constexpr char kReply[] =
+    "HTTP/1.1 200 OK\r\n"
+    "Content-Type: text/plain\r\n"
+    "Connection: close\r\n"
+    "\r\n"
+    "Hello from ringway's demo backend on 127.0.0.1:8081.\n"
+    "You reached it through ringway's listener \"demo\" on 127.0.0.1:8080.\n";
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DemoBackend>> DemoBackend::Start(
+    const std::string& address) {
+  auto parsed = net::SocketAddress::Parse(address);
+  if (!parsed.ok()) return parsed.status();
+  int fd = socket(parsed->family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (bind(fd, parsed->sockaddr_ptr(), parsed->length()) != 0 ||
+      listen(fd, 64) != 0) {
+    int err = errno;
+    close(fd);
+    return absl::AlreadyExistsError(absl::StrFormat(
+        "demo backend cannot listen on %s: %s", address, std::strerror(err)));
+  }
+  std::unique_ptr<DemoBackend> backend(
+      new DemoBackend(fd, eventfd(0, EFD_CLOEXEC)));
+  backend->thread_ = std::thread([raw = backend.get()] { raw->Serve(); });
+  return backend;
+}
+
+DemoBackend::DemoBackend(int listen_fd, int stop_fd)
+    : listen_fd_(listen_fd), stop_fd_(stop_fd) {}
+
+DemoBackend::~DemoBackend() {
+  uint64_t one = 1;
+  ssize_t ignored = write(stop_fd_, &one, sizeof(one));
+  (void)ignored;
+  thread_.join();
+  close(listen_fd_);
+  close(stop_fd_);
+}
+
+void DemoBackend::Serve() {
+  pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+  while (poll(fds, 2, -1) >= 0 || errno == EINTR) {
+    if (fds[1].revents) return;
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    timeval timeout{2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    // Read the request head (or whatever arrives), then answer and close.
+    char buffer[4096];
+    std::string head;
+    while (head.find("\r\n\r\n") == std::string::npos && head.size() < 65536) {
+      ssize_t n = read(fd, buffer, sizeof(buffer));
+      if (n <= 0) break;
+      head.append(buffer, n);
+    }
+    ssize_t ignored = write(fd, kReply, sizeof(kReply) - 1);
+    (void)ignored;
+    close(fd);
+  }
+}
+
+}  // namespace ringway::control

@@ -1,0 +1,214 @@
+#include "control/ringway_server.h"
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "control/admin_server.h"
+#include "dataplane/common/log.h"
+#include "dataplane/common/monotonic_clock.h"
+#include "dataplane/net/listen_socket.h"
+
+namespace ringway::control {
+
+std::vector<int> AllowedCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+    }
+  }
+  if (cpus.empty()) cpus.push_back(0);
+  return cpus;
+}
+
+absl::StatusOr<std::unique_ptr<RingwayServer>> RingwayServer::Start(
+    ServerOptions options) {
+  std::unique_ptr<RingwayServer> server(new RingwayServer());
+  ApplyOutcome initial =
+      server->routes_.Initialize(options.config_text, options.config_source);
+  if (!initial.applied) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "bad config ", options.config_source, ": ",
+        absl::StrJoin(initial.errors, "; ")));
+  }
+  std::vector<int> allowed = AllowedCpus();
+  int count = options.shards > 0 ? options.shards
+                                 : static_cast<int>(allowed.size());
+  for (int i = 0; i < count; ++i) {
+    server->cpus_.push_back(allowed[i % allowed.size()]);
+  }
+  if (absl::Status s = server->OpenListeners(*initial.snapshot); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = server->StartShards(options); !s.ok()) return s;
+  server->routes_.set_publisher(
+      [raw = server.get()](std::shared_ptr<const route::RouteSnapshot> s) {
+        raw->PublishToShards(std::move(s));
+      });
+  if (!options.admin_socket.empty()) {
+    auto admin = AdminServer::Start(options.admin_socket, server.get());
+    if (!admin.ok()) {
+      server->Drain(absl::ZeroDuration());
+      return admin.status();
+    }
+    server->admin_ = std::move(*admin);
+  }
+  return server;
+}
+
+RingwayServer::~RingwayServer() {
+  if (!drained_) Drain(absl::ZeroDuration());
+  for (auto& per_shard : listen_fds_) {
+    for (int fd : per_shard) {
+      if (fd >= 0) close(fd);
+    }
+  }
+}
+
+absl::Status RingwayServer::OpenListeners(
+    const route::RouteSnapshot& snapshot) {
+  for (const route::ListenerRoutes& listener : snapshot.listeners) {
+    auto address = net::SocketAddress::Parse(listener.address);
+    if (!address.ok()) return address.status();
+    net::SocketAddress bound;
+    auto fds = net::OpenReusePortGroup(*address, cpus_, listener.backlog,
+                                       &bound);
+    if (!fds.ok()) {
+      return absl::Status(fds.status().code(),
+                          absl::StrFormat("listener \"%s\": %s", listener.name,
+                                          fds.status().message()));
+    }
+    listen_fds_.push_back(std::move(*fds));
+    listener_names_.push_back(listener.name);
+    listener_addresses_.push_back(bound);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RingwayServer::StartShards(const ServerOptions& options) {
+  for (size_t i = 0; i < cpus_.size(); ++i) {
+    shard::ShardOptions shard_options;
+    shard_options.id = static_cast<int>(i);
+    shard_options.cpu = cpus_[i];
+    shard_options.initial_snapshot = routes_.current();
+    shard_options.max_connections = options.max_connections_per_shard;
+    for (auto& per_shard : listen_fds_) {
+      shard_options.listen_fds.push_back(per_shard[i]);
+      per_shard[i] = -1;  // the shard owns it now
+    }
+    auto shard = std::make_unique<shard::Shard>(std::move(shard_options));
+    absl::Status started = shard->Start();
+    if (!started.ok()) {
+      Drain(absl::ZeroDuration());
+      return absl::Status(started.code(), absl::StrFormat("shard %d: %s", i,
+                                                          started.message()));
+    }
+    shards_.push_back(std::move(shard));
+  }
+  RINGWAY_LOG(kInfo, "%d shards on cpus [%s], ring: %s", shards_.size(),
+              absl::StrJoin(cpus_, ","),
+              shards_.empty() ? "" : shards_[0]->ring_features().Describe());
+  return absl::OkStatus();
+}
+
+void RingwayServer::PublishToShards(
+    std::shared_ptr<const route::RouteSnapshot> snapshot) {
+  const uint64_t version = snapshot->version;
+  for (auto& shard : shards_) {
+    shard->Post({shard::ShardMessage::Kind::kSnapshot, snapshot, 0});
+  }
+  snapshot.reset();
+  // Apply returns only once every shard serves new connections from it.
+  const uint64_t give_up = MonotonicNowNs() + 5'000 * kNsPerMs;
+  for (auto& shard : shards_) {
+    while (shard->stats().snapshot_version.load(std::memory_order_acquire) <
+           version) {
+      if (MonotonicNowNs() > give_up) {
+        RINGWAY_LOG(kWarning, "shard %d has not taken route table %d yet",
+                    shard->id(), version);
+        break;
+      }
+      usleep(50);
+    }
+  }
+  RINGWAY_LOG(kInfo, "route table version %d is live", version);
+}
+
+net::SocketAddress RingwayServer::listener_address(
+    const std::string& name) const {
+  for (size_t i = 0; i < listener_names_.size(); ++i) {
+    if (listener_names_[i] == name) return listener_addresses_[i];
+  }
+  return net::SocketAddress();
+}
+
+uint64_t RingwayServer::Total(shard::Counter counter) const {
+  uint64_t total = 0;
+  for (const auto& shard : shards_) total += shard->stats().Get(counter);
+  return total;
+}
+
+std::string RingwayServer::StatsText(bool json) const {
+  using shard::Counter;
+  constexpr int kCount = static_cast<int>(Counter::kNumCounters);
+  std::string out;
+  if (json) {
+    out = "{\"shards\":[";
+    for (size_t i = 0; i < shards_.size(); ++i) {
+      const auto& stats = shards_[i]->stats();
+      absl::StrAppendFormat(&out, "%s{\"shard\":%d,\"cpu\":%d,"
+                            "\"snapshot_version\":%d",
+                            i ? "," : "", i, cpus_[i],
+                            stats.snapshot_version.load());
+      for (int c = 0; c < kCount; ++c) {
+        absl::StrAppendFormat(&out, ",\"%s\":%d",
+                              CounterName(static_cast<Counter>(c)),
+                              stats.Get(static_cast<Counter>(c)));
+      }
+      out += "}";
+    }
+    out += "],\"total\":{";
+    for (int c = 0; c < kCount; ++c) {
+      absl::StrAppendFormat(&out, "%s\"%s\":%d", c ? "," : "",
+                            CounterName(static_cast<Counter>(c)),
+                            Total(static_cast<Counter>(c)));
+    }
+    return out + "}}\n";
+  }
+  absl::StrAppendFormat(&out, "%-30s", "counter");
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    absl::StrAppendFormat(&out, " %14s", absl::StrCat("shard", i, "/cpu",
+                                                      cpus_[i]));
+  }
+  absl::StrAppendFormat(&out, " %14s\n", "total");
+  for (int c = 0; c < kCount; ++c) {
+    Counter counter = static_cast<Counter>(c);
+    absl::StrAppendFormat(&out, "%-30s", CounterName(counter));
+    for (const auto& shard : shards_) {
+      absl::StrAppendFormat(&out, " %14d", shard->stats().Get(counter));
+    }
+    absl::StrAppendFormat(&out, " %14d\n", Total(counter));
+  }
+  return out;
+}
+
+void RingwayServer::Drain(absl::Duration deadline) {
+  if (drained_) return;
+  drained_ = true;
+  admin_.reset();  // no more route changes while draining
+  const uint64_t deadline_ns =
+      MonotonicNowNs() + absl::ToInt64Nanoseconds(deadline);
+  for (auto& shard : shards_) {
+    shard->Post({shard::ShardMessage::Kind::kDrain, nullptr, deadline_ns});
+  }
+  for (auto& shard : shards_) shard->Join();
+}
+
+}  // namespace ringway::control

@@ -1,0 +1,81 @@
+// A running ringway: the route table, the listening socket groups, one shard
+// per CPU, and the admin socket. main() and the integration tests both use
+// this, so tests exercise exactly what the binary runs.
+//
+//   auto server = RingwayServer::Start({.config_text = text});
+//   SocketAddress where = (*server)->listener_address("web");
+//   ...
+//   (*server)->Drain(absl::Seconds(10));
+
+#ifndef RINGWAY_CONTROL_RINGWAY_SERVER_H_
+#define RINGWAY_CONTROL_RINGWAY_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "control/route_table.h"
+#include "dataplane/net/socket_address.h"
+#include "dataplane/shard/shard.h"
+#include "dataplane/shard/shard_stats.h"
+
+namespace ringway::control {
+
+class AdminServer;
+
+struct ServerOptions {
+  std::string config_text;
+  std::string config_source = "built-in";
+  // 0: one per CPU this process may run on.
+  int shards = 0;
+  // Empty: no admin socket.
+  std::string admin_socket;
+  uint32_t max_connections_per_shard = 65536;
+};
+
+class RingwayServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<RingwayServer>> Start(
+      ServerOptions options);
+  ~RingwayServer();
+
+  // The bound address of a listener (port 0 in the config → real port).
+  net::SocketAddress listener_address(const std::string& name) const;
+  RouteTable& routes() { return routes_; }
+  int shard_count() const { return static_cast<int>(shards_.size()); }
+  const shard::Shard& shard(int i) const { return *shards_[i]; }
+  int shard_cpu(int i) const { return cpus_[i]; }
+  // Sum over shards.
+  uint64_t Total(shard::Counter counter) const;
+  // `ringwayctl stats` body.
+  std::string StatsText(bool json) const;
+
+  // Stops accepting, waits for connections to end until `deadline` has
+  // passed, then closes the rest. Returns when every shard has stopped.
+  void Drain(absl::Duration deadline);
+
+ private:
+  RingwayServer() = default;
+  absl::Status OpenListeners(const route::RouteSnapshot& snapshot);
+  absl::Status StartShards(const ServerOptions& options);
+  void PublishToShards(std::shared_ptr<const route::RouteSnapshot> snapshot);
+
+  RouteTable routes_;
+  std::vector<int> cpus_;
+  // listen_fds_[listener][shard]; handed to the shards at start.
+  std::vector<std::vector<int>> listen_fds_;
+  std::vector<std::string> listener_names_;
+  std::vector<net::SocketAddress> listener_addresses_;
+  std::vector<std::unique_ptr<shard::Shard>> shards_;
+  std::unique_ptr<AdminServer> admin_;
+  bool drained_ = false;
+};
+
+// CPUs this process may run on (sched_getaffinity), in order.
+std::vector<int> AllowedCpus();
+
+}  // namespace ringway::control
+
+#endif  // RINGWAY_CONTROL_RINGWAY_SERVER_H_

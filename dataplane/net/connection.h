@@ -1,0 +1,84 @@
+// State of one proxied TCP connection, as the shard's relay sees it.
+//
+// Shard-local: created, driven and destroyed by one shard thread. Slots are
+// reused; `generation` tells a late completion for an earlier occupant apart.
+
+#ifndef RINGWAY_DATAPLANE_NET_CONNECTION_H_
+#define RINGWAY_DATAPLANE_NET_CONNECTION_H_
+
+#include <linux/time_types.h>
+
+#include <cstdint>
+
+#include "dataplane/net/pipe_pool.h"
+#include "dataplane/route/route_snapshot.h"
+
+namespace ringway::shard {
+struct ShardSnapshot;
+}
+
+namespace ringway::net {
+
+// One direction of the relay: bytes from `from` go through `pipe` to `to`.
+struct RelayDirection {
+  Pipe pipe;
+  uint32_t in_pipe = 0;     // bytes spliced in, not yet spliced out
+  bool reading = false;     // poll + splice-in in flight
+  bool writing = false;     // (poll +) splice-out in flight
+  bool eof = false;         // `from` sent FIN
+  bool shut = false;        // shutdown(SHUT_WR) sent to `to`
+  bool pipe_full = false;   // last splice-in found no room: wait for a write
+};
+
+enum class ConnectionState : uint8_t {
+  kFree,
+  kConnecting,  // connecting to an upstream server
+  kRelaying,
+  kClosing,     // cancels issued; waiting for in-flight operations to end
+};
+
+// Why a connection ended; picks the counter and whether to reset.
+enum class CloseReason : uint8_t {
+  kDone,               // both directions finished cleanly
+  kClientReset,
+  kUpstreamReset,
+  kUpstreamUnavailable,
+  kIdleTimeout,
+  kDrain,
+  kResourceError,
+};
+
+struct Connection {
+  uint32_t slot = 0;
+  uint32_t generation = 0;
+  ConnectionState state = ConnectionState::kFree;
+  CloseReason close_reason = CloseReason::kDone;
+  int client_fd = -1;
+  int upstream_fd = -1;
+  // In-flight io_uring operations naming this connection. The slot (and its
+  // pipes) may be reused only when this is back to zero.
+  uint16_t inflight = 0;
+  uint8_t listener_index = 0;
+  // Upstream selection.
+  const route::UpstreamGroup* group = nullptr;
+  uint32_t next_server = 0;
+  uint32_t attempts_left = 0;
+  __kernel_timespec connect_timeout{};  // read by the kernel at submit
+  // [0] client→upstream, [1] upstream→client.
+  RelayDirection direction[2];
+  uint64_t last_activity_ns = 0;
+  uint64_t idle_timeout_ns = 0;
+  // NOTE: keeps the route table this connection started with alive; released
+  // (on this shard) when the connection is freed.
+  shard::ShardSnapshot* snapshot = nullptr;
+  // Intrusive list of live connections, for idle scans and drain.
+  Connection* prev = nullptr;
+  Connection* next = nullptr;
+
+  int FromFd(int d) const { return d == 0 ? client_fd : upstream_fd; }
+  int ToFd(int d) const { return d == 0 ? upstream_fd : client_fd; }
+};
+
+}  // namespace ringway::net
+
+#endif  // RINGWAY_DATAPLANE_NET_CONNECTION_H_

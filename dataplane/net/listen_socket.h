@@ -1,0 +1,30 @@
+// Listening sockets for one listener: one SO_REUSEPORT socket per shard,
+// with a classic BPF program that steers each new connection to the shard
+// pinned to the CPU that received it.
+//
+// Why: the CPU that processed the SYN (the NIC queue's CPU, or the sender's
+// CPU on loopback) already has the socket hot in cache; accepting it there
+// keeps the whole connection on one core.
+
+#ifndef RINGWAY_DATAPLANE_NET_LISTEN_SOCKET_H_
+#define RINGWAY_DATAPLANE_NET_LISTEN_SOCKET_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "dataplane/net/socket_address.h"
+
+namespace ringway::net {
+
+// Opens one listening socket per shard on `address`, in shard order (the
+// reuseport group index is the order of listen()), and attaches a program
+// mapping cpu_of_shard[i] -> i. Returns the fds in shard order; on error
+// closes what it opened. `bound` receives the actual address (port 0 →
+// kernel-chosen port, shared by every socket of the group).
+absl::StatusOr<std::vector<int>> OpenReusePortGroup(
+    const SocketAddress& address, const std::vector<int>& cpu_of_shard,
+    int backlog, SocketAddress* bound);
+
+}  // namespace ringway::net
+
+#endif  // RINGWAY_DATAPLANE_NET_LISTEN_SOCKET_H_

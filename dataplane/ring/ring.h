@@ -1,0 +1,84 @@
+// One io_uring instance, owned and driven by exactly one shard thread.
+//
+// This is the only place (with ring.cc) that sets up rings: flags are probed
+// once, from the most efficient set down to plain, and what was granted is
+// kept in RingFeatures for logs and tests. A full submission queue is
+// flushed and retried, never dropped.
+//
+//   auto ring = Ring::Create(4096);
+//   io_uring_sqe* sqe = (*ring)->GetSqe();
+//   io_uring_prep_nop(sqe);
+//   (*ring)->SubmitAndWait(1);
+//   (*ring)->ForEachCompletion([](const io_uring_cqe& cqe) { ... });
+
+#ifndef RINGWAY_DATAPLANE_RING_RING_H_
+#define RINGWAY_DATAPLANE_RING_RING_H_
+
+#include <liburing.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace ringway::ring {
+
+// What the kernel granted at setup. Shard-local, immutable after Create.
+struct RingFeatures {
+  bool single_issuer = false;   // IORING_SETUP_SINGLE_ISSUER (6.0+)
+  bool defer_taskrun = false;   // IORING_SETUP_DEFER_TASKRUN (6.1+)
+  bool coop_taskrun = false;    // IORING_SETUP_COOP_TASKRUN (5.19+)
+  bool registered_ring_fd = false;
+  unsigned sq_entries = 0;
+  unsigned cq_entries = 0;
+
+  std::string Describe() const;
+};
+
+class Ring {
+ public:
+  // entries: submission queue size; the completion queue gets 4x as many so
+  // multishot operations rarely overflow it.
+  static absl::StatusOr<std::unique_ptr<Ring>> Create(unsigned entries);
+
+  ~Ring();
+  Ring(const Ring&) = delete;
+  Ring& operator=(const Ring&) = delete;
+
+  // Never returns null: when the queue is full it submits what is queued
+  // and takes the freed slot.
+  io_uring_sqe* GetSqe();
+
+  // Submits queued entries and waits for at least `wait_nr` completions.
+  // Returns the number submitted or -errno (-EINTR and -ETIME are normal).
+  int SubmitAndWait(unsigned wait_nr);
+  int Submit();
+
+  // Calls handle(cqe) for every ready completion and advances the queue
+  // once for the whole batch. Returns how many were handled.
+  template <typename Handler>
+  unsigned ForEachCompletion(Handler&& handle) {
+    unsigned head;
+    unsigned count = 0;
+    io_uring_cqe* cqe;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      handle(*cqe);
+      ++count;
+    }
+    io_uring_cq_advance(&ring_, count);
+    return count;
+  }
+
+  io_uring* raw() { return &ring_; }
+  const RingFeatures& features() const { return features_; }
+
+ private:
+  Ring() = default;
+
+  io_uring ring_{};
+  RingFeatures features_;
+};
+
+}  // namespace ringway::ring
+
+#endif  // RINGWAY_DATAPLANE_RING_RING_H_

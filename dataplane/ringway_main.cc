@@ -1,0 +1,128 @@
+// ringway: the process. Parses flags, loads the route table (or the built-in
+// demo one), starts the shards and the admin socket, and drains on
+// SIGTERM/SIGINT.
+//
+//   ringway --config=/etc/ringway/routes.textproto --shards=4
+//   ringway --config=routes.textproto --validate     # like `nginx -t`
+
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_join.h"
+#include "control/admin_protocol.h"
+#include "control/config_compiler.h"
+#include "control/demo_backend.h"
+#include "control/ringway_server.h"
+#include "dataplane/common/log.h"
+
+ABSL_FLAG(std::string, config, "",
+          "Route table file (protobuf text format, proto/ringway_config.proto)."
+          " Empty: the built-in demo table and its demo backend.");
+ABSL_FLAG(int, shards, 0,
+          "Shard threads, one pinned per CPU. 0: every CPU ringway may use.");
+ABSL_FLAG(std::string, admin_socket, ringway::control::kDefaultAdminSocket,
+          "Unix socket for ringwayctl. Empty: none.");
+ABSL_FLAG(bool, validate, false,
+          "Check the config, print the result and exit (0 valid, 1 not).");
+ABSL_FLAG(int, drain_timeout_ms, 10000,
+          "On SIGTERM/SIGINT: how long open connections may finish before "
+          "they are closed.");
+ABSL_FLAG(bool, verbose, false, "Log debug lines.");
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "ringway: error: %s\n", message.c_str());
+  return 1;
+}
+
+bool ReadFile(const std::string& path, std::string* text) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  *text = buffer.str();
+  return true;
+}
+
+int Validate(const std::string& text, const std::string& source) {
+  ringway::control::CompileResult result =
+      ringway::control::CompileConfigText(text);
+  if (!result.ok()) {
+    std::fprintf(stderr, "ringway: %s: %zu error(s):\n%s\n", source.c_str(),
+                 result.errors.size(),
+                 absl::StrJoin(result.errors, "\n").c_str());
+    return 1;
+  }
+  std::printf("ringway: %s: ok (%zu listeners, %zu upstream groups, content "
+              "hash %s)\n",
+              source.c_str(), result.snapshot->listeners.size(),
+              result.snapshot->groups.size(),
+              result.snapshot->content_hash.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "io_uring reverse proxy data plane. See README.md.");
+  absl::ParseCommandLine(argc, argv);
+  if (absl::GetFlag(FLAGS_verbose)) {
+    ringway::g_log_level = static_cast<int>(ringway::LogLevel::kDebug);
+  }
+  std::string path = absl::GetFlag(FLAGS_config);
+  std::string text = ringway::control::kBuiltInConfig;
+  std::string source = "built-in";
+  if (!path.empty()) {
+    if (!ReadFile(path, &text)) return Fail("cannot read config " + path);
+    source = path;
+  }
+  if (absl::GetFlag(FLAGS_validate)) return Validate(text, source);
+
+  // Signals go to this thread only (sigwait below); threads inherit the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::unique_ptr<ringway::control::DemoBackend> demo;
+  if (path.empty()) {
+    auto started = ringway::control::DemoBackend::Start("127.0.0.1:8081");
+    if (!started.ok()) return Fail(std::string(started.status().message()));
+    demo = std::move(*started);
+  }
+  ringway::control::ServerOptions options;
+  options.config_text = text;
+  options.config_source = source;
+  options.shards = absl::GetFlag(FLAGS_shards);
+  options.admin_socket = absl::GetFlag(FLAGS_admin_socket);
+  auto server = ringway::control::RingwayServer::Start(options);
+  if (!server.ok()) return Fail(std::string(server.status().message()));
+  const auto& snapshot = *(*server)->routes().current();
+  for (const auto& listener : snapshot.listeners) {
+    RINGWAY_LOG(kInfo, "listener \"%s\" on %s", listener.name,
+                (*server)->listener_address(listener.name).ToString());
+  }
+  RINGWAY_LOG(kInfo, "ready: route table version %d from %s; admin socket %s",
+              snapshot.version, source, options.admin_socket);
+  if (demo != nullptr) {
+    RINGWAY_LOG(kInfo, "built-in demo: try  curl http://127.0.0.1:8080/");
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  RINGWAY_LOG(kInfo, "%s: draining (up to %d ms)", strsignal(signal_number),
+              absl::GetFlag(FLAGS_drain_timeout_ms));
+  (*server)->Drain(absl::Milliseconds(absl::GetFlag(FLAGS_drain_timeout_ms)));
+  RINGWAY_LOG(kInfo, "stopped");
+  return 0;
+}

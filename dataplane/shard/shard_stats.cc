@@ -1,0 +1,48 @@
+#include "dataplane/shard/shard_stats.h"
+
+namespace ringway::shard {
+
+std::string_view CounterName(Counter counter) {
+  switch (counter) {
+    case Counter::kConnectionsTotal:
+      return "connections_total";
+    case Counter::kConnectionsOpen:
+      return "connections_open";
+    case Counter::kBytesClientToUpstream:
+      return "bytes_client_to_upstream";
+    case Counter::kBytesUpstreamToClient:
+      return "bytes_upstream_to_client";
+    case Counter::kUpstreamConnectsOk:
+      return "upstream_connects_ok";
+    case Counter::kUpstreamConnectRefused:
+      return "upstream_connect_refused";
+    case Counter::kUpstreamConnectTimeout:
+      return "upstream_connect_timeout";
+    case Counter::kUpstreamConnectOtherError:
+      return "upstream_connect_other_error";
+    case Counter::kUpstreamUnavailable:
+      return "upstream_unavailable";
+    case Counter::kClientResets:
+      return "client_resets";
+    case Counter::kUpstreamResets:
+      return "upstream_resets";
+    case Counter::kIdleTimeouts:
+      return "idle_timeouts";
+    case Counter::kAcceptErrors:
+      return "accept_errors";
+    case Counter::kConnectionLimit:
+      return "connection_limit";
+    case Counter::kDrainForcedCloses:
+      return "drain_forced_closes";
+    case Counter::kNumCounters:
+      break;
+  }
+  return "unknown";
+}
+
+bool IsErrorCounter(Counter counter) {
+  return counter >= Counter::kUpstreamConnectRefused &&
+         counter < Counter::kNumCounters;
+}
+
+}  // namespace ringway::shard

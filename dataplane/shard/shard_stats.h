@@ -1,0 +1,65 @@
+// Per-shard counters: written only by the owning shard, read by the control
+// thread for `ringwayctl stats`.
+//
+// One cache-line-aligned block per shard so shards never share a line.
+// Single writer: increments are a relaxed load+store, not a locked RMW.
+
+#ifndef RINGWAY_DATAPLANE_SHARD_SHARD_STATS_H_
+#define RINGWAY_DATAPLANE_SHARD_SHARD_STATS_H_
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+
+namespace ringway::shard {
+
+enum class Counter : int {
+  kConnectionsTotal,     // accepted
+  kConnectionsOpen,      // gauge: accepted and not yet closed
+  kBytesClientToUpstream,
+  kBytesUpstreamToClient,
+  kUpstreamConnectsOk,
+  // Errors by kind.
+  kUpstreamConnectRefused,
+  kUpstreamConnectTimeout,
+  kUpstreamConnectOtherError,
+  kUpstreamUnavailable,  // every attempt failed: client closed
+  kClientResets,
+  kUpstreamResets,
+  kIdleTimeouts,
+  kAcceptErrors,
+  kConnectionLimit,      // accepted but no free slot: closed
+  kDrainForcedCloses,
+  kNumCounters,
+};
+
+std::string_view CounterName(Counter counter);
+bool IsErrorCounter(Counter counter);
+
+struct alignas(64) ShardStats {
+  std::array<std::atomic<uint64_t>, static_cast<int>(Counter::kNumCounters)>
+      values{};
+  // Snapshot version this shard serves new connections from.
+  std::atomic<uint64_t> snapshot_version{0};
+
+  // Shard thread only.
+  void Add(Counter counter, uint64_t delta = 1) {
+    auto& v = values[static_cast<int>(counter)];
+    v.store(v.load(std::memory_order_relaxed) + delta,
+            std::memory_order_relaxed);
+  }
+  void Sub(Counter counter, uint64_t delta = 1) {
+    auto& v = values[static_cast<int>(counter)];
+    v.store(v.load(std::memory_order_relaxed) - delta,
+            std::memory_order_relaxed);
+  }
+  // Any thread.
+  uint64_t Get(Counter counter) const {
+    return values[static_cast<int>(counter)].load(std::memory_order_relaxed);
+  }
+};
+
+}  // namespace ringway::shard
+
+#endif  // RINGWAY_DATAPLANE_SHARD_SHARD_STATS_H_
