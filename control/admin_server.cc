@@ -54,13 +54,14 @@ std::string JsonEscape(absl::string_view in) {
 std::string Rejected(const std::vector<std::string>& errors) {
   return Reply(kAdminRejected,
                absl::StrFormat("rejected: %d error(s); the running route "
-                               "table is unchanged", errors.size()),
+                               "table is unchanged",
+                               errors.size()),
                absl::StrCat(absl::StrJoin(errors, "\n"), "\n"));
 }
 
 std::string Describe(const route::RouteSnapshot& s, bool json) {
-  std::string applied = absl::FormatTime(absl::RFC3339_sec, s.applied_at,
-                                         absl::UTCTimeZone());
+  std::string applied =
+      absl::FormatTime(absl::RFC3339_sec, s.applied_at, absl::UTCTimeZone());
   if (json) {
     return absl::StrFormat(
         "{\"version\":%d,\"content_hash\":\"%s\",\"source\":\"%s\","
@@ -117,8 +118,7 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(
   return admin;
 }
 
-AdminServer::AdminServer(std::string path, int listen_fd,
-                         RingwayServer* server)
+AdminServer::AdminServer(std::string path, int listen_fd, RingwayServer* server)
     : path_(std::move(path)),
       listen_fd_(listen_fd),
       stop_fd_(eventfd(0, EFD_CLOEXEC)),
@@ -162,10 +162,9 @@ void AdminServer::ServeOne(int fd) {
     if (n <= 0) break;
     request.append(buffer, n);
   }
-  std::string reply =
-      request.size() > kMaxAdminRequestBytes
-          ? Reply(kAdminUsage, "request too large", "")
-          : Handle(request);
+  std::string reply = request.size() > kMaxAdminRequestBytes
+                          ? Reply(kAdminUsage, "request too large", "")
+                          : Handle(request);
   for (size_t off = 0; off < reply.size();) {
     ssize_t n = write(fd, reply.data() + off, reply.size() - off);
     if (n <= 0) break;
@@ -177,8 +176,8 @@ std::string AdminServer::Handle(const std::string& request) {
   size_t newline = request.find('\n');
   absl::string_view line = absl::string_view(request).substr(0, newline);
   absl::string_view body = newline == std::string::npos
-                              ? absl::string_view()
-                              : absl::string_view(request).substr(newline + 1);
+                               ? absl::string_view()
+                               : absl::string_view(request).substr(newline + 1);
   std::vector<absl::string_view> words =
       absl::StrSplit(line, ' ', absl::SkipEmpty());
   if (words.empty()) return Reply(kAdminUsage, "empty request", "");
@@ -188,7 +187,8 @@ std::string AdminServer::Handle(const std::string& request) {
     std::string source = words.size() > 1 && words[1] != "json"
                              ? std::string(words[1])
                              : "ringwayctl";
-    ApplyOutcome outcome = routes.Apply(std::string_view(body.data(), body.size()), source);
+    ApplyOutcome outcome =
+        routes.Apply(std::string_view(body.data(), body.size()), source);
     if (!outcome.applied) return Rejected(outcome.errors);
     RINGWAY_LOG(kInfo, "applied route table version %d from %s (%s)",
                 outcome.snapshot->version, source,
@@ -201,7 +201,8 @@ std::string AdminServer::Handle(const std::string& request) {
   }
   if (words[0] == "routes.diff") {
     std::vector<std::string> errors;
-    std::string diff = routes.Diff(std::string_view(body.data(), body.size()), &errors);
+    std::string diff =
+        routes.Diff(std::string_view(body.data(), body.size()), &errors);
     if (!errors.empty()) return Rejected(errors);
     return Reply(kAdminOk, diff.empty() ? "no changes" : "changes", diff);
   }
@@ -211,19 +212,19 @@ std::string AdminServer::Handle(const std::string& request) {
   if (words[0] == "routes.rollback") {
     ApplyOutcome outcome = routes.Rollback();
     if (!outcome.applied) return Rejected(outcome.errors);
-    return Reply(kAdminOk,
-                 absl::StrFormat("rolled back: now version %d (%s), content "
-                                 "hash %s",
-                                 outcome.snapshot->version,
-                                 outcome.snapshot->source,
-                                 outcome.snapshot->content_hash),
-                 "");
+    return Reply(
+        kAdminOk,
+        absl::StrFormat("rolled back: now version %d (%s), content "
+                        "hash %s",
+                        outcome.snapshot->version, outcome.snapshot->source,
+                        outcome.snapshot->content_hash),
+        "");
   }
   if (words[0] == "stats") {
     return Reply(kAdminOk, "ok", server_->StatsText(json));
   }
-  return Reply(kAdminUsage,
-               absl::StrFormat("unknown command \"%s\"", words[0]), "");
+  return Reply(kAdminUsage, absl::StrFormat("unknown command \"%s\"", words[0]),
+               "");
 }
 
 }  // namespace ringway::control

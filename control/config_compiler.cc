@@ -23,8 +23,8 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
   explicit CollectingErrors(std::vector<std::string>* errors)
       : errors_(errors) {}
   void AddError(int line, int column, const std::string& message) override {
-    errors_->push_back(
-        absl::StrFormat("line %d column %d: %s", line + 1, column + 1, message));
+    errors_->push_back(absl::StrFormat("line %d column %d: %s", line + 1,
+                                       column + 1, message));
   }
   void AddWarning(int, int, const std::string&) override {}
 
@@ -62,7 +62,8 @@ class Compiler {
       }
       route::UpstreamGroup out;
       out.name = in.name();
-      if (in.servers_size() == 0) Error("%s.servers: at least one required", path);
+      if (in.servers_size() == 0)
+        Error("%s.servers: at least one required", path);
       for (int s = 0; s < in.servers_size(); ++s) {
         auto address = net::SocketAddress::Parse(in.servers(s).address());
         if (!address.ok()) {
@@ -109,9 +110,9 @@ class Compiler {
       route::ListenerRoutes out;
       out.name = in.name();
       out.address = in.address();
-      out.idle_timeout_ns =
-          (in.idle_timeout_ms() ? in.idle_timeout_ms() : kDefaultIdleTimeoutMs) *
-          kNsPerMs;
+      out.idle_timeout_ns = (in.idle_timeout_ms() ? in.idle_timeout_ms()
+                                                  : kDefaultIdleTimeoutMs) *
+                            kNsPerMs;
       out.backlog = in.backlog() ? static_cast<int>(in.backlog())
                                  : static_cast<int>(kDefaultBacklog);
       CompileHandler(in, path, &out);

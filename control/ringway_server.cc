@@ -34,13 +34,13 @@ absl::StatusOr<std::unique_ptr<RingwayServer>> RingwayServer::Start(
   ApplyOutcome initial =
       server->routes_.Initialize(options.config_text, options.config_source);
   if (!initial.applied) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "bad config ", options.config_source, ": ",
-        absl::StrJoin(initial.errors, "; ")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad config ", options.config_source, ": ",
+                     absl::StrJoin(initial.errors, "; ")));
   }
   std::vector<int> allowed = AllowedCpus();
-  int count = options.shards > 0 ? options.shards
-                                 : static_cast<int>(allowed.size());
+  int count =
+      options.shards > 0 ? options.shards : static_cast<int>(allowed.size());
   for (int i = 0; i < count; ++i) {
     server->cpus_.push_back(allowed[i % allowed.size()]);
   }
@@ -78,8 +78,8 @@ absl::Status RingwayServer::OpenListeners(
     auto address = net::SocketAddress::Parse(listener.address);
     if (!address.ok()) return address.status();
     net::SocketAddress bound;
-    auto fds = net::OpenReusePortGroup(*address, cpus_, listener.backlog,
-                                       &bound);
+    auto fds =
+        net::OpenReusePortGroup(*address, cpus_, listener.backlog, &bound);
     if (!fds.ok()) {
       return absl::Status(fds.status().code(),
                           absl::StrFormat("listener \"%s\": %s", listener.name,
@@ -163,7 +163,8 @@ std::string RingwayServer::StatsText(bool json) const {
     out = "{\"shards\":[";
     for (size_t i = 0; i < shards_.size(); ++i) {
       const auto& stats = shards_[i]->stats();
-      absl::StrAppendFormat(&out, "%s{\"shard\":%d,\"cpu\":%d,"
+      absl::StrAppendFormat(&out,
+                            "%s{\"shard\":%d,\"cpu\":%d,"
                             "\"snapshot_version\":%d",
                             i ? "," : "", i, cpus_[i],
                             stats.snapshot_version.load());
@@ -184,8 +185,8 @@ std::string RingwayServer::StatsText(bool json) const {
   }
   absl::StrAppendFormat(&out, "%-30s", "counter");
   for (size_t i = 0; i < shards_.size(); ++i) {
-    absl::StrAppendFormat(&out, " %14s", absl::StrCat("shard", i, "/cpu",
-                                                      cpus_[i]));
+    absl::StrAppendFormat(&out, " %14s",
+                          absl::StrCat("shard", i, "/cpu", cpus_[i]));
   }
   absl::StrAppendFormat(&out, " %14s\n", "total");
   for (int c = 0; c < kCount; ++c) {

@@ -6,8 +6,7 @@
 
 namespace ringway::control {
 
-ApplyOutcome RouteTable::Initialize(std::string_view text,
-                                    std::string source) {
+ApplyOutcome RouteTable::Initialize(std::string_view text, std::string source) {
   std::lock_guard<std::mutex> lock(mu_);
   ApplyOutcome outcome = Compile(text, std::move(source));
   if (outcome.applied) current_ = outcome.snapshot;
@@ -26,7 +25,8 @@ ApplyOutcome RouteTable::Compile(std::string_view text, std::string source) {
     outcome.errors = std::move(compiled.errors);
     return outcome;
   }
-  if (current_ != nullptr) CheckListenerSet(*compiled.snapshot, &outcome.errors);
+  if (current_ != nullptr)
+    CheckListenerSet(*compiled.snapshot, &outcome.errors);
   if (!outcome.errors.empty()) return outcome;
   compiled.snapshot->version = next_version_++;
   compiled.snapshot->source = std::move(source);
@@ -46,9 +46,9 @@ void RouteTable::CheckListenerSet(const route::RouteSnapshot& candidate,
           "listeners[%d]: adding listener \"%s\" needs a restart", i,
           next[i].name));
     } else if (i >= next.size()) {
-      errors->push_back(absl::StrFormat(
-          "listeners: removing listener \"%s\" needs a restart",
-          running[i].name));
+      errors->push_back(
+          absl::StrFormat("listeners: removing listener \"%s\" needs a restart",
+                          running[i].name));
     } else if (running[i].name != next[i].name ||
                running[i].address != next[i].address) {
       errors->push_back(absl::StrFormat(
@@ -76,21 +76,20 @@ ApplyOutcome RouteTable::Rollback() {
   }
   // A rollback is a new version with the old content, so versions only
   // ever grow and `routes show` says what happened.
-  auto restored = std::make_shared<route::RouteSnapshot>(*previous_.back());
+  Earlier earlier = std::move(previous_.back());
   previous_.pop_back();
-  restored->source = absl::StrFormat("rollback to version %d (%s)",
-                                     restored->version, restored->source);
-  restored->version = next_version_++;
-  restored->applied_at = absl::Now();
-  current_ = restored;  // Publish must not push the table we leave
-  if (publisher_) publisher_(restored);
-  outcome.applied = true;
-  outcome.snapshot = std::move(restored);
+  outcome = Compile(earlier.config_text,
+                    absl::StrFormat("rollback to version %d (%s)",
+                                    earlier.version, earlier.source));
+  if (!outcome.applied) return outcome;  // same text compiled before
+  current_ = outcome.snapshot;  // the table we leave is not pushed back
+  if (publisher_) publisher_(outcome.snapshot);
   return outcome;
 }
 
 void RouteTable::Publish(std::shared_ptr<const route::RouteSnapshot> snapshot) {
-  previous_.push_back(current_);
+  previous_.push_back(
+      Earlier{current_->version, current_->source, current_->config_text});
   if (previous_.size() > kHistory) previous_.pop_front();
   current_ = snapshot;
   if (publisher_) publisher_(std::move(snapshot));

@@ -59,7 +59,14 @@ class RouteTable {
   Publisher publisher_;
   uint64_t next_version_ = 1;
   std::shared_ptr<const route::RouteSnapshot> current_;
-  std::deque<std::shared_ptr<const route::RouteSnapshot>> previous_;
+  // Earlier tables as text, not snapshots: holding a snapshot here would
+  // keep it alive after its last connection closed.
+  struct Earlier {
+    uint64_t version;
+    std::string source;
+    std::string config_text;
+  };
+  std::deque<Earlier> previous_;
 };
 
 }  // namespace ringway::control

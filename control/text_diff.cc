@@ -10,10 +10,10 @@ namespace ringway::control {
 std::string LineDiff(std::string_view before, std::string_view after) {
   if (before == after) return "";
   // Debian's abseil has its own string_view type.
-  std::vector<absl::string_view> a = absl::StrSplit(
-      absl::string_view(before.data(), before.size()), '\n');
-  std::vector<absl::string_view> b = absl::StrSplit(
-      absl::string_view(after.data(), after.size()), '\n');
+  std::vector<absl::string_view> a =
+      absl::StrSplit(absl::string_view(before.data(), before.size()), '\n');
+  std::vector<absl::string_view> b =
+      absl::StrSplit(absl::string_view(after.data(), after.size()), '\n');
   if (!a.empty() && a.back().empty()) a.pop_back();
   if (!b.empty() && b.back().empty()) b.pop_back();
   const size_t n = a.size(), m = b.size();
@@ -31,7 +31,7 @@ std::string LineDiff(std::string_view before, std::string_view after) {
     if (i < n && j < m && a[i] == b[j]) {
       absl::StrAppend(&out, "  ", a[i++], "\n");
       ++j;
-    } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
+    } else if (j < m && (i == n || lcs[i][j + 1] > lcs[i + 1][j])) {
       absl::StrAppend(&out, "+ ", b[j++], "\n");
     } else {
       absl::StrAppend(&out, "- ", a[i++], "\n");

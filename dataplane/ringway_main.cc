@@ -6,6 +6,7 @@
 //   ringway --config=routes.textproto --validate     # like `nginx -t`
 
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <fstream>
@@ -60,11 +61,11 @@ int Validate(const std::string& text, const std::string& source) {
                  absl::StrJoin(result.errors, "\n").c_str());
     return 1;
   }
-  std::printf("ringway: %s: ok (%zu listeners, %zu upstream groups, content "
-              "hash %s)\n",
-              source.c_str(), result.snapshot->listeners.size(),
-              result.snapshot->groups.size(),
-              result.snapshot->content_hash.c_str());
+  std::printf(
+      "ringway: %s: ok (%zu listeners, %zu upstream groups, content "
+      "hash %s)\n",
+      source.c_str(), result.snapshot->listeners.size(),
+      result.snapshot->groups.size(), result.snapshot->content_hash.c_str());
   return 0;
 }
 
@@ -93,6 +94,15 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+
+  // Each proxied connection holds two sockets and two pipes (six fds):
+  // lift the soft limit to the hard one, as nginx's worker_rlimit_nofile.
+  rlimit files;
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 &&
+      files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
 
   std::unique_ptr<ringway::control::DemoBackend> demo;
   if (path.empty()) {

@@ -34,9 +34,9 @@ void WriteLogLine(LogLevel level, const std::string& message) {
   gmtime_r(&now.tv_sec, &utc);
   // One write(2) per line so lines from different threads never interleave.
   std::string line = absl::StrFormat(
-      "%s %04d-%02d-%02dT%02d:%02d:%02d.%06ldZ ringway: %s\n",
-      LevelName(level), utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
-      utc.tm_hour, utc.tm_min, utc.tm_sec, now.tv_nsec / 1000, message);
+      "%s %04d-%02d-%02dT%02d:%02d:%02d.%06ldZ ringway: %s\n", LevelName(level),
+      utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
+      utc.tm_sec, now.tv_nsec / 1000, message);
   ssize_t ignored = write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;
 }

@@ -23,13 +23,13 @@ void WriteLogLine(LogLevel level, const std::string& message);
 
 }  // namespace ringway
 
-#define RINGWAY_LOG(level, ...)                                  \
-  do {                                                           \
-    if (static_cast<int>(::ringway::LogLevel::level) >=          \
+#define RINGWAY_LOG(level, ...)                                   \
+  do {                                                            \
+    if (static_cast<int>(::ringway::LogLevel::level) >=           \
         ::ringway::g_log_level.load(std::memory_order_relaxed)) { \
-      ::ringway::WriteLogLine(::ringway::LogLevel::level,        \
-                              absl::StrFormat(__VA_ARGS__));     \
-    }                                                            \
+      ::ringway::WriteLogLine(::ringway::LogLevel::level,         \
+                              absl::StrFormat(__VA_ARGS__));      \
+    }                                                             \
   } while (0)
 
 #endif  // RINGWAY_DATAPLANE_COMMON_LOG_H_

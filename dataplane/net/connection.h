@@ -22,24 +22,24 @@ namespace ringway::net {
 // One direction of the relay: bytes from `from` go through `pipe` to `to`.
 struct RelayDirection {
   Pipe pipe;
-  uint32_t in_pipe = 0;     // bytes spliced in, not yet spliced out
-  bool reading = false;     // poll + splice-in in flight
-  bool writing = false;     // (poll +) splice-out in flight
-  bool eof = false;         // `from` sent FIN
-  bool shut = false;        // shutdown(SHUT_WR) sent to `to`
-  bool pipe_full = false;   // last splice-in found no room: wait for a write
+  uint32_t in_pipe = 0;    // bytes spliced in, not yet spliced out
+  bool reading = false;    // poll + splice-in in flight
+  bool writing = false;    // (poll +) splice-out in flight
+  bool eof = false;        // `from` sent FIN
+  bool shut = false;       // shutdown(SHUT_WR) sent to `to`
+  bool pipe_full = false;  // last splice-in found no room: wait for a write
 };
 
 enum class ConnectionState : uint8_t {
   kFree,
   kConnecting,  // connecting to an upstream server
   kRelaying,
-  kClosing,     // cancels issued; waiting for in-flight operations to end
+  kClosing,  // cancels issued; waiting for in-flight operations to end
 };
 
 // Why a connection ended; picks the counter and whether to reset.
 enum class CloseReason : uint8_t {
-  kDone,               // both directions finished cleanly
+  kDone,  // both directions finished cleanly
   kClientReset,
   kUpstreamReset,
   kUpstreamUnavailable,

@@ -40,9 +40,24 @@ std::vector<sock_filter> SteeringProgram(const std::vector<int>& cpu_of_shard) {
   return program;
 }
 
+// SO_REUSEPORT would let us join a group that another process (same user)
+// already listens with, silently splitting its traffic: refuse instead.
+absl::Status CheckNotInUse(const SocketAddress& address) {
+  if (address.port() == 0) return absl::OkStatus();
+  int probe = socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  absl::Status status = absl::OkStatus();
+  if (bind(probe, address.sockaddr_ptr(), address.length()) != 0) {
+    status = ErrnoStatus("cannot listen on", address);
+  }
+  close(probe);
+  return status;
+}
+
 absl::StatusOr<int> OpenOne(const SocketAddress& address, int backlog) {
-  int fd = socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                  0);
+  int fd =
+      socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return ErrnoStatus("socket for", address);
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -68,6 +83,7 @@ SocketAddress LocalAddress(int fd) {
 absl::StatusOr<std::vector<int>> OpenReusePortGroup(
     const SocketAddress& address, const std::vector<int>& cpu_of_shard,
     int backlog, SocketAddress* bound) {
+  if (absl::Status free = CheckNotInUse(address); !free.ok()) return free;
   std::vector<int> fds;
   auto fail = [&fds](absl::Status status) {
     for (int fd : fds) close(fd);
@@ -84,8 +100,7 @@ absl::StatusOr<std::vector<int>> OpenReusePortGroup(
   // Before the program is attached the kernel hashes; attaching it to any
   // member applies it to the whole group.
   std::vector<sock_filter> program = SteeringProgram(cpu_of_shard);
-  sock_fprog fprog{static_cast<unsigned short>(program.size()),
-                   program.data()};
+  sock_fprog fprog{static_cast<unsigned short>(program.size()), program.data()};
   if (setsockopt(fds[0], SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &fprog,
                  sizeof(fprog)) != 0) {
     return fail(ErrnoStatus("SO_ATTACH_REUSEPORT_CBPF on", target));

@@ -38,8 +38,8 @@ absl::StatusOr<SocketAddress> SocketAddress::Parse(std::string_view text) {
     size_t close = text.find(']');
     if (close == std::string_view::npos || close + 1 >= text.size() ||
         text[close + 1] != ':') {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "bad address \"%s\" (want \"[IPv6]:port\")", text));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("bad address \"%s\" (want \"[IPv6]:port\")", text));
     }
     host = std::string(text.substr(1, close - 1));
     port_text = text.substr(close + 2);

@@ -18,12 +18,14 @@ TEST(SocketAddressTest, ParsesAndPrintsBothFamilies) {
 }
 
 TEST(SocketAddressTest, RejectsWithSpecificReasons) {
-  EXPECT_NE(SocketAddress::Parse("localhost:80").status().message().find(
-                "host names are not resolved"),
+  EXPECT_NE(SocketAddress::Parse("localhost:80")
+                .status()
+                .message()
+                .find("host names are not resolved"),
             std::string::npos);
-  EXPECT_NE(SocketAddress::Parse("1.2.3.4:70000").status().message().find(
-                "bad port"),
-            std::string::npos);
+  EXPECT_NE(
+      SocketAddress::Parse("1.2.3.4:70000").status().message().find("bad port"),
+      std::string::npos);
   EXPECT_NE(SocketAddress::Parse("1.2.3.4").status().message().find(
                 "want \"IPv4:port\""),
             std::string::npos);

@@ -36,9 +36,8 @@ uint8_t DirOp(uint8_t base, int d) { return static_cast<uint8_t>(base + d); }
 
 }  // namespace
 
-TcpRelay::TcpRelay(ring::Ring* ring, shard::ShardStats* stats,
-                   PipePool* pipes, int shard_id, FinishedFn on_finished,
-                   void* owner)
+TcpRelay::TcpRelay(ring::Ring* ring, shard::ShardStats* stats, PipePool* pipes,
+                   int shard_id, FinishedFn on_finished, void* owner)
     : ring_(ring),
       stats_(stats),
       pipes_(pipes),
@@ -59,9 +58,10 @@ void TcpRelay::Start(Connection& conn) {
 
 void TcpRelay::ConnectNext(Connection& conn) {
   if (conn.attempts_left == 0) {
-    RINGWAY_LOG(kWarning, "shard %d: no server of upstream group \"%s\" took "
-                "the connection; closing client", shard_id_,
-                conn.group->name);
+    RINGWAY_LOG(kWarning,
+                "shard %d: no server of upstream group \"%s\" took "
+                "the connection; closing client",
+                shard_id_, conn.group->name);
     Close(conn, CloseReason::kUpstreamUnavailable);
     return;
   }
@@ -69,8 +69,8 @@ void TcpRelay::ConnectNext(Connection& conn) {
   const SocketAddress& server =
       conn.group->servers[conn.next_server % conn.group->servers.size()];
   ++conn.next_server;
-  int fd = socket(server.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                  0);
+  int fd =
+      socket(server.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     RINGWAY_LOG(kError, "shard %d: socket(): %s", shard_id_,
                 std::strerror(errno));
@@ -103,11 +103,14 @@ void TcpRelay::OnConnected(Connection& conn, int32_t res) {
                     : res == -ECANCELED  ? Counter::kUpstreamConnectTimeout
                                          : Counter::kUpstreamConnectOtherError;
   stats_->Add(counter);
-  RINGWAY_LOG(kWarning, "shard %d: connect to upstream group \"%s\" server "
-              "%s failed: %s", shard_id_, conn.group->name,
-              conn.group->servers[(conn.next_server - 1) %
-                                  conn.group->servers.size()].ToString(),
-              res == -ECANCELED ? "timed out" : std::strerror(-res));
+  RINGWAY_LOG(
+      kWarning,
+      "shard %d: connect to upstream group \"%s\" server "
+      "%s failed: %s",
+      shard_id_, conn.group->name,
+      conn.group->servers[(conn.next_server - 1) % conn.group->servers.size()]
+          .ToString(),
+      res == -ECANCELED ? "timed out" : std::strerror(-res));
   close(conn.upstream_fd);
   conn.upstream_fd = -1;
   ConnectNext(conn);
@@ -165,8 +168,8 @@ void TcpRelay::StartWrite(Connection& conn, int d, bool wait_writable) {
     ++conn.inflight;
   }
   sqe = ring_->GetSqe();
-  io_uring_prep_splice(sqe, dir.pipe.read_fd, -1, conn.ToFd(d), -1,
-                       dir.in_pipe, kSpliceFlags);
+  io_uring_prep_splice(sqe, dir.pipe.read_fd, -1, conn.ToFd(d), -1, dir.in_pipe,
+                       kSpliceFlags);
   io_uring_sqe_set_data64(sqe, Tag(conn, DirOp(kOpSpliceOut0, d)));
   ++conn.inflight;
   dir.writing = true;

@@ -50,8 +50,8 @@ absl::StatusOr<std::unique_ptr<Ring>> Ring::Create(unsigned entries) {
     }
     if (last_error != -EINVAL) break;  // EINVAL: flag unknown, try plainer.
   }
-  return absl::InternalError(absl::StrFormat("io_uring_queue_init: %s",
-                                             std::strerror(-last_error)));
+  return absl::InternalError(
+      absl::StrFormat("io_uring_queue_init: %s", std::strerror(-last_error)));
 }
 
 Ring::~Ring() { io_uring_queue_exit(&ring_); }

@@ -25,9 +25,9 @@ namespace ringway::ring {
 
 // What the kernel granted at setup. Shard-local, immutable after Create.
 struct RingFeatures {
-  bool single_issuer = false;   // IORING_SETUP_SINGLE_ISSUER (6.0+)
-  bool defer_taskrun = false;   // IORING_SETUP_DEFER_TASKRUN (6.1+)
-  bool coop_taskrun = false;    // IORING_SETUP_COOP_TASKRUN (5.19+)
+  bool single_issuer = false;  // IORING_SETUP_SINGLE_ISSUER (6.0+)
+  bool defer_taskrun = false;  // IORING_SETUP_DEFER_TASKRUN (6.1+)
+  bool coop_taskrun = false;   // IORING_SETUP_COOP_TASKRUN (5.19+)
   bool registered_ring_fd = false;
   unsigned sq_entries = 0;
   unsigned cq_entries = 0;

@@ -76,9 +76,9 @@ void Shard::Run(std::promise<absl::Status>* started) {
   ring_ = std::move(*ring);
   features_ = ring_->features();
   pipes_ = std::make_unique<net::PipePool>(options_.pipe_bytes, 1024);
-  relay_ = std::make_unique<net::TcpRelay>(ring_.get(), &stats_, pipes_.get(),
-                                           options_.id, &OnConnectionFinished,
-                                           this);
+  relay_ =
+      std::make_unique<net::TcpRelay>(ring_.get(), &stats_, pipes_.get(),
+                                      options_.id, &OnConnectionFinished, this);
   InstallSnapshot(std::move(options_.initial_snapshot));
   for (size_t i = 0; i < options_.listen_fds.size(); ++i) ArmAccept(i);
   ArmMailboxRead();
@@ -102,7 +102,8 @@ void Shard::Loop() {
     }
     now_ns_ = MonotonicNowNs();
     relay_->set_now(now_ns_);
-    ring_->ForEachCompletion([this](const io_uring_cqe& cqe) { Dispatch(cqe); });
+    ring_->ForEachCompletion(
+        [this](const io_uring_cqe& cqe) { Dispatch(cqe); });
     DrainMailbox();
     if (draining_ && connections_.live() == 0) exit_ = true;
   }
@@ -209,8 +210,10 @@ void Shard::OnTick() {
   });
   if (draining_ && !forced_ && now_ns_ >= drain_deadline_ns_) {
     forced_ = true;
-    RINGWAY_LOG(kWarning, "shard %d: drain deadline passed; closing %u "
-                "connections", options_.id, connections_.live());
+    RINGWAY_LOG(kWarning,
+                "shard %d: drain deadline passed; closing %u "
+                "connections",
+                options_.id, connections_.live());
     connections_.ForEachLive([this](net::Connection& conn) {
       relay_->Abort(conn, net::CloseReason::kDrain);
     });

@@ -15,8 +15,8 @@
 namespace ringway::shard {
 
 enum class Counter : int {
-  kConnectionsTotal,     // accepted
-  kConnectionsOpen,      // gauge: accepted and not yet closed
+  kConnectionsTotal,  // accepted
+  kConnectionsOpen,   // gauge: accepted and not yet closed
   kBytesClientToUpstream,
   kBytesUpstreamToClient,
   kUpstreamConnectsOk,
@@ -29,7 +29,7 @@ enum class Counter : int {
   kUpstreamResets,
   kIdleTimeouts,
   kAcceptErrors,
-  kConnectionLimit,      // accepted but no free slot: closed
+  kConnectionLimit,  // accepted but no free slot: closed
   kDrainForcedCloses,
   kNumCounters,
 };

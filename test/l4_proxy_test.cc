@@ -1,0 +1,272 @@
+// The L4 TCP relay through real sockets on 127.0.0.1: echo, 1 GiB both
+// ways, half-close, resets, balancing order, failover, recovery, idle
+// timeout and a thousand concurrent connections.
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "dataplane/shard/shard_stats.h"
+#include "gtest/gtest.h"
+#include "test/support/proxy_fixture.h"
+#include "test/support/tcp_client.h"
+#include "test/support/test_backend.h"
+
+namespace ringway::test {
+namespace {
+
+using shard::Counter;
+
+// Waits (bounded) until `predicate` holds; for counters that settle after
+// the last byte was seen by the client.
+template <typename Predicate>
+bool Eventually(Predicate predicate, int timeout_ms = 5000) {
+  for (int waited = 0; waited < timeout_ms; waited += 5) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return predicate();
+}
+
+TEST(L4ProxyTest, EchoesThroughTheProxy) {
+  TestBackend echo;
+  auto proxy = StartProxy(TcpTable({echo.address()}));
+  ASSERT_NE(proxy, nullptr);
+  int fd = ConnectTo(proxy->listener_address("l4"));
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(fd, "hello ringway\n"));
+  EXPECT_EQ(ReadLine(fd), "hello ringway");
+  close(fd);
+  EXPECT_TRUE(
+      Eventually([&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
+  EXPECT_EQ(proxy->Total(Counter::kConnectionsTotal), 1u);
+  EXPECT_EQ(proxy->Total(Counter::kBytesClientToUpstream), 14u);
+  EXPECT_EQ(proxy->Total(Counter::kBytesUpstreamToClient), 14u);
+}
+
+TEST(L4ProxyTest, OneGibibyteEachWayArrivesIntact) {
+  TestBackend echo;
+  auto proxy = StartProxy(TcpTable({echo.address()}));
+  ASSERT_NE(proxy, nullptr);
+  int fd = ConnectTo(proxy->listener_address("l4"), 60000);
+  ASSERT_GE(fd, 0);
+  constexpr size_t kBlock = 1 << 20;
+  constexpr size_t kBlocks = 1024;  // 1 GiB
+  Checksum sent;
+  std::thread sender([&] {
+    std::string block(kBlock, '\0');
+    for (size_t i = 0; i < kBlocks; ++i) {
+      FillPattern(42, i, block.data(), kBlock);
+      sent.Update(block.data(), kBlock);
+      if (!SendAll(fd, block)) break;
+    }
+    shutdown(fd, SHUT_WR);  // echo answers our FIN with its own
+  });
+  Checksum received;
+  size_t total = 0;
+  std::vector<char> buffer(kBlock);
+  while (true) {
+    ssize_t n = read(fd, buffer.data(), buffer.size());
+    if (n <= 0) break;
+    received.Update(buffer.data(), n);
+    total += n;
+  }
+  sender.join();
+  close(fd);
+  EXPECT_EQ(total, kBlock * kBlocks);
+  EXPECT_EQ(received.value, sent.value);
+  EXPECT_TRUE(Eventually([&] {
+    return proxy->Total(Counter::kBytesUpstreamToClient) == kBlock * kBlocks;
+  }));
+  EXPECT_EQ(proxy->Total(Counter::kBytesClientToUpstream), kBlock * kBlocks);
+}
+
+// A backend for one connection whose behaviour the test scripts.
+class ScriptedBackend {
+ public:
+  ScriptedBackend() {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    listen(listen_fd_, 8);
+    socklen_t len = sizeof(a);
+    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+  }
+  ~ScriptedBackend() { close(listen_fd_); }
+  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
+  int Accept() {
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    timeval timeout{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    return fd;
+  }
+
+ private:
+  int listen_fd_;
+  uint16_t port_;
+};
+
+TEST(L4ProxyTest, UpstreamHalfCloseReachesClientWhoCanStillSend) {
+  ScriptedBackend backend;
+  auto proxy = StartProxy(TcpTable({backend.address()}));
+  ASSERT_NE(proxy, nullptr);
+  int client = ConnectTo(proxy->listener_address("l4"));
+  int upstream = backend.Accept();
+  ASSERT_GE(upstream, 0);
+  ASSERT_TRUE(SendAll(upstream, "bye\n"));
+  shutdown(upstream, SHUT_WR);
+  bool eof_ok = false;
+  EXPECT_EQ(ReadToEof(client, &eof_ok), "bye\n");
+  EXPECT_TRUE(eof_ok);  // FIN, not a reset
+  // The other direction is still open.
+  ASSERT_TRUE(SendAll(client, "still here\n"));
+  EXPECT_EQ(ReadLine(upstream), "still here");
+  shutdown(client, SHUT_WR);
+  EXPECT_EQ(ReadToEof(upstream, &eof_ok), "");
+  EXPECT_TRUE(eof_ok);
+  close(client);
+  close(upstream);
+  EXPECT_TRUE(
+      Eventually([&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
+  EXPECT_EQ(proxy->Total(Counter::kClientResets), 0u);
+}
+
+void ResetSocket(int fd) {
+  linger hard{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+  close(fd);
+}
+
+TEST(L4ProxyTest, ClientResetReachesUpstreamAsReset) {
+  ScriptedBackend backend;
+  auto proxy = StartProxy(TcpTable({backend.address()}));
+  ASSERT_NE(proxy, nullptr);
+  int client = ConnectTo(proxy->listener_address("l4"));
+  int upstream = backend.Accept();
+  ASSERT_TRUE(SendAll(client, "x\n"));
+  EXPECT_EQ(ReadLine(upstream), "x");
+  ResetSocket(client);
+  char c;
+  errno = 0;
+  EXPECT_EQ(read(upstream, &c, 1), -1);
+  EXPECT_EQ(errno, ECONNRESET);
+  close(upstream);
+  EXPECT_TRUE(
+      Eventually([&] { return proxy->Total(Counter::kClientResets) == 1; }));
+}
+
+TEST(L4ProxyTest, UpstreamResetReachesClientAsReset) {
+  ScriptedBackend backend;
+  auto proxy = StartProxy(TcpTable({backend.address()}));
+  ASSERT_NE(proxy, nullptr);
+  int client = ConnectTo(proxy->listener_address("l4"));
+  int upstream = backend.Accept();
+  ASSERT_TRUE(SendAll(upstream, "y\n"));
+  EXPECT_EQ(ReadLine(client), "y");
+  ResetSocket(upstream);
+  char c;
+  errno = 0;
+  EXPECT_EQ(read(client, &c, 1), -1);
+  EXPECT_EQ(errno, ECONNRESET);
+  close(client);
+  EXPECT_TRUE(
+      Eventually([&] { return proxy->Total(Counter::kUpstreamResets) == 1; }));
+}
+
+std::string TagThroughProxy(const control::RingwayServer& proxy) {
+  int fd = ConnectTo(proxy.listener_address("l4"));
+  if (fd < 0) return "connect failed";
+  std::string tag = ReadLine(fd);
+  close(fd);
+  return tag;
+}
+
+TEST(L4ProxyTest, RoundRobinVisitsServersInOrder) {
+  TestBackend a("A"), b("B"), c("C");
+  auto proxy = StartProxy(TcpTable({a.address(), b.address(), c.address()}),
+                          /*shards=*/1);
+  ASSERT_NE(proxy, nullptr);
+  std::string order;
+  for (int i = 0; i < 7; ++i) order += TagThroughProxy(*proxy);
+  EXPECT_EQ(order, "ABCABCA");
+}
+
+TEST(L4ProxyTest, RefusedServerIsSkippedForTheNext) {
+  TestBackend live("LIVE");
+  std::string dead = absl::StrCat("127.0.0.1:", ReserveFreePort());
+  auto proxy = StartProxy(TcpTable({dead, live.address()}), /*shards=*/1);
+  ASSERT_NE(proxy, nullptr);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(TagThroughProxy(*proxy), "LIVE");
+  // Round robin tries the dead server first every other connection.
+  EXPECT_EQ(proxy->Total(Counter::kUpstreamConnectRefused), 2u);
+  EXPECT_EQ(proxy->Total(Counter::kUpstreamUnavailable), 0u);
+}
+
+TEST(L4ProxyTest, UnavailableUpstreamClosesClientThenRecovers) {
+  uint16_t port = ReserveFreePort();
+  auto proxy = StartProxy(TcpTable({absl::StrCat("127.0.0.1:", port)}));
+  ASSERT_NE(proxy, nullptr);
+  int fd = ConnectTo(proxy->listener_address("l4"));
+  ASSERT_GE(fd, 0);
+  bool eof_ok = false;
+  EXPECT_EQ(ReadToEof(fd, &eof_ok), "");  // closed, nothing relayed
+  close(fd);
+  EXPECT_TRUE(Eventually(
+      [&] { return proxy->Total(Counter::kUpstreamUnavailable) == 1; }));
+  TestBackend recovered("BACK", port);
+  EXPECT_EQ(TagThroughProxy(*proxy), "BACK");
+}
+
+TEST(L4ProxyTest, IdleConnectionIsClosedAfterTheTimeout) {
+  TestBackend echo;
+  auto proxy = StartProxy(TcpTable({echo.address()}, "idle_timeout_ms: 300"));
+  ASSERT_NE(proxy, nullptr);
+  int fd = ConnectTo(proxy->listener_address("l4"));
+  ASSERT_TRUE(SendAll(fd, "ping\n"));
+  EXPECT_EQ(ReadLine(fd), "ping");
+  auto start = std::chrono::steady_clock::now();
+  bool eof_ok = false;
+  ReadToEof(fd, &eof_ok);  // the proxy closes it; the read timeout is 10 s
+  auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(eof_ok);
+  EXPECT_GE(waited, std::chrono::milliseconds(250));
+  EXPECT_LT(waited, std::chrono::seconds(9));  // closed by ringway, not us
+  close(fd);
+  EXPECT_EQ(proxy->Total(Counter::kIdleTimeouts), 1u);
+}
+
+TEST(L4ProxyTest, ThousandConcurrentConnections) {
+  TestBackend echo;
+  auto proxy = StartProxy(TcpTable({echo.address()}));
+  ASSERT_NE(proxy, nullptr);
+  constexpr int kConnections = 1000;
+  std::vector<int> fds;
+  for (int i = 0; i < kConnections; ++i) {
+    int fd = ConnectTo(proxy->listener_address("l4"));
+    ASSERT_GE(fd, 0) << "connection " << i;
+    ASSERT_TRUE(SendAll(fd, absl::StrCat("conn ", i, "\n")));
+    fds.push_back(fd);
+  }
+  // All open at once: every echo comes back on its own connection.
+  EXPECT_TRUE(Eventually(
+      [&] { return proxy->Total(Counter::kConnectionsOpen) == kConnections; }));
+  for (int i = 0; i < kConnections; ++i) {
+    EXPECT_EQ(ReadLine(fds[i]), absl::StrCat("conn ", i));
+  }
+  for (int fd : fds) close(fd);
+  EXPECT_TRUE(
+      Eventually([&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
+  EXPECT_EQ(proxy->Total(Counter::kConnectionsTotal), 1000u);
+  EXPECT_EQ(proxy->Total(Counter::kConnectionLimit), 0u);
+}
+
+}  // namespace
+}  // namespace ringway::test

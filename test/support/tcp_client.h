@@ -1,0 +1,35 @@
+// Blocking TCP client helpers for integration tests, with timeouts so a
+// broken proxy fails a test instead of hanging it.
+
+#ifndef RINGWAY_TEST_SUPPORT_TCP_CLIENT_H_
+#define RINGWAY_TEST_SUPPORT_TCP_CLIENT_H_
+
+#include <cstdint>
+#include <string>
+
+#include "dataplane/net/socket_address.h"
+
+namespace ringway::test {
+
+// Connected fd, or -1. Receive/send timeouts of `timeout_ms`.
+int ConnectTo(const net::SocketAddress& address, int timeout_ms = 10000);
+bool SendAll(int fd, const void* data, size_t size);
+bool SendAll(int fd, const std::string& data);
+// Reads one '\n'-terminated line (without it); "" on EOF or timeout.
+std::string ReadLine(int fd);
+// Reads exactly `size` bytes, or fewer on EOF/timeout.
+std::string ReadExactly(int fd, size_t size);
+// Reads until EOF; `ok` false on timeout or error (reset).
+std::string ReadToEof(int fd, bool* ok);
+
+// Deterministic pseudo-random bytes: block `index` of stream `seed`.
+void FillPattern(uint64_t seed, uint64_t index, char* out, size_t size);
+// FNV-1a, streaming.
+struct Checksum {
+  uint64_t value = 1469598103934665603ull;
+  void Update(const char* data, size_t size);
+};
+
+}  // namespace ringway::test
+
+#endif  // RINGWAY_TEST_SUPPORT_TCP_CLIENT_H_
