@@ -1,5 +1,6 @@
 #include <liburing.h>
 #include <openssl/ssl.h>
+
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 TEST(Smoke, Links) {
