@@ -17,6 +17,10 @@ namespace {
 constexpr uint32_t kDefaultIdleTimeoutMs = 600'000;
 constexpr uint32_t kDefaultConnectTimeoutMs = 5'000;
 constexpr uint32_t kDefaultBacklog = 4096;
+constexpr uint32_t kDefaultClientHelloMaxBytes = 16384;
+constexpr uint32_t kMinClientHelloMaxBytes = 512;
+constexpr uint32_t kMaxClientHelloMaxBytes = 65536;
+constexpr uint32_t kDefaultPeekTimeoutMs = 10'000;
 
 class CollectingErrors : public google::protobuf::io::ErrorCollector {
  public:
@@ -129,14 +133,88 @@ class Compiler {
                                        path + ".tcp_proxy.upstream_group");
         break;
       case config::Listener::kTlsPassthrough:
-        Error("%s.tls_passthrough: not supported by this build yet", path);
+        out->kind = route::ListenerKind::kTlsPassthrough;
+        CompilePassthrough(in.tls_passthrough(), path + ".tls_passthrough",
+                           &out->tls);
         break;
       case config::Listener::HANDLER_NOT_SET:
         Error("%s: one of tcp_proxy or tls_passthrough is required", path);
         break;
     }
+    out->peek_timeout_ns = kDefaultPeekTimeoutMs * kNsPerMs;
     if (in.has_proxy_protocol()) {
-      Error("%s.proxy_protocol: not supported by this build yet", path);
+      CompileProxyProtocolInbound(in.proxy_protocol(), path + ".proxy_protocol",
+                                  &out->proxy_protocol);
+    }
+  }
+
+  void CompilePassthrough(const config::TlsPassthrough& in,
+                          const std::string& path,
+                          route::TlsPassthroughRoutes* out) {
+    std::vector<route::ServerNameRoute> routes;
+    for (int r = 0; r < in.routes_size(); ++r) {
+      const config::TlsRoute& route = in.routes(r);
+      std::string route_path = absl::StrFormat("%s.routes[%d]", path, r);
+      if (route.server_names_size() == 0 && route.alpn_size() == 0) {
+        Error(
+            "%s: needs server_names or alpn (use default_upstream_group "
+            "for everything else)",
+            route_path);
+      }
+      routes.push_back(route::ServerNameRoute{
+          {route.server_names().begin(), route.server_names().end()},
+          {route.alpn().begin(), route.alpn().end()},
+          GroupRef(route.upstream_group(), route_path + ".upstream_group")});
+    }
+    if (!in.default_upstream_group().empty()) {
+      out->default_group = GroupRef(in.default_upstream_group(),
+                                    path + ".default_upstream_group");
+    }
+    auto matcher = route::ServerNameMatcher::Build(routes, out->default_group);
+    if (!matcher.ok()) {
+      Error("%s.%s", path, matcher.status().message());
+    } else {
+      out->matcher =
+          std::make_shared<const route::ServerNameMatcher>(std::move(*matcher));
+    }
+    out->client_hello_max_bytes = in.client_hello_max_bytes()
+                                      ? in.client_hello_max_bytes()
+                                      : kDefaultClientHelloMaxBytes;
+    if (out->client_hello_max_bytes < kMinClientHelloMaxBytes ||
+        out->client_hello_max_bytes > kMaxClientHelloMaxBytes) {
+      Error("%s.client_hello_max_bytes: %d is out of range (%d..%d)", path,
+            out->client_hello_max_bytes, kMinClientHelloMaxBytes,
+            kMaxClientHelloMaxBytes);
+    }
+    out->peek_timeout_ns =
+        (in.peek_timeout_ms() ? in.peek_timeout_ms() : kDefaultPeekTimeoutMs) *
+        kNsPerMs;
+    out->bad_client_hello_to_default =
+        in.on_bad_client_hello() == config::TlsPassthrough::USE_DEFAULT;
+    if (out->bad_client_hello_to_default && !out->default_group) {
+      Error("%s.on_bad_client_hello: USE_DEFAULT needs default_upstream_group",
+            path);
+    }
+  }
+
+  void CompileProxyProtocolInbound(const config::ProxyProtocolInbound& in,
+                                   const std::string& path,
+                                   route::ProxyProtocolInbound* out) {
+    out->enabled = true;
+    out->required = in.required();
+    if (in.trusted_cidrs_size() == 0) {
+      Error(
+          "%s.trusted_cidrs: at least one required (who may send PROXY "
+          "headers?)",
+          path);
+    }
+    for (int c = 0; c < in.trusted_cidrs_size(); ++c) {
+      auto cidr = net::Cidr::Parse(in.trusted_cidrs(c));
+      if (!cidr.ok()) {
+        Error("%s.trusted_cidrs[%d]: %s", path, c, cidr.status().message());
+        continue;
+      }
+      out->trusted.push_back(*cidr);
     }
   }
 

@@ -110,20 +110,95 @@ TEST(ConfigCompilerTest, EmptyTableIsRejected) {
   EXPECT_THAT(result.errors, ElementsAre("listeners: at least one required"));
 }
 
-TEST(ConfigCompilerTest, FeaturesNotBuiltYetAreRejectedNotIgnored) {
+TEST(ConfigCompilerTest, CompilesPassthroughRoutesAndInboundProxyProtocol) {
   CompileResult result = CompileConfigText(R"pb(
     listeners {
-      name: "tls"
+      name: "public"
       address: "127.0.0.1:0"
-      tls_passthrough { default_upstream_group: "g" }
+      tls_passthrough {
+        routes {
+          server_names: [ "a.example.org", "*.example.org" ]
+          upstream_group: "a"
+        }
+        routes { alpn: "acme-tls/1" upstream_group: "acme" }
+        default_upstream_group: "terminator"
+        peek_timeout_ms: 250
+        on_bad_client_hello: USE_DEFAULT
+      }
+      proxy_protocol {
+        trusted_cidrs: [ "10.0.0.0/8", "::1" ]
+        required: true
+      }
+    }
+    upstream_groups {
+      name: "a"
+      servers { address: "127.0.0.1:1" }
+    }
+    upstream_groups {
+      name: "acme"
+      servers { address: "127.0.0.1:2" }
+    }
+    upstream_groups {
+      name: "terminator"
+      servers { address: "127.0.0.1:3" }
+    }
+  )pb");
+  ASSERT_TRUE(result.ok()) << result.errors[0];
+  const route::ListenerRoutes& l = result.snapshot->listeners[0];
+  EXPECT_EQ(l.kind, route::ListenerKind::kTlsPassthrough);
+  EXPECT_TRUE(l.NeedsPeek());
+  EXPECT_EQ(l.tls.client_hello_max_bytes, 16384u);
+  EXPECT_EQ(l.tls.peek_timeout_ns, 250ull * 1'000'000);
+  EXPECT_TRUE(l.tls.bad_client_hello_to_default);
+  EXPECT_EQ(l.tls.default_group, 2u);
+  EXPECT_EQ(l.tls.matcher->Lookup("b.example.org"), 0u);
+  EXPECT_EQ(l.tls.matcher->Lookup("other.org"), 2u);
+  EXPECT_TRUE(l.proxy_protocol.enabled);
+  EXPECT_TRUE(l.proxy_protocol.required);
+  EXPECT_EQ(l.proxy_protocol.trusted.size(), 2u);
+}
+
+TEST(ConfigCompilerTest, PassthroughErrorsNameTheirFields) {
+  CompileResult result = CompileConfigText(R"pb(
+    listeners {
+      name: "public"
+      address: "127.0.0.1:0"
+      tls_passthrough {
+        routes { server_names: "a..b" upstream_group: "g" }
+        routes { upstream_group: "g" }
+        routes { server_names: "x.org" upstream_group: "missing" }
+        client_hello_max_bytes: 100
+        on_bad_client_hello: USE_DEFAULT
+      }
+      proxy_protocol { trusted_cidrs: "10.0.0.0/40" }
+    }
+    listeners {
+      name: "l4"
+      address: "127.0.0.1:0"
+      tcp_proxy { upstream_group: "g" }
+      proxy_protocol {}
     }
     upstream_groups {
       name: "g"
       servers { address: "127.0.0.1:1" }
     }
   )pb");
-  EXPECT_THAT(result.errors,
-              ElementsAre(HasSubstr("listeners[0].tls_passthrough")));
+  EXPECT_THAT(
+      result.errors,
+      ElementsAre(
+          HasSubstr("listeners[0].tls_passthrough.routes[1]: needs "
+                    "server_names or alpn"),
+          "listeners[0].tls_passthrough.routes[2].upstream_group: unknown "
+          "upstream group \"missing\"",
+          HasSubstr("listeners[0].tls_passthrough.routes[0]"),
+          "listeners[0].tls_passthrough.client_hello_max_bytes: 100 is out "
+          "of range (512..65536)",
+          "listeners[0].tls_passthrough.on_bad_client_hello: USE_DEFAULT "
+          "needs default_upstream_group",
+          HasSubstr("listeners[0].proxy_protocol.trusted_cidrs[0]: bad "
+                    "prefix length"),
+          HasSubstr("listeners[1].proxy_protocol.trusted_cidrs: at least one "
+                    "required")));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #define RINGWAY_DATAPLANE_NET_CONNECTION_H_
 
 #include <linux/time_types.h>
+#include <sys/socket.h>
 
 #include <cstdint>
 
@@ -32,6 +33,7 @@ struct RelayDirection {
 
 enum class ConnectionState : uint8_t {
   kFree,
+  kPeeking,     // reading the first bytes to choose the route
   kConnecting,  // connecting to an upstream server
   kRelaying,
   kClosing,  // cancels issued; waiting for in-flight operations to end
@@ -46,6 +48,19 @@ enum class CloseReason : uint8_t {
   kIdleTimeout,
   kDrain,
   kResourceError,
+  kRejected,  // first bytes refused (counted by the caller)
+  kPeekTimeout,
+};
+
+// Bytes read while choosing the route, with headroom in front so the
+// outgoing PROXY header can be written right before them and both sent in
+// one send. Shard-local; pooled by size.
+struct PeekBuffer {
+  static constexpr uint32_t kHeadroom = 1024;  // > largest v2 header we send
+  uint8_t* block = nullptr;                    // kHeadroom + capacity bytes
+  uint32_t capacity = 0;  // bytes of payload room after the headroom
+  uint32_t length = 0;    // payload bytes received
+  uint8_t* payload() const { return block + kHeadroom; }
 };
 
 struct Connection {
@@ -59,6 +74,19 @@ struct Connection {
   // pipes) may be reused only when this is back to zero.
   uint16_t inflight = 0;
   uint8_t listener_index = 0;
+  const route::ListenerRoutes* listener = nullptr;
+  // Peek phase: see tcp_relay.h.
+  PeekBuffer peek;
+  bool peek_recv_active = false;
+  bool peek_decided = false;
+  uint64_t peek_deadline_ns = 0;
+  // Preamble still to send upstream after connecting: peek.block[begin,end).
+  uint32_t preamble_begin = 0;
+  uint32_t preamble_end = 0;
+  // The client's address as the route saw it (after any PROXY header) and
+  // the address it connected to.
+  sockaddr_storage client_address{};
+  sockaddr_storage local_address{};
   // Upstream selection.
   const route::UpstreamGroup* group = nullptr;
   uint32_t next_server = 0;

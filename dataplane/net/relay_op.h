@@ -18,6 +18,8 @@ enum RelayOp : uint8_t {
   kOpConnectTimeout,
   kOpShutdown,
   kOpCancel,
+  kOpPeekRecv,      // multishot recv of the first bytes (provided buffers)
+  kOpPreambleSend,  // PROXY header + peeked bytes to the upstream
   // Per direction: op + direction (0 client→upstream, 1 upstream→client).
   kOpPollIn0,
   kOpPollIn1,

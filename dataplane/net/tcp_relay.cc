@@ -37,11 +37,16 @@ uint8_t DirOp(uint8_t base, int d) { return static_cast<uint8_t>(base + d); }
 }  // namespace
 
 TcpRelay::TcpRelay(ring::Ring* ring, shard::ShardStats* stats, PipePool* pipes,
-                   int shard_id, FinishedFn on_finished, void* owner)
+                   buffer::ProvidedBufferRing* recv_buffers,
+                   PeekBufferPool* peeks, int shard_id, FinishedFn on_finished,
+                   void* owner)
     : ring_(ring),
       stats_(stats),
       pipes_(pipes),
+      recv_buffers_(recv_buffers),
+      peeks_(peeks),
       shard_id_(shard_id),
+      hello_scratch_(65536),
       on_finished_(on_finished),
       owner_(owner) {}
 
@@ -96,7 +101,11 @@ void TcpRelay::ConnectNext(Connection& conn) {
 void TcpRelay::OnConnected(Connection& conn, int32_t res) {
   if (res == 0) {
     stats_->Add(Counter::kUpstreamConnectsOk);
-    StartRelay(conn);
+    if (conn.preamble_end > conn.preamble_begin) {
+      SendPreamble(conn);
+    } else {
+      StartRelay(conn);
+    }
     return;
   }
   Counter counter = res == -ECONNREFUSED ? Counter::kUpstreamConnectRefused
@@ -265,8 +274,12 @@ void TcpRelay::Close(Connection& conn, CloseReason reason) {
     case CloseReason::kDrain:
       stats_->Add(Counter::kDrainForcedCloses);
       break;
+    case CloseReason::kPeekTimeout:
+      stats_->Add(Counter::kPeekTimeouts);
+      break;
     case CloseReason::kDone:
     case CloseReason::kResourceError:
+    case CloseReason::kRejected:
       break;
   }
   // Polls and splices on our sockets end with -ECANCELED; splices already
@@ -291,6 +304,7 @@ void TcpRelay::MaybeFinish(Connection& conn) {
     sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
   }
   conn.client_fd = conn.upstream_fd = -1;
+  peeks_->Release(conn.peek);
   for (RelayDirection& dir : conn.direction) {
     pipes_->Release(dir.pipe, dir.in_pipe == 0);
     dir = RelayDirection{};
@@ -298,7 +312,12 @@ void TcpRelay::MaybeFinish(Connection& conn) {
   on_finished_(owner_, conn);
 }
 
-void TcpRelay::OnCompletion(Connection& conn, uint8_t op, int32_t res) {
+void TcpRelay::OnCompletion(Connection& conn, uint8_t op, int32_t res,
+                            uint32_t flags) {
+  if (op == kOpPeekRecv) {
+    OnPeekRecv(conn, res, flags);
+    return;
+  }
   --conn.inflight;
   if (conn.state == ConnectionState::kClosing) {
     MaybeFinish(conn);
@@ -307,6 +326,9 @@ void TcpRelay::OnCompletion(Connection& conn, uint8_t op, int32_t res) {
   switch (op) {
     case kOpConnect:
       OnConnected(conn, res);
+      break;
+    case kOpPreambleSend:
+      OnPreambleSent(conn, res);
       break;
     case kOpSpliceIn0:
     case kOpSpliceIn1:

@@ -10,15 +10,29 @@
 // reads again only when its pipe has room, so memory per connection is
 // bounded by the two pipes.
 //
+// Listeners that route on the first bytes (TLS passthrough, inbound PROXY
+// protocol) first *peek*: a multishot recv fills provided buffers, whose
+// bytes are copied into the connection's PeekBuffer and the buffers
+// recycled at once, until DecidePreamble settles. The recv is then
+// cancelled (bytes that still arrive are kept), the upstream connected, and
+// the outgoing PROXY header plus every peeked byte sent in one send before
+// splicing starts: the upstream sees the client's bytes unchanged.
+//
 // Shard-local: one TcpRelay per shard, driven from the shard's loop.
 
 #ifndef RINGWAY_DATAPLANE_NET_TCP_RELAY_H_
 #define RINGWAY_DATAPLANE_NET_TCP_RELAY_H_
 
 #include <cstdint>
+#include <vector>
 
+#include "dataplane/buffer/provided_buffer_ring.h"
+#include "dataplane/codec/client_hello_parser.h"
+#include "dataplane/codec/proxy_protocol_parser.h"
 #include "dataplane/net/connection.h"
+#include "dataplane/net/peek_buffer_pool.h"
 #include "dataplane/net/pipe_pool.h"
+#include "dataplane/net/preamble.h"
 #include "dataplane/ring/ring.h"
 #include "dataplane/shard/shard_stats.h"
 
@@ -31,12 +45,15 @@ class TcpRelay {
   using FinishedFn = void (*)(void* owner, Connection& conn);
 
   TcpRelay(ring::Ring* ring, shard::ShardStats* stats, PipePool* pipes,
+           buffer::ProvidedBufferRing* recv_buffers, PeekBufferPool* peeks,
            int shard_id, FinishedFn on_finished, void* owner);
 
   // `conn` has client_fd, group, next_server, attempts_left set.
   void Start(Connection& conn);
+  // `conn` has client_fd and listener set; the route comes from its bytes.
+  void StartPeek(Connection& conn);
   // A completion whose user_data named this connection (generation checked).
-  void OnCompletion(Connection& conn, uint8_t op, int32_t res);
+  void OnCompletion(Connection& conn, uint8_t op, int32_t res, uint32_t flags);
   // Ends the connection now (idle timeout, drain): resets both sides.
   void Abort(Connection& conn, CloseReason reason);
 
@@ -44,6 +61,14 @@ class TcpRelay {
   void set_now(uint64_t now_ns) { now_ns_ = now_ns; }
 
  private:
+  void OnPeekRecv(Connection& conn, int32_t res, uint32_t flags);
+  void Decide(Connection& conn);
+  void Reject(Connection& conn, PreambleProblem problem);
+  void ConnectAfterPeek(Connection& conn);
+  void PrepareOutgoingProxyHeader(Connection& conn,
+                                  const PreambleResult& decision);
+  void SendPreamble(Connection& conn);
+  void OnPreambleSent(Connection& conn, int32_t res);
   void ConnectNext(Connection& conn);
   void OnConnected(Connection& conn, int32_t res);
   void StartRelay(Connection& conn);
@@ -62,7 +87,14 @@ class TcpRelay {
   ring::Ring* ring_;
   shard::ShardStats* stats_;
   PipePool* pipes_;
+  buffer::ProvidedBufferRing* recv_buffers_;
+  PeekBufferPool* peeks_;
   int shard_id_;
+  // Scratch for the synchronous ClientHello parse (reassembly across
+  // records) and its results; reused by every connection of this shard.
+  std::vector<uint8_t> hello_scratch_;
+  codec::ClientHelloInfo hello_;
+  codec::ProxyHeader proxy_header_;
   FinishedFn on_finished_;
   void* owner_;
   uint64_t now_ns_ = 0;

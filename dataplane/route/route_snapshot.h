@@ -10,11 +10,15 @@
 #define RINGWAY_DATAPLANE_ROUTE_ROUTE_SNAPSHOT_H_
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "dataplane/net/cidr.h"
 #include "dataplane/net/socket_address.h"
+#include "dataplane/route/server_name_matcher.h"
 
 namespace ringway::route {
 
@@ -30,13 +34,43 @@ struct UpstreamGroup {
 
 enum class ListenerKind : uint8_t { kTcpProxy, kTlsPassthrough };
 
+// What a passthrough listener does with a connection's first bytes.
+struct TlsPassthroughRoutes {
+  // Targets are indexes into RouteSnapshot::groups; its default target is
+  // default_upstream_group.
+  std::shared_ptr<const ServerNameMatcher> matcher;
+  std::optional<uint32_t> default_group;
+  uint32_t client_hello_max_bytes = 16384;
+  uint64_t peek_timeout_ns = 0;
+  // Not TLS, malformed or too large: relay to default_group (if set)
+  // instead of closing.
+  bool bad_client_hello_to_default = false;
+};
+
+// Accepting PROXY protocol headers from load balancers in front of us.
+struct ProxyProtocolInbound {
+  bool enabled = false;
+  std::vector<net::Cidr> trusted;  // only these may send a header
+  bool required = false;           // trusted sources must send one
+};
+
 struct ListenerRoutes {
   std::string name;
   std::string address;  // as configured: identifies the socket group
   ListenerKind kind = ListenerKind::kTcpProxy;
   uint32_t upstream_group = 0;  // index into RouteSnapshot::groups (TCP)
+  TlsPassthroughRoutes tls;     // kTlsPassthrough
+  ProxyProtocolInbound proxy_protocol;
   uint64_t idle_timeout_ns = 0;
+  // Peek timeout when only a PROXY header is awaited (TCP listeners).
+  uint64_t peek_timeout_ns = 0;
   int backlog = 4096;
+
+  // The connection's first bytes are read and inspected before an upstream
+  // is chosen.
+  bool NeedsPeek() const {
+    return kind == ListenerKind::kTlsPassthrough || proxy_protocol.enabled;
+  }
 };
 
 struct RouteSnapshot {

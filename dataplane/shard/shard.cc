@@ -76,9 +76,16 @@ void Shard::Run(std::promise<absl::Status>* started) {
   ring_ = std::move(*ring);
   features_ = ring_->features();
   pipes_ = std::make_unique<net::PipePool>(options_.pipe_bytes, 1024);
-  relay_ =
-      std::make_unique<net::TcpRelay>(ring_.get(), &stats_, pipes_.get(),
-                                      options_.id, &OnConnectionFinished, this);
+  // Multishot receives of first bytes (peeking) land here; 256 x 4 KiB.
+  auto buffers = buffer::ProvidedBufferRing::Create(ring_->raw(), 0, 256, 4096);
+  if (!buffers.ok()) {
+    started->set_value(buffers.status());
+    return;
+  }
+  recv_buffers_ = std::move(*buffers);
+  relay_ = std::make_unique<net::TcpRelay>(
+      ring_.get(), &stats_, pipes_.get(), recv_buffers_.get(), &peek_buffers_,
+      options_.id, &OnConnectionFinished, this);
   InstallSnapshot(std::move(options_.initial_snapshot));
   for (size_t i = 0; i < options_.listen_fds.size(); ++i) ArmAccept(i);
   ArmMailboxRead();
@@ -88,6 +95,9 @@ void Shard::Run(std::promise<absl::Status>* started) {
   started->set_value(absl::OkStatus());  // `started` is gone after this
   Loop();
   CloseListeners();
+  // The buffer ring unregisters from the ring: it goes first.
+  relay_.reset();
+  recv_buffers_.reset();
   ring_.reset();
 }
 
@@ -128,7 +138,7 @@ void Shard::Dispatch(const io_uring_cqe& cqe) {
   }
   net::Connection* conn = connections_.Find(tag.slot, tag.generation);
   if (conn == nullptr) return;  // stale: the slot moved on
-  relay_->OnCompletion(*conn, tag.op, cqe.res);
+  relay_->OnCompletion(*conn, tag.op, cqe.res, cqe.flags);
 }
 
 void Shard::ArmAccept(size_t listener) {
@@ -179,15 +189,20 @@ void Shard::StartConnection(size_t listener, int fd) {
   stats_.Add(Counter::kConnectionsOpen);
   const route::RouteSnapshot& snapshot = *current_->snapshot;
   const route::ListenerRoutes& routes = snapshot.listeners[listener];
-  const route::UpstreamGroup& group = snapshot.groups[routes.upstream_group];
   conn->client_fd = fd;
   conn->listener_index = static_cast<uint8_t>(listener);
+  conn->listener = &routes;
   conn->snapshot = current_;
   ++current_->connections;
+  conn->idle_timeout_ns = routes.idle_timeout_ns;
+  if (routes.NeedsPeek()) {
+    relay_->StartPeek(*conn);
+    return;
+  }
+  const route::UpstreamGroup& group = snapshot.groups[routes.upstream_group];
   conn->group = &group;
   conn->next_server = current_->NextServer(routes.upstream_group);
   conn->attempts_left = group.max_connect_attempts;
-  conn->idle_timeout_ns = routes.idle_timeout_ns;
   relay_->Start(*conn);
 }
 
@@ -202,6 +217,11 @@ void Shard::OnConnectionFinished(void* self, net::Connection& conn) {
 
 void Shard::OnTick() {
   connections_.ForEachLive([this](net::Connection& conn) {
+    if (conn.state == net::ConnectionState::kPeeking && !conn.peek_decided &&
+        now_ns_ >= conn.peek_deadline_ns) {
+      relay_->Abort(conn, net::CloseReason::kPeekTimeout);
+      return;
+    }
     if (conn.state != net::ConnectionState::kRelaying) return;
     if (conn.idle_timeout_ns != 0 &&
         now_ns_ - conn.last_activity_ns > conn.idle_timeout_ns) {

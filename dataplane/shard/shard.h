@@ -19,6 +19,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "dataplane/buffer/provided_buffer_ring.h"
+#include "dataplane/net/peek_buffer_pool.h"
 #include "dataplane/net/pipe_pool.h"
 #include "dataplane/net/tcp_relay.h"
 #include "dataplane/ring/ring.h"
@@ -93,6 +95,8 @@ class Shard {
   // Shard thread only, from here on.
   std::unique_ptr<ring::Ring> ring_;
   std::unique_ptr<net::PipePool> pipes_;
+  std::unique_ptr<buffer::ProvidedBufferRing> recv_buffers_;
+  net::PeekBufferPool peek_buffers_;
   std::unique_ptr<net::TcpRelay> relay_;
   ConnectionTable connections_;
   ShardSnapshot* current_ = nullptr;

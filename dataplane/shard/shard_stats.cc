@@ -34,6 +34,28 @@ std::string_view CounterName(Counter counter) {
       return "connection_limit";
     case Counter::kDrainForcedCloses:
       return "drain_forced_closes";
+    case Counter::kProxyHeadersAccepted:
+      return "proxy_headers_accepted";
+    case Counter::kBadClientHelloToDefault:
+      return "bad_client_hello_to_default";
+    case Counter::kProxyHeaderUntrusted:
+      return "proxy_header_untrusted";
+    case Counter::kProxyHeaderMalformed:
+      return "proxy_header_malformed";
+    case Counter::kProxyHeaderMissing:
+      return "proxy_header_missing";
+    case Counter::kNotTls:
+      return "not_tls";
+    case Counter::kClientHelloMalformed:
+      return "client_hello_malformed";
+    case Counter::kClientHelloTooLarge:
+      return "client_hello_too_large";
+    case Counter::kNoRoute:
+      return "no_route";
+    case Counter::kPeekTimeouts:
+      return "peek_timeouts";
+    case Counter::kPeekClientClosed:
+      return "peek_client_closed";
     case Counter::kNumCounters:
       break;
   }

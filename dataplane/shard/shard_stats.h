@@ -20,6 +20,8 @@ enum class Counter : int {
   kBytesClientToUpstream,
   kBytesUpstreamToClient,
   kUpstreamConnectsOk,
+  kProxyHeadersAccepted,
+  kBadClientHelloToDefault,  // bad first bytes, relayed to the default
   // Errors by kind.
   kUpstreamConnectRefused,
   kUpstreamConnectTimeout,
@@ -31,6 +33,15 @@ enum class Counter : int {
   kAcceptErrors,
   kConnectionLimit,  // accepted but no free slot: closed
   kDrainForcedCloses,
+  kProxyHeaderUntrusted,
+  kProxyHeaderMalformed,
+  kProxyHeaderMissing,
+  kNotTls,
+  kClientHelloMalformed,
+  kClientHelloTooLarge,
+  kNoRoute,
+  kPeekTimeouts,
+  kPeekClientClosed,
   kNumCounters,
 };
 

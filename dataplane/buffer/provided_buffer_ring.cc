@@ -1,0 +1,66 @@
+#include "dataplane/buffer/provided_buffer_ring.h"
+
+#include <sys/mman.h>
+
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_format.h"
+
+namespace ringway::buffer {
+
+absl::StatusOr<std::unique_ptr<ProvidedBufferRing>> ProvidedBufferRing::Create(
+    io_uring* ring, uint16_t group_id, uint32_t entries,
+    uint32_t buffer_bytes) {
+  std::unique_ptr<ProvidedBufferRing> self(new ProvidedBufferRing());
+  self->ring_ = ring;
+  self->group_id_ = group_id;
+  self->entries_ = entries;
+  self->buffer_bytes_ = buffer_bytes;
+  // The ring of buffer descriptors is shared with the kernel: page-aligned.
+  self->ring_bytes_ = entries * sizeof(io_uring_buf);
+  void* mapped = mmap(nullptr, self->ring_bytes_, PROT_READ | PROT_WRITE,
+                      MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  if (mapped == MAP_FAILED) {
+    return absl::ResourceExhaustedError("mmap for buffer ring failed");
+  }
+  self->buf_ring_ = static_cast<io_uring_buf_ring*>(mapped);
+  io_uring_buf_reg reg;
+  std::memset(&reg, 0, sizeof(reg));
+  reg.ring_addr = reinterpret_cast<uint64_t>(mapped);
+  reg.ring_entries = entries;
+  reg.bgid = group_id;
+  int err = io_uring_register_buf_ring(ring, &reg, 0);
+  if (err != 0) {
+    munmap(mapped, self->ring_bytes_);
+    self->buf_ring_ = nullptr;
+    return absl::UnavailableError(
+        absl::StrFormat("io_uring_register_buf_ring: %s", std::strerror(-err)));
+  }
+  io_uring_buf_ring_init(self->buf_ring_);
+  self->memory_.reset(new uint8_t[static_cast<size_t>(entries) * buffer_bytes]);
+  int mask = io_uring_buf_ring_mask(entries);
+  for (uint32_t id = 0; id < entries; ++id) {
+    io_uring_buf_ring_add(self->buf_ring_,
+                          self->memory_.get() + size_t{id} * buffer_bytes,
+                          buffer_bytes, static_cast<uint16_t>(id), mask, id);
+  }
+  io_uring_buf_ring_advance(self->buf_ring_, entries);
+  return self;
+}
+
+ProvidedBufferRing::~ProvidedBufferRing() {
+  if (buf_ring_ != nullptr) {
+    io_uring_unregister_buf_ring(ring_, group_id_);
+    munmap(buf_ring_, ring_bytes_);
+  }
+}
+
+void ProvidedBufferRing::Recycle(uint16_t id) {
+  io_uring_buf_ring_add(buf_ring_,
+                        memory_.get() + static_cast<size_t>(id) * buffer_bytes_,
+                        buffer_bytes_, id, io_uring_buf_ring_mask(entries_), 0);
+  io_uring_buf_ring_advance(buf_ring_, 1);
+}
+
+}  // namespace ringway::buffer

@@ -1,0 +1,64 @@
+#include "dataplane/buffer/provided_buffer_ring.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "dataplane/ring/ring.h"
+#include "gtest/gtest.h"
+
+namespace ringway::buffer {
+namespace {
+
+// Multishot recv fills ring buffers; recycled buffers are used again, and
+// an empty ring ends the multishot with -ENOBUFS (not an error).
+TEST(ProvidedBufferRingTest, MultishotRecvUsesAndReusesBuffers) {
+  auto ring = ring::Ring::Create(64);
+  ASSERT_TRUE(ring.ok());
+  auto buffers = ProvidedBufferRing::Create((*ring)->raw(), 3, 2, 16);
+  ASSERT_TRUE(buffers.ok()) << buffers.status();
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  io_uring_sqe* sqe = (*ring)->GetSqe();
+  io_uring_prep_recv_multishot(sqe, fds[1], nullptr, 0, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = 3;
+  std::vector<std::string> got;
+  bool ended = false;
+  int last_res = 0;
+  auto reap = [&](bool recycle) {
+    (*ring)->SubmitAndWait(1);
+    (*ring)->ForEachCompletion([&](const io_uring_cqe& cqe) {
+      last_res = cqe.res;
+      if (cqe.res > 0) {
+        uint16_t id = ProvidedBufferRing::BufferId(cqe.flags);
+        got.emplace_back(reinterpret_cast<const char*>((*buffers)->Data(id)),
+                         cqe.res);
+        if (recycle) (*buffers)->Recycle(id);
+      }
+      if (!(cqe.flags & IORING_CQE_F_MORE)) ended = true;
+    });
+  };
+  for (const char* message : {"one", "two", "three"}) {
+    ASSERT_EQ(write(fds[0], message, strlen(message)),
+              static_cast<ssize_t>(strlen(message)));
+    reap(/*recycle=*/true);
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_FALSE(ended);
+  // Two buffers not recycled: the third message finds none.
+  write(fds[0], "a", 1);
+  reap(false);
+  write(fds[0], "b", 1);
+  reap(false);
+  write(fds[0], "c", 1);
+  while (!ended) reap(false);
+  EXPECT_EQ(last_res, -ENOBUFS);
+  close(fds[0]);
+  close(fds[1]);
+}
+
+}  // namespace
+}  // namespace ringway::buffer
