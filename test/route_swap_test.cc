@@ -110,7 +110,7 @@ TEST(RouteSwapTest, RollbackRestoresThePreviousRouting) {
 // Which backend each table sends to, and when it was live.
 struct TableWindow {
   std::string tag;
-  Clock::time_point live_from;  // apply started
+  Clock::time_point live_from;                              // apply started
   Clock::time_point live_until = Clock::time_point::max();  // next applied
 };
 
@@ -119,7 +119,8 @@ TEST(RouteSwapTest, ApplyEvery50msUnderTrafficFailsNoConnection) {
   auto proxy = StartProxy(TcpTable({a.address()}));
   ASSERT_NE(proxy, nullptr);
   std::mutex mu;
-  std::vector<TableWindow> windows = {{"A", Clock::now() - std::chrono::hours(1)}};
+  std::vector<TableWindow> windows = {
+      {"A", Clock::now() - std::chrono::hours(1)}};
   std::atomic<bool> done{false};
   std::thread applier([&] {
     for (int i = 1; i <= 40; ++i) {
@@ -131,8 +132,8 @@ TEST(RouteSwapTest, ApplyEvery50msUnderTrafficFailsNoConnection) {
         previous = windows.size() - 1;
         windows.push_back({tag, Clock::now()});
       }
-      auto outcome = proxy->routes().Apply(
-          TcpTable({(i % 2 ? b : a).address()}), "swap");
+      auto outcome =
+          proxy->routes().Apply(TcpTable({(i % 2 ? b : a).address()}), "swap");
       ASSERT_TRUE(outcome.applied);
       {
         // Every shard has swapped: the previous table takes no new
@@ -180,8 +181,8 @@ TEST(RouteSwapTest, ApplyEvery50msUnderTrafficFailsNoConnection) {
   EXPECT_GT(a.accepted(), 0);
   EXPECT_GT(b.accepted(), 0);
   EXPECT_EQ(proxy->routes().current()->version, 41u);
-  EXPECT_TRUE(Eventually(
-      [&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
+  EXPECT_TRUE(
+      Eventually([&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
 }
 
 }  // namespace

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# The seed scenario end to end with real peers: curl clients (from
+# 127.0.0.2, so the real address is distinguishable from ringway's own
+# 127.0.0.1) → ringway passthrough → an nginx backend (`listen … ssl
+# proxy_protocol` + set_real_ip_from), an HAProxy backend (`accept-proxy`)
+# and an nginx TLS terminator standing in for ringway's own terminating
+# listener. Each must log and answer with the client's address.
+set -uo pipefail
+
+RINGWAY=$(realpath "$1")
+CONFIG=$(realpath "$2")
+WORK=$(mktemp -d /tmp/ringway-seed.XXXXXX)
+FAILURES=0
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  sleep 0.2
+  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+check() {
+  if [[ "$2" == "$3" ]]; then echo "ok   $1"; else
+    echo "FAIL $1: expected [$2], got [$3]"; FAILURES=$((FAILURES + 1)); fi
+}
+wait_for() {
+  for _ in $(seq 1 200); do
+    grep -qE "$2" "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "timed out waiting for /$2/ in $1:"; cat "$1"; return 1
+}
+wait_port() {
+  for _ in $(seq 1 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "port $1 never opened"; return 1
+}
+for tool in nginx haproxy curl openssl; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (tools/bazel installs it)"; exit 1; }
+done
+
+read -r PORT_A PORT_B PORT_T < <(python3 -c '
+import socket
+s = [socket.socket() for _ in range(3)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+  -subj /CN=seed.test -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+cat "$WORK/cert.pem" "$WORK/key.pem" > "$WORK/both.pem"
+chmod 644 "$WORK"/*.pem
+
+# Backend A and the terminator: nginx, trusting ringway (127.0.0.1) for the
+# PROXY protocol, answering with the address it learned.
+mkdir -p "$WORK/nginx/logs"
+cat > "$WORK/nginx/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+error_log $WORK/nginx/logs/error.log warn;
+pid $WORK/nginx/nginx.pid;
+events { worker_connections 256; }
+http {
+  access_log off;
+  log_format real '\$remote_addr \$proxy_protocol_addr \$ssl_server_name';
+  server {
+    listen 127.0.0.1:${PORT_A} ssl proxy_protocol;
+    ssl_certificate $WORK/cert.pem;
+    ssl_certificate_key $WORK/key.pem;
+    set_real_ip_from 127.0.0.1;
+    real_ip_header proxy_protocol;
+    access_log $WORK/nginx/logs/a.log real;
+    location / { return 200 "A \$remote_addr \$ssl_server_name\n"; }
+  }
+  server {
+    listen 127.0.0.1:${PORT_T} ssl proxy_protocol;
+    ssl_certificate $WORK/cert.pem;
+    ssl_certificate_key $WORK/key.pem;
+    set_real_ip_from 127.0.0.1;
+    real_ip_header proxy_protocol;
+    location / { return 200 "T \$remote_addr \$ssl_server_name\n"; }
+  }
+}
+CONF
+nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" > "$WORK/nginx/stdout" 2>&1 &
+PIDS+=($!)
+
+# Backend B: HAProxy with accept-proxy.
+cat > "$WORK/haproxy.cfg" <<CONF
+global
+  log stdout format raw local0 info
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 10s
+  timeout server 10s
+frontend b
+  bind 127.0.0.1:${PORT_B} accept-proxy ssl crt $WORK/both.pem
+  log global
+  option httplog
+  http-request return status 200 content-type text/plain lf-string "B %[src] %[ssl_fc_sni]\n"
+CONF
+haproxy -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.log" 2>&1 &
+PIDS+=($!)
+wait_port "$PORT_A" && wait_port "$PORT_B" && wait_port "$PORT_T" || exit 1
+
+# ringway with the example config, pointed at these backends.
+sed -e "s/0.0.0.0:443/127.0.0.1:0/" \
+    -e "s/10.0.0.10:443/127.0.0.1:${PORT_A}/" \
+    -e "s/10.0.0.20:443/127.0.0.1:${PORT_B}/" \
+    -e "s/127.0.0.1:8443/127.0.0.1:${PORT_T}/" "$CONFIG" > "$WORK/ringway.textproto"
+"$RINGWAY" --config="$WORK/ringway.textproto" --admin_socket= --shards=2 \
+  > "$WORK/ringway.log" 2>&1 &
+PIDS+=($!)
+wait_for "$WORK/ringway.log" 'ready: route table' || exit 1
+PORT=$(grep -oE 'listener "public" on 127.0.0.1:[0-9]+' "$WORK/ringway.log" | grep -oE '[0-9]+$')
+
+fetch() {  # fetch NAME: HTTPS through ringway from 127.0.0.2 with SNI NAME
+  curl -sk --max-time 10 --interface 127.0.0.2 \
+    --resolve "$1:${PORT}:127.0.0.1" "https://$1:${PORT}/"
+}
+check "subdomain1 → nginx backend A sees the client" \
+  "A 127.0.0.2 subdomain1.mydomain.org" "$(fetch subdomain1.mydomain.org)"
+check "subdomain2 → nginx backend A" \
+  "A 127.0.0.2 subdomain2.mydomain.org" "$(fetch subdomain2.mydomain.org)"
+check "myotherdomain.info → HAProxy backend B sees the client" \
+  "B 127.0.0.2 myotherdomain.info" "$(fetch myotherdomain.info)"
+check "any other name → the terminating listener" \
+  "T 127.0.0.2 www.elsewhere.example" "$(fetch www.elsewhere.example)"
+check "name case and trailing dot do not matter" \
+  "A 127.0.0.2 subdomain1.mydomain.org" "$(fetch SubDomain1.MyDomain.org)"
+
+check "nginx logged the client's address from the PROXY header" \
+  "127.0.0.2 127.0.0.2 subdomain1.mydomain.org" "$(head -1 "$WORK/nginx/logs/a.log")"
+if grep -q "127.0.0.2" "$WORK/haproxy.log"; then
+  echo "ok   haproxy logged the client's address"
+else
+  echo "FAIL haproxy log lacks 127.0.0.2:"; cat "$WORK/haproxy.log"; FAILURES=$((FAILURES + 1))
+fi
+
+echo "seed_scenario_test: $FAILURES failure(s)"
+exit $((FAILURES > 0))
