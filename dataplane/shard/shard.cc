@@ -95,6 +95,9 @@ void Shard::Run(std::promise<absl::Status>* started) {
   started->set_value(absl::OkStatus());  // `started` is gone after this
   Loop();
   CloseListeners();
+  // Every connection has ended: nothing else holds the current table.
+  delete current_;
+  current_ = nullptr;
   // The buffer ring unregisters from the ring: it goes first.
   relay_.reset();
   recv_buffers_.reset();
