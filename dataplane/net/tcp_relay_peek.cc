@@ -2,6 +2,8 @@
 // route (see tcp_relay.h), and sending them on once connected.
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -63,6 +65,8 @@ void TcpRelay::StartPeek(Connection& conn) {
     capacity += listener.tls.client_hello_max_bytes;
   }
   conn.peek = peeks_->Acquire(capacity);
+  int one = 1;
+  setsockopt(conn.client_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   // Both addresses feed the outgoing PROXY header and the trust check.
   socklen_t length = sizeof(conn.client_address);
   getpeername(conn.client_fd, reinterpret_cast<sockaddr*>(&conn.client_address),
