@@ -13,6 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "dataplane/shard/shard_stats.h"
 #include "gtest/gtest.h"
+#include "test/support/eventually.h"
+#include "test/support/one_shot_backend.h"
 #include "test/support/proxy_fixture.h"
 #include "test/support/tcp_client.h"
 #include "test/support/test_backend.h"
@@ -24,15 +26,6 @@ using shard::Counter;
 
 // Waits (bounded) until `predicate` holds; for counters that settle after
 // the last byte was seen by the client.
-template <typename Predicate>
-bool Eventually(Predicate predicate, int timeout_ms = 5000) {
-  for (int waited = 0; waited < timeout_ms; waited += 5) {
-    if (predicate()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return predicate();
-}
-
 TEST(L4ProxyTest, EchoesThroughTheProxy) {
   TestBackend echo;
   auto proxy = StartProxy(TcpTable({echo.address()}));
@@ -86,36 +79,8 @@ TEST(L4ProxyTest, OneGibibyteEachWayArrivesIntact) {
   EXPECT_EQ(proxy->Total(Counter::kBytesClientToUpstream), kBlock * kBlocks);
 }
 
-// A backend for one connection whose behaviour the test scripts.
-class ScriptedBackend {
- public:
-  ScriptedBackend() {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-    listen(listen_fd_, 8);
-    socklen_t len = sizeof(a);
-    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-  }
-  ~ScriptedBackend() { close(listen_fd_); }
-  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
-  int Accept() {
-    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    timeval timeout{10, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-    return fd;
-  }
-
- private:
-  int listen_fd_;
-  uint16_t port_;
-};
-
 TEST(L4ProxyTest, UpstreamHalfCloseReachesClientWhoCanStillSend) {
-  ScriptedBackend backend;
+  OneShotBackend backend;
   auto proxy = StartProxy(TcpTable({backend.address()}));
   ASSERT_NE(proxy, nullptr);
   int client = ConnectTo(proxy->listener_address("l4"));
@@ -146,7 +111,7 @@ void ResetSocket(int fd) {
 }
 
 TEST(L4ProxyTest, ClientResetReachesUpstreamAsReset) {
-  ScriptedBackend backend;
+  OneShotBackend backend;
   auto proxy = StartProxy(TcpTable({backend.address()}));
   ASSERT_NE(proxy, nullptr);
   int client = ConnectTo(proxy->listener_address("l4"));
@@ -164,7 +129,7 @@ TEST(L4ProxyTest, ClientResetReachesUpstreamAsReset) {
 }
 
 TEST(L4ProxyTest, UpstreamResetReachesClientAsReset) {
-  ScriptedBackend backend;
+  OneShotBackend backend;
   auto proxy = StartProxy(TcpTable({backend.address()}));
   ASSERT_NE(proxy, nullptr);
   int client = ConnectTo(proxy->listener_address("l4"));

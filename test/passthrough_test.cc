@@ -21,6 +21,8 @@
 #include "dataplane/codec/proxy_protocol_writer.h"
 #include "dataplane/shard/shard_stats.h"
 #include "gtest/gtest.h"
+#include "test/support/eventually.h"
+#include "test/support/one_shot_backend.h"
 #include "test/support/proxy_fixture.h"
 #include "test/support/tcp_client.h"
 #include "test/support/test_backend.h"
@@ -32,15 +34,6 @@ using codec::Bytes;
 using codec::CaptureClientHello;
 using codec::CaptureOptions;
 using shard::Counter;
-
-template <typename Predicate>
-bool Eventually(Predicate predicate, int timeout_ms = 5000) {
-  for (int waited = 0; waited < timeout_ms; waited += 5) {
-    if (predicate()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return predicate();
-}
 
 // Listener "tls" with `listener_body` inside tls_passthrough {}, plus
 // `extra` (groups, proxy_protocol) appended.
@@ -249,37 +242,6 @@ TEST(PassthroughTest, SlowClientHelloIsClosedAtThePeekTimeout) {
   EXPECT_EQ(upstream.accepted(), 0);
 }
 
-// Accepts one connection and returns what it received until EOF.
-class RecordingBackend {
- public:
-  RecordingBackend() {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-    listen(fd_, 8);
-    socklen_t len = sizeof(a);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-  }
-  ~RecordingBackend() { close(fd_); }
-  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
-  std::string ReceiveAll() {
-    int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    timeval timeout{10, 0};
-    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-    bool ok;
-    std::string got = ReadToEof(c, &ok);
-    close(c);
-    return got;
-  }
-
- private:
-  int fd_;
-  uint16_t port_;
-};
-
 uint16_t LocalPort(int fd) {
   sockaddr_in a{};
   socklen_t len = sizeof(a);
@@ -288,7 +250,7 @@ uint16_t LocalPort(int fd) {
 }
 
 TEST(PassthroughTest, SendsProxyV1WithTheClientsAddress) {
-  RecordingBackend backend;
+  OneShotBackend backend;
   auto proxy = StartProxy(PassthroughTable(
       R"(default_upstream_group: "d")",
       Group("d", backend.address(), "send_proxy_protocol: V1")));
@@ -308,7 +270,7 @@ TEST(PassthroughTest, SendsProxyV1WithTheClientsAddress) {
 }
 
 TEST(PassthroughTest, SendsProxyV2WithAlpnAndAuthorityTlvs) {
-  RecordingBackend backend;
+  OneShotBackend backend;
   auto proxy = StartProxy(PassthroughTable(
       R"(routes { server_names: "api.example.org" upstream_group: "d" })",
       Group("d", backend.address(), "send_proxy_protocol: V2")));
@@ -340,7 +302,7 @@ std::string ProxyV1(const char* source, uint16_t source_port) {
 }
 
 TEST(PassthroughTest, TrustedInboundProxyHeaderIsStrippedAndPassedOn) {
-  RecordingBackend backend;
+  OneShotBackend backend;
   auto proxy = StartProxy(
       PassthroughTable(R"(default_upstream_group: "d")",
                        Group("d", backend.address(), "send_proxy_protocol: V1"),
@@ -379,7 +341,7 @@ TEST(PassthroughTest, UntrustedProxyHeaderIsRefusedButPlainClientsPass) {
 }
 
 TEST(PassthroughTest, V2LocalUsesTheSocketAddressAndRequiredMeansRequired) {
-  RecordingBackend backend;
+  OneShotBackend backend;
   auto proxy = StartProxy(PassthroughTable(
       R"(default_upstream_group: "d")",
       Group("d", backend.address(), "send_proxy_protocol: V1"),

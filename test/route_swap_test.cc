@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "dataplane/shard/shard_stats.h"
 #include "gtest/gtest.h"
+#include "test/support/eventually.h"
 #include "test/support/proxy_fixture.h"
 #include "test/support/tcp_client.h"
 #include "test/support/test_backend.h"
@@ -24,15 +25,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using shard::Counter;
-
-template <typename Predicate>
-bool Eventually(Predicate predicate, int timeout_ms = 5000) {
-  for (int waited = 0; waited < timeout_ms; waited += 5) {
-    if (predicate()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return predicate();
-}
 
 int OpenTagged(const control::RingwayServer& proxy, std::string* tag) {
   int fd = ConnectTo(proxy.listener_address("l4"));

@@ -74,6 +74,10 @@ void TcpRelay::StartPeek(Connection& conn) {
   length = sizeof(conn.local_address);
   getsockname(conn.client_fd, reinterpret_cast<sockaddr*>(&conn.local_address),
               &length);
+  ArmPeekRecv(conn);
+}
+
+void TcpRelay::ArmPeekRecv(Connection& conn) {
   io_uring_sqe* sqe = ring_->GetSqe();
   io_uring_prep_recv_multishot(sqe, conn.client_fd, nullptr, 0, 0);
   sqe->flags |= IOSQE_BUFFER_SELECT;
@@ -125,13 +129,7 @@ void TcpRelay::OnPeekRecv(Connection& conn, int32_t res, uint32_t flags) {
   if (conn.state != ConnectionState::kPeeking) return;
   if (ended && !conn.peek_decided) {
     // -ENOBUFS (the ring ran dry) or a spurious end: read on.
-    io_uring_sqe* sqe = ring_->GetSqe();
-    io_uring_prep_recv_multishot(sqe, conn.client_fd, nullptr, 0, 0);
-    sqe->flags |= IOSQE_BUFFER_SELECT;
-    sqe->buf_group = recv_buffers_->group_id();
-    io_uring_sqe_set_data64(sqe, Tag(conn, kOpPeekRecv));
-    ++conn.inflight;
-    conn.peek_recv_active = true;
+    ArmPeekRecv(conn);
     return;
   }
   if (conn.peek_decided && !conn.peek_recv_active) ConnectAfterPeek(conn);

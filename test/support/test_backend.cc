@@ -24,8 +24,12 @@ struct EchoConnection {
   bool reading = true;
 };
 
-int ListenOn(uint16_t port, uint16_t* bound) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}  // namespace
+
+int ListenOnLoopback(uint16_t port, uint16_t* bound, bool nonblocking) {
+  int fd =
+      socket(AF_INET,
+             SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   sockaddr_in address{};
@@ -43,18 +47,16 @@ int ListenOn(uint16_t port, uint16_t* bound) {
   return fd;
 }
 
-}  // namespace
-
 uint16_t ReserveFreePort() {
   uint16_t port;
-  int fd = ListenOn(0, &port);
+  int fd = ListenOnLoopback(0, &port, true);
   close(fd);
   return port;
 }
 
 TestBackend::TestBackend(std::string tag, uint16_t port)
     : tag_(std::move(tag)) {
-  listen_fd_ = ListenOn(port, &port_);
+  listen_fd_ = ListenOnLoopback(port, &port_, true);
   stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   thread_ = std::thread([this] { Serve(); });
 }

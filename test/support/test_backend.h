@@ -45,6 +45,10 @@ class TestBackend {
   std::thread thread_;
 };
 
+// A listening socket on 127.0.0.1:port (0: kernel-chosen, returned in
+// *bound). Aborts the test binary if it cannot listen.
+int ListenOnLoopback(uint16_t port, uint16_t* bound, bool nonblocking);
+
 // A port on 127.0.0.1 that nothing listens on right now (bound, then
 // released), for "upstream refuses, then comes back" tests.
 uint16_t ReserveFreePort();
