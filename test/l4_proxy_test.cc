@@ -26,6 +26,12 @@ using shard::Counter;
 
 // Waits (bounded) until `predicate` holds; for counters that settle after
 // the last byte was seen by the client.
+void ResetSocket(int fd) {
+  linger hard{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+  close(fd);
+}
+
 TEST(L4ProxyTest, EchoesThroughTheProxy) {
   TestBackend echo;
   auto proxy = StartProxy(TcpTable({echo.address()}));
@@ -104,12 +110,6 @@ TEST(L4ProxyTest, UpstreamHalfCloseReachesClientWhoCanStillSend) {
   EXPECT_EQ(proxy->Total(Counter::kClientResets), 0u);
 }
 
-void ResetSocket(int fd) {
-  linger hard{1, 0};
-  setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
-  close(fd);
-}
-
 TEST(L4ProxyTest, ClientResetReachesUpstreamAsReset) {
   OneShotBackend backend;
   auto proxy = StartProxy(TcpTable({backend.address()}));
@@ -152,6 +152,45 @@ std::string TagThroughProxy(const control::RingwayServer& proxy) {
   std::string tag = ReadLine(fd);
   close(fd);
   return tag;
+}
+
+// Regression: a splice still running when a reset closed its connection
+// left bytes in a pipe that was then reused, so they reached the *next*
+// connection's upstream (seen as TLS "wrong version number" under load).
+TEST(L4ProxyTest, ResetMidTransferLeavesNoBytesForTheNextConnection) {
+  TestBackend echo;
+  auto proxy = StartProxy(TcpTable({echo.address()}), /*shards=*/1);
+  ASSERT_NE(proxy, nullptr);
+  std::string junk(8 << 20, 'J');
+  std::vector<char> sink(1 << 20);
+  for (int round = 0; round < 30; ++round) {
+    // The client streams through the echo and reads it back at full
+    // speed, then resets mid-stream: splices are running in both
+    // directions when the reset lands.
+    int fd = ConnectTo(proxy->listener_address("l4"));
+    ASSERT_GE(fd, 0);
+    std::thread sender([&] { SendAll(fd, junk); });
+    size_t got = 0;
+    while (got < (2u << 20)) {
+      ssize_t n = read(fd, sink.data(), sink.size());
+      if (n <= 0) break;
+      got += n;
+    }
+    linger hard{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+    shutdown(fd, SHUT_RDWR);  // ends the sender's blocking send
+    sender.join();
+    close(fd);
+    // Fresh connections must see exactly their own bytes.
+    for (int i = 0; i < 4; ++i) {
+      int next = ConnectTo(proxy->listener_address("l4"));
+      ASSERT_GE(next, 0);
+      std::string line = absl::StrCat("round ", round, " conn ", i);
+      ASSERT_TRUE(SendAll(next, line + "\n"));
+      ASSERT_EQ(ReadLine(next), line) << "stale bytes from a reset connection";
+      close(next);
+    }
+  }
 }
 
 TEST(L4ProxyTest, RoundRobinVisitsServersInOrder) {

@@ -1,6 +1,7 @@
 #include "dataplane/net/pipe_pool.h"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace ringway::net {
@@ -29,6 +30,12 @@ Pipe PipePool::Acquire() {
   // The kernel may cap the size (pipe-max-size); the default 64 KiB is fine.
   (void)granted;
   return Pipe{fds[0], fds[1]};
+}
+
+bool PipePool::IsEmpty(const Pipe& pipe) {
+  int bytes = -1;
+  return pipe.valid() && ioctl(pipe.read_fd, FIONREAD, &bytes) == 0 &&
+         bytes == 0;
 }
 
 void PipePool::Release(Pipe pipe, bool empty) {

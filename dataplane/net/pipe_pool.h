@@ -31,6 +31,9 @@ class PipePool {
   Pipe Acquire();
   // `empty`: no bytes left in it. Non-empty pipes are closed.
   void Release(Pipe pipe, bool empty);
+  // Asks the kernel (FIONREAD). For connections that ended abnormally,
+  // where a cancelled splice may have raced our byte count.
+  static bool IsEmpty(const Pipe& pipe);
 
   int capacity_bytes() const { return capacity_bytes_; }
   size_t idle() const { return idle_.size(); }

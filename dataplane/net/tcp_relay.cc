@@ -229,6 +229,9 @@ void TcpRelay::OnSpliceOut(Connection& conn, int d, int32_t res) {
 }
 
 void TcpRelay::OnEof(Connection& conn, int d) {
+  RINGWAY_LOG(kDebug, "shard %d: conn %d/%d eof from %s (in pipe %d)",
+              shard_id_, conn.slot, conn.generation,
+              d == 0 ? "client" : "upstream", conn.direction[d].in_pipe);
   RelayDirection& dir = conn.direction[d];
   dir.eof = true;
   if (dir.in_pipe == 0 && !dir.writing) ShutdownWrite(conn, d);
@@ -254,6 +257,11 @@ void TcpRelay::Abort(Connection& conn, CloseReason reason) {
 
 void TcpRelay::Close(Connection& conn, CloseReason reason) {
   if (conn.state == ConnectionState::kClosing) return;
+  RINGWAY_LOG(kDebug,
+              "shard %d: conn %d/%d closing (reason %d, state %d, "
+              "inflight %d)",
+              shard_id_, conn.slot, conn.generation, static_cast<int>(reason),
+              static_cast<int>(conn.state), conn.inflight);
   conn.state = ConnectionState::kClosing;
   conn.close_reason = reason;
   switch (reason) {
@@ -303,10 +311,14 @@ void TcpRelay::MaybeFinish(Connection& conn) {
     io_uring_sqe_set_data64(sqe, ring::UserData{kOpIgnore, 0, 0}.Pack());
     sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
   }
+  RINGWAY_LOG(kDebug, "shard %d: conn %d/%d finished", shard_id_, conn.slot,
+              conn.generation);
   conn.client_fd = conn.upstream_fd = -1;
   peeks_->Release(conn.peek);
   for (RelayDirection& dir : conn.direction) {
-    pipes_->Release(dir.pipe, dir.in_pipe == 0);
+    pipes_->Release(dir.pipe, dir.in_pipe == 0 &&
+                                  (conn.close_reason == CloseReason::kDone ||
+                                   PipePool::IsEmpty(dir.pipe)));
     dir = RelayDirection{};
   }
   on_finished_(owner_, conn);
@@ -320,6 +332,14 @@ void TcpRelay::OnCompletion(Connection& conn, uint8_t op, int32_t res,
   }
   --conn.inflight;
   if (conn.state == ConnectionState::kClosing) {
+    // Splices that were already running when we cancelled still moved
+    // bytes: count them, or a pipe that still holds some would look empty
+    // and be reused, leaking them into another connection.
+    if (res > 0 && (op == kOpSpliceIn0 || op == kOpSpliceIn1)) {
+      conn.direction[op - kOpSpliceIn0].in_pipe += res;
+    } else if (res > 0 && (op == kOpSpliceOut0 || op == kOpSpliceOut1)) {
+      conn.direction[op - kOpSpliceOut0].in_pipe -= res;
+    }
     MaybeFinish(conn);
     return;
   }

@@ -169,6 +169,11 @@ void TcpRelay::Decide(Connection& conn) {
   conn.next_server = conn.snapshot->NextServer(decision.group);
   PrepareOutgoingProxyHeader(conn, decision);
   conn.peek_decided = true;
+  RINGWAY_LOG(kDebug,
+              "shard %d: conn %d/%d routed \"%s\" to group %d after "
+              "%d bytes",
+              shard_id_, conn.slot, conn.generation, hello_.server_name(),
+              decision.group, conn.peek.length);
   if (conn.peek_recv_active) {
     // Bytes that arrive before the cancel lands are kept and sent on too.
     io_uring_sqe* sqe = ring_->GetSqe();
@@ -241,6 +246,9 @@ void TcpRelay::OnPreambleSent(Connection& conn, int32_t res) {
     Close(conn, CloseReason::kUpstreamReset);
     return;
   }
+  RINGWAY_LOG(kDebug, "shard %d: conn %d/%d preamble sent %d of %d", shard_id_,
+              conn.slot, conn.generation, res,
+              conn.preamble_end - conn.preamble_begin);
   conn.preamble_begin += res;
   stats_->Add(Counter::kBytesClientToUpstream, res);
   if (conn.preamble_begin < conn.preamble_end) {

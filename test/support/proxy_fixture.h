@@ -4,6 +4,7 @@
 #ifndef RINGWAY_TEST_SUPPORT_PROXY_FIXTURE_H_
 #define RINGWAY_TEST_SUPPORT_PROXY_FIXTURE_H_
 
+#include <signal.h>
 #include <sys/resource.h>
 
 #include <memory>
@@ -39,6 +40,8 @@ inline std::unique_ptr<control::RingwayServer> StartProxy(
   getrlimit(RLIMIT_NOFILE, &files);
   files.rlim_cur = files.rlim_max;
   setrlimit(RLIMIT_NOFILE, &files);
+  // As ringway's main(): a peer's reset must not kill the process.
+  signal(SIGPIPE, SIG_IGN);
   control::ServerOptions options;
   options.config_text = table;
   options.config_source = "test";

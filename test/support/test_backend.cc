@@ -135,7 +135,7 @@ void TestBackend::Serve() {
         }
       }
       while (!dead && !c.unsent.empty()) {
-        ssize_t sent = write(fd, c.unsent.data(), c.unsent.size());
+        ssize_t sent = send(fd, c.unsent.data(), c.unsent.size(), MSG_NOSIGNAL);
         if (sent > 0) {
           c.unsent.erase(0, sent);
         } else {
