@@ -85,6 +85,7 @@ struct Connection {
   uint32_t preamble_end = 0;
   // The client's address as the route saw it (after any PROXY header) and
   // the address it connected to.
+  bool addresses_known = false;  // client/local_address filled
   sockaddr_storage client_address{};
   sockaddr_storage local_address{};
   // Upstream selection.

@@ -61,6 +61,8 @@ absl::StatusOr<int> OpenOne(const SocketAddress& address, int backlog) {
   if (fd < 0) return ErrnoStatus("socket for", address);
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  // Accepted sockets inherit TCP_NODELAY: no setsockopt per connection.
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
       bind(fd, address.sockaddr_ptr(), address.length()) != 0 ||
       listen(fd, backlog) != 0) {

@@ -57,7 +57,7 @@ uint64_t TcpRelay::Tag(const Connection& conn, uint8_t op) const {
 void TcpRelay::Start(Connection& conn) {
   conn.state = ConnectionState::kConnecting;
   conn.last_activity_ns = now_ns_;
-  SetNoDelay(conn.client_fd);
+  // The client socket has TCP_NODELAY from its listener (inherited).
   ConnectNext(conn);
 }
 
@@ -291,9 +291,10 @@ void TcpRelay::Close(Connection& conn, CloseReason reason) {
       break;
   }
   // Polls and splices on our sockets end with -ECANCELED; splices already
-  // running are non-blocking and end on their own.
+  // running are non-blocking and end on their own. Most connections end
+  // with nothing in flight and need no cancel at all.
   for (int fd : {conn.client_fd, conn.upstream_fd}) {
-    if (fd < 0) continue;
+    if (fd < 0 || conn.inflight == 0) continue;
     io_uring_sqe* sqe = ring_->GetSqe();
     io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
     io_uring_sqe_set_data64(sqe, Tag(conn, kOpCancel));

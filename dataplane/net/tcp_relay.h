@@ -61,6 +61,7 @@ class TcpRelay {
   void set_now(uint64_t now_ns) { now_ns_ = now_ns; }
 
  private:
+  void LoadSocketAddresses(Connection& conn);
   void ArmPeekRecv(Connection& conn);
   void OnPeekRecv(Connection& conn, int32_t res, uint32_t flags);
   void Decide(Connection& conn);

@@ -65,16 +65,20 @@ void TcpRelay::StartPeek(Connection& conn) {
     capacity += listener.tls.client_hello_max_bytes;
   }
   conn.peek = peeks_->Acquire(capacity);
-  int one = 1;
-  setsockopt(conn.client_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  // Both addresses feed the outgoing PROXY header and the trust check.
+  ArmPeekRecv(conn);
+}
+
+// Both addresses feed the trust check, the outgoing PROXY header and log
+// lines; fetched only when one of those needs them (two system calls).
+void TcpRelay::LoadSocketAddresses(Connection& conn) {
+  if (conn.addresses_known) return;
+  conn.addresses_known = true;
   socklen_t length = sizeof(conn.client_address);
   getpeername(conn.client_fd, reinterpret_cast<sockaddr*>(&conn.client_address),
               &length);
   length = sizeof(conn.local_address);
   getsockname(conn.client_fd, reinterpret_cast<sockaddr*>(&conn.local_address),
               &length);
-  ArmPeekRecv(conn);
 }
 
 void TcpRelay::ArmPeekRecv(Connection& conn) {
@@ -137,6 +141,7 @@ void TcpRelay::OnPeekRecv(Connection& conn, int32_t res, uint32_t flags) {
 
 void TcpRelay::Decide(Connection& conn) {
   const route::ListenerRoutes& listener = *conn.listener;
+  if (listener.proxy_protocol.enabled) LoadSocketAddresses(conn);
   bool trusted =
       listener.proxy_protocol.enabled &&
       AnyContains(listener.proxy_protocol.trusted, conn.client_address);
@@ -149,6 +154,7 @@ void TcpRelay::Decide(Connection& conn) {
     return;
   }
   if (decision.problem != PreambleProblem::kNone) {
+    LoadSocketAddresses(conn);  // for the log line
     stats_->Add(ProblemCounter(decision.problem));
     stats_->Add(Counter::kBadClientHelloToDefault);
     RINGWAY_LOG(kWarning,
@@ -162,6 +168,7 @@ void TcpRelay::Decide(Connection& conn) {
     if (!proxy_header_.local()) {
       conn.client_address = proxy_header_.source();
       conn.local_address = proxy_header_.destination();
+      conn.addresses_known = true;
     }
   }
   conn.group = &conn.snapshot->snapshot->groups[decision.group];
@@ -184,6 +191,7 @@ void TcpRelay::Decide(Connection& conn) {
 }
 
 void TcpRelay::Reject(Connection& conn, PreambleProblem problem) {
+  LoadSocketAddresses(conn);
   stats_->Add(ProblemCounter(problem));
   RINGWAY_LOG(kWarning,
               "shard %d: listener \"%s\": closing connection from "
@@ -201,6 +209,9 @@ void TcpRelay::PrepareOutgoingProxyHeader(Connection& conn,
                    static_cast<uint32_t>(decision.proxy_header_bytes);
   uint32_t header_bytes = 0;
   uint8_t header[PeekBuffer::kHeadroom];
+  if (conn.group->send_proxy_protocol != route::ProxyProtocolVersion::kNone) {
+    LoadSocketAddresses(conn);  // unless a PROXY header already set them
+  }
   switch (conn.group->send_proxy_protocol) {
     case route::ProxyProtocolVersion::kNone:
       break;
