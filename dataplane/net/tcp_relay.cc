@@ -1,5 +1,6 @@
 #include "dataplane/net/tcp_relay.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -38,14 +39,15 @@ uint8_t DirOp(uint8_t base, int d) { return static_cast<uint8_t>(base + d); }
 
 TcpRelay::TcpRelay(ring::Ring* ring, shard::ShardStats* stats, PipePool* pipes,
                    buffer::ProvidedBufferRing* recv_buffers,
-                   PeekBufferPool* peeks, int shard_id, FinishedFn on_finished,
-                   void* owner)
+                   PeekBufferPool* peeks, int shard_id, SpliceMode splice_mode,
+                   FinishedFn on_finished, void* owner)
     : ring_(ring),
       stats_(stats),
       pipes_(pipes),
       recv_buffers_(recv_buffers),
       peeks_(peeks),
       shard_id_(shard_id),
+      splice_mode_(splice_mode),
       hello_scratch_(65536),
       on_finished_(on_finished),
       owner_(owner) {}
@@ -153,13 +155,17 @@ void TcpRelay::StartRead(Connection& conn, int d) {
   io_uring_sqe* sqe = ring_->GetSqe();
   io_uring_prep_poll_add(sqe, conn.FromFd(d), POLLIN | POLLRDHUP);
   io_uring_sqe_set_data64(sqe, Tag(conn, DirOp(kOpPollIn0, d)));
+  dir.reading = true;
+  if (splice_mode_ == SpliceMode::kInline) {
+    ++conn.inflight;  // the splice runs here when the poll fires
+    return;
+  }
   sqe->flags |= IOSQE_IO_LINK;
   sqe = ring_->GetSqe();
   io_uring_prep_splice(sqe, conn.FromFd(d), -1, dir.pipe.write_fd, -1, room,
                        kSpliceFlags);
   io_uring_sqe_set_data64(sqe, Tag(conn, DirOp(kOpSpliceIn0, d)));
   conn.inflight += 2;
-  dir.reading = true;
 }
 
 void TcpRelay::StartWrite(Connection& conn, int d, bool wait_writable) {
@@ -169,12 +175,23 @@ void TcpRelay::StartWrite(Connection& conn, int d, bool wait_writable) {
     return;
   }
   io_uring_sqe* sqe;
+  if (splice_mode_ == SpliceMode::kInline && !wait_writable) {
+    // Non-blocking: moves what the socket takes now, or -EAGAIN.
+    ssize_t n = splice(dir.pipe.read_fd, nullptr, conn.ToFd(d), nullptr,
+                       dir.in_pipe, kSpliceFlags);
+    OnSpliceOut(conn, d, n >= 0 ? static_cast<int32_t>(n) : -errno);
+    return;
+  }
   if (wait_writable) {
     sqe = ring_->GetSqe();
     io_uring_prep_poll_add(sqe, conn.ToFd(d), POLLOUT);
     io_uring_sqe_set_data64(sqe, Tag(conn, DirOp(kOpPollOut0, d)));
-    sqe->flags |= IOSQE_IO_LINK;
     ++conn.inflight;
+    if (splice_mode_ == SpliceMode::kInline) {
+      dir.writing = true;  // until the poll fires
+      return;
+    }
+    sqe->flags |= IOSQE_IO_LINK;
   }
   sqe = ring_->GetSqe();
   io_uring_prep_splice(sqe, dir.pipe.read_fd, -1, conn.ToFd(d), -1, dir.in_pipe,
@@ -182,6 +199,20 @@ void TcpRelay::StartWrite(Connection& conn, int d, bool wait_writable) {
   io_uring_sqe_set_data64(sqe, Tag(conn, DirOp(kOpSpliceOut0, d)));
   ++conn.inflight;
   dir.writing = true;
+}
+
+// Inline mode: the socket became readable (or errored: the splice says).
+void TcpRelay::OnReadable(Connection& conn, int d, int32_t poll_result) {
+  RelayDirection& dir = conn.direction[d];
+  dir.reading = false;
+  if (poll_result < 0) {
+    Close(conn, ResetReason(d));
+    return;
+  }
+  uint32_t room = static_cast<uint32_t>(pipes_->capacity_bytes()) - dir.in_pipe;
+  ssize_t n = splice(conn.FromFd(d), nullptr, dir.pipe.write_fd, nullptr, room,
+                     kSpliceFlags);
+  OnSpliceIn(conn, d, n >= 0 ? static_cast<int32_t>(n) : -errno);
 }
 
 void TcpRelay::OnSpliceIn(Connection& conn, int d, int32_t res) {
@@ -364,6 +395,22 @@ void TcpRelay::OnCompletion(Connection& conn, uint8_t op, int32_t res,
     case kOpShutdown:
       if (conn.direction[0].shut && conn.direction[1].shut) {
         Close(conn, CloseReason::kDone);
+      }
+      break;
+    case kOpPollIn0:
+    case kOpPollIn1:
+      if (splice_mode_ == SpliceMode::kInline)
+        OnReadable(conn, op - kOpPollIn0, res);
+      break;
+    case kOpPollOut0:
+    case kOpPollOut1:
+      if (splice_mode_ == SpliceMode::kInline) {
+        conn.direction[op - kOpPollOut0].writing = false;
+        if (res < 0) {
+          Close(conn, ResetReason(1 - (op - kOpPollOut0)));
+        } else {
+          StartWrite(conn, op - kOpPollOut0, false);
+        }
       }
       break;
     default:

@@ -38,6 +38,16 @@
 
 namespace ringway::net {
 
+// How bytes cross the pipes. Both wait for readiness with io_uring polls.
+enum class SpliceMode : uint8_t {
+  // IORING_OP_SPLICE linked after the poll. io_uring runs every splice in
+  // an io-wq worker thread: a thread hand-off per splice.
+  kIoUring,
+  // splice(2) with SPLICE_F_NONBLOCK on the shard thread when the poll
+  // fires: one system call, no hand-off (HAProxy's epoll + splice model).
+  kInline,
+};
+
 class TcpRelay {
  public:
   // `on_finished` is called once a closing connection has no operation in
@@ -46,7 +56,8 @@ class TcpRelay {
 
   TcpRelay(ring::Ring* ring, shard::ShardStats* stats, PipePool* pipes,
            buffer::ProvidedBufferRing* recv_buffers, PeekBufferPool* peeks,
-           int shard_id, FinishedFn on_finished, void* owner);
+           int shard_id, SpliceMode splice_mode, FinishedFn on_finished,
+           void* owner);
 
   // `conn` has client_fd, group, next_server, attempts_left set.
   void Start(Connection& conn);
@@ -76,6 +87,7 @@ class TcpRelay {
   void StartRelay(Connection& conn);
   void StartRead(Connection& conn, int d);
   void StartWrite(Connection& conn, int d, bool wait_writable);
+  void OnReadable(Connection& conn, int d, int32_t poll_result);
   void OnSpliceIn(Connection& conn, int d, int32_t res);
   void OnSpliceOut(Connection& conn, int d, int32_t res);
   void OnEof(Connection& conn, int d);
@@ -92,6 +104,7 @@ class TcpRelay {
   buffer::ProvidedBufferRing* recv_buffers_;
   PeekBufferPool* peeks_;
   int shard_id_;
+  SpliceMode splice_mode_;
   // Scratch for the synchronous ClientHello parse (reassembly across
   // records) and its results; reused by every connection of this shard.
   std::vector<uint8_t> hello_scratch_;

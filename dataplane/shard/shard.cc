@@ -85,7 +85,7 @@ void Shard::Run(std::promise<absl::Status>* started) {
   recv_buffers_ = std::move(*buffers);
   relay_ = std::make_unique<net::TcpRelay>(
       ring_.get(), &stats_, pipes_.get(), recv_buffers_.get(), &peek_buffers_,
-      options_.id, &OnConnectionFinished, this);
+      options_.id, options_.splice_mode, &OnConnectionFinished, this);
   InstallSnapshot(std::move(options_.initial_snapshot));
   for (size_t i = 0; i < options_.listen_fds.size(); ++i) ArmAccept(i);
   ArmMailboxRead();

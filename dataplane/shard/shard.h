@@ -49,6 +49,7 @@ struct ShardOptions {
   unsigned ring_entries = 4096;
   uint32_t max_connections = 65536;
   int pipe_bytes = 256 * 1024;
+  net::SpliceMode splice_mode = net::SpliceMode::kInline;
 };
 
 class Shard {
