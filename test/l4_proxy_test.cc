@@ -214,6 +214,37 @@ TEST(L4ProxyTest, RefusedServerIsSkippedForTheNext) {
   EXPECT_EQ(proxy->Total(Counter::kUpstreamUnavailable), 0u);
 }
 
+// A listener whose accept queue is full drops further SYNs: connecting to
+// it hangs until ringway's connect timeout, which then tries the next
+// server.
+TEST(L4ProxyTest, ConnectTimeoutMovesToTheNextServer) {
+  uint16_t port;
+  int blackhole = ListenOnLoopback(0, &port, /*nonblocking=*/true);
+  ASSERT_EQ(listen(blackhole, 0), 0);
+  net::SocketAddress target =
+      *net::SocketAddress::Parse(absl::StrCat("127.0.0.1:", port));
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {  // never accepted: the queue stays full
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect(fd, target.sockaddr_ptr(), target.length());
+    fillers.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  TestBackend live("LIVE");
+  auto proxy = StartProxy(
+      TcpTable({absl::StrCat("127.0.0.1:", port), live.address()}, "",
+               "connect_timeout_ms: 300"),
+      /*shards=*/1);
+  ASSERT_NE(proxy, nullptr);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(TagThroughProxy(*proxy), "LIVE");
+  EXPECT_GE(std::chrono::steady_clock::now() - start,
+            std::chrono::milliseconds(250));
+  EXPECT_EQ(proxy->Total(Counter::kUpstreamConnectTimeout), 1u);
+  for (int fd : fillers) close(fd);
+  close(blackhole);
+}
+
 TEST(L4ProxyTest, UnavailableUpstreamClosesClientThenRecovers) {
   uint16_t port = ReserveFreePort();
   auto proxy = StartProxy(TcpTable({absl::StrCat("127.0.0.1:", port)}));
