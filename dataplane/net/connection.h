@@ -73,7 +73,6 @@ struct Connection {
   // In-flight io_uring operations naming this connection. The slot (and its
   // pipes) may be reused only when this is back to zero.
   uint16_t inflight = 0;
-  uint8_t listener_index = 0;
   const route::ListenerRoutes* listener = nullptr;
   // Peek phase: see tcp_relay.h.
   PeekBuffer peek;

@@ -193,7 +193,6 @@ void Shard::StartConnection(size_t listener, int fd) {
   const route::RouteSnapshot& snapshot = *current_->snapshot;
   const route::ListenerRoutes& routes = snapshot.listeners[listener];
   conn->client_fd = fd;
-  conn->listener_index = static_cast<uint8_t>(listener);
   conn->listener = &routes;
   conn->snapshot = current_;
   ++current_->connections;
