@@ -9,7 +9,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
 #include "dataplane/common/monotonic_clock.h"
-#include "dataplane/net/socket_address.h"
+#include "dataplane/address/socket_address.h"
 
 namespace ringway::control {
 namespace {
@@ -69,7 +69,7 @@ class Compiler {
       if (in.servers_size() == 0)
         Error("%s.servers: at least one required", path);
       for (int s = 0; s < in.servers_size(); ++s) {
-        auto address = net::SocketAddress::Parse(in.servers(s).address());
+        auto address = address::SocketAddress::Parse(in.servers(s).address());
         if (!address.ok()) {
           Error("%s.servers[%d].address: %s", path, s,
                 address.status().message());
@@ -101,7 +101,7 @@ class Compiler {
       if (!in.name().empty() && !names.insert(in.name()).second) {
         Error("%s.name: duplicate listener \"%s\"", path, in.name());
       }
-      auto address = net::SocketAddress::Parse(in.address());
+      auto address = address::SocketAddress::Parse(in.address());
       if (!address.ok()) {
         Error("%s.address: %s", path, address.status().message());
       } else if (address->port() != 0) {
@@ -209,7 +209,7 @@ class Compiler {
           path);
     }
     for (int c = 0; c < in.trusted_cidrs_size(); ++c) {
-      auto cidr = net::Cidr::Parse(in.trusted_cidrs(c));
+      auto cidr = address::Cidr::Parse(in.trusted_cidrs(c));
       if (!cidr.ok()) {
         Error("%s.trusted_cidrs[%d]: %s", path, c, cidr.status().message());
         continue;

@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "absl/strings/str_format.h"
-#include "dataplane/net/socket_address.h"
+#include "dataplane/address/socket_address.h"
 
 namespace ringway::control {
 
@@ -40,7 +40,7 @@ constexpr char kReply[] =
 
 absl::StatusOr<std::unique_ptr<DemoBackend>> DemoBackend::Start(
     const std::string& address) {
-  auto parsed = net::SocketAddress::Parse(address);
+  auto parsed = address::SocketAddress::Parse(address);
   if (!parsed.ok()) return parsed.status();
   int fd = socket(parsed->family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;

@@ -75,9 +75,9 @@ RingwayServer::~RingwayServer() {
 absl::Status RingwayServer::OpenListeners(
     const route::RouteSnapshot& snapshot) {
   for (const route::ListenerRoutes& listener : snapshot.listeners) {
-    auto address = net::SocketAddress::Parse(listener.address);
+    auto address = address::SocketAddress::Parse(listener.address);
     if (!address.ok()) return address.status();
-    net::SocketAddress bound;
+    address::SocketAddress bound;
     auto fds =
         net::OpenReusePortGroup(*address, cpus_, listener.backlog, &bound);
     if (!fds.ok()) {
@@ -142,22 +142,22 @@ void RingwayServer::PublishToShards(
   RINGWAY_LOG(kInfo, "route table version %d is live", version);
 }
 
-net::SocketAddress RingwayServer::listener_address(
+address::SocketAddress RingwayServer::listener_address(
     const std::string& name) const {
   for (size_t i = 0; i < listener_names_.size(); ++i) {
     if (listener_names_[i] == name) return listener_addresses_[i];
   }
-  return net::SocketAddress();
+  return address::SocketAddress();
 }
 
-uint64_t RingwayServer::Total(shard::Counter counter) const {
+uint64_t RingwayServer::Total(stats::Counter counter) const {
   uint64_t total = 0;
   for (const auto& shard : shards_) total += shard->stats().Get(counter);
   return total;
 }
 
 std::string RingwayServer::StatsText(bool json) const {
-  using shard::Counter;
+  using stats::Counter;
   constexpr int kCount = static_cast<int>(Counter::kNumCounters);
   std::string out;
   if (json) {

@@ -3,7 +3,7 @@
 // this, so tests exercise exactly what the binary runs.
 //
 //   auto server = RingwayServer::Start({.config_text = text});
-//   SocketAddress where = (*server)->listener_address("web");
+//   address::SocketAddress where = (*server)->listener_address("web");
 //   ...
 //   (*server)->Drain(absl::Seconds(10));
 
@@ -17,9 +17,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "control/route_table.h"
-#include "dataplane/net/socket_address.h"
+#include "dataplane/address/socket_address.h"
 #include "dataplane/shard/shard.h"
-#include "dataplane/shard/shard_stats.h"
+#include "dataplane/stats/shard_stats.h"
 
 namespace ringway::control {
 
@@ -43,13 +43,13 @@ class RingwayServer {
   ~RingwayServer();
 
   // The bound address of a listener (port 0 in the config → real port).
-  net::SocketAddress listener_address(const std::string& name) const;
+  address::SocketAddress listener_address(const std::string& name) const;
   RouteTable& routes() { return routes_; }
   int shard_count() const { return static_cast<int>(shards_.size()); }
   const shard::Shard& shard(int i) const { return *shards_[i]; }
   int shard_cpu(int i) const { return cpus_[i]; }
   // Sum over shards.
-  uint64_t Total(shard::Counter counter) const;
+  uint64_t Total(stats::Counter counter) const;
   // `ringwayctl stats` body.
   std::string StatsText(bool json) const;
 
@@ -68,7 +68,7 @@ class RingwayServer {
   // listen_fds_[listener][shard]; handed to the shards at start.
   std::vector<std::vector<int>> listen_fds_;
   std::vector<std::string> listener_names_;
-  std::vector<net::SocketAddress> listener_addresses_;
+  std::vector<address::SocketAddress> listener_addresses_;
   std::vector<std::unique_ptr<shard::Shard>> shards_;
   std::unique_ptr<AdminServer> admin_;
   bool drained_ = false;

@@ -129,13 +129,17 @@ int main(int argc, char** argv) {
   }
   auto server = ringway::control::RingwayServer::Start(options);
   if (!server.ok()) return Fail(std::string(server.status().message()));
-  const auto& snapshot = *(*server)->routes().current();
-  for (const auto& listener : snapshot.listeners) {
+  // NOTE: hold the table by value. A reference into the temporary
+  // shared_ptr would dangle once a shard drops the snapshot after the next
+  // `routes apply` (TSan saw that use-after-free).
+  const std::shared_ptr<const ringway::route::RouteSnapshot> snapshot =
+      (*server)->routes().current();
+  for (const auto& listener : snapshot->listeners) {
     RINGWAY_LOG(kInfo, "listener \"%s\" on %s", listener.name,
                 (*server)->listener_address(listener.name).ToString());
   }
   RINGWAY_LOG(kInfo, "ready: route table version %d from %s; admin socket %s",
-              snapshot.version, source, options.admin_socket);
+              snapshot->version, source, options.admin_socket);
   if (demo != nullptr) {
     RINGWAY_LOG(kInfo, "built-in demo: try  curl http://127.0.0.1:8080/");
   }

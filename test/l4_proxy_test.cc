@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "dataplane/shard/shard_stats.h"
+#include "dataplane/stats/shard_stats.h"
 #include "gtest/gtest.h"
 #include "test/support/eventually.h"
 #include "test/support/one_shot_backend.h"
@@ -22,7 +22,7 @@
 namespace ringway::test {
 namespace {
 
-using shard::Counter;
+using stats::Counter;
 
 // Waits (bounded) until `predicate` holds; for counters that settle after
 // the last byte was seen by the client.
@@ -221,8 +221,8 @@ TEST(L4ProxyTest, ConnectTimeoutMovesToTheNextServer) {
   uint16_t port;
   int blackhole = ListenOnLoopback(0, &port, /*nonblocking=*/true);
   ASSERT_EQ(listen(blackhole, 0), 0);
-  net::SocketAddress target =
-      *net::SocketAddress::Parse(absl::StrCat("127.0.0.1:", port));
+  address::SocketAddress target =
+      *address::SocketAddress::Parse(absl::StrCat("127.0.0.1:", port));
   std::vector<int> fillers;
   for (int i = 0; i < 4; ++i) {  // never accepted: the queue stays full
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);

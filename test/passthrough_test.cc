@@ -19,7 +19,7 @@
 #include "dataplane/codec/client_hello_test_util.h"
 #include "dataplane/codec/proxy_protocol_parser.h"
 #include "dataplane/codec/proxy_protocol_writer.h"
-#include "dataplane/shard/shard_stats.h"
+#include "dataplane/stats/shard_stats.h"
 #include "gtest/gtest.h"
 #include "test/support/eventually.h"
 #include "test/support/one_shot_backend.h"
@@ -33,7 +33,7 @@ namespace {
 using codec::Bytes;
 using codec::CaptureClientHello;
 using codec::CaptureOptions;
-using shard::Counter;
+using stats::Counter;
 
 // Listener "tls" with `listener_body` inside tls_passthrough {}, plus
 // `extra` (groups, proxy_protocol) appended.
@@ -53,7 +53,7 @@ std::string Group(const std::string& name, const std::string& address,
 }
 
 // Connects from `source_ip` (loopback aliases work without setup).
-int ConnectFrom(const net::SocketAddress& to, const char* source_ip) {
+int ConnectFrom(const address::SocketAddress& to, const char* source_ip) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in source{};
   source.sin_family = AF_INET;
@@ -255,7 +255,7 @@ TEST(PassthroughTest, SendsProxyV1WithTheClientsAddress) {
       R"(default_upstream_group: "d")",
       Group("d", backend.address(), "send_proxy_protocol: V1")));
   ASSERT_NE(proxy, nullptr);
-  net::SocketAddress listener = proxy->listener_address("tls");
+  address::SocketAddress listener = proxy->listener_address("tls");
   int fd = ConnectFrom(listener, "127.0.0.2");
   ASSERT_GE(fd, 0);
   Bytes hello = CaptureClientHello({.server_name = "x.org"});
@@ -288,7 +288,7 @@ TEST(PassthroughTest, SendsProxyV2WithAlpnAndAuthorityTlvs) {
           {reinterpret_cast<const uint8_t*>(got.data()), got.size()}, &header),
       codec::ProxyHeaderStatus::kComplete);
   EXPECT_EQ(header.version(), 2);
-  EXPECT_EQ(net::SocketAddress(header.source()).ToString().substr(0, 10),
+  EXPECT_EQ(address::SocketAddress(header.source()).ToString().substr(0, 10),
             "127.0.0.3:");
   EXPECT_EQ(header.authority(), "api.example.org");
   EXPECT_EQ(header.alpn(), "h2");

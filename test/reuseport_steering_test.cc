@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "control/ringway_server.h"
-#include "dataplane/shard/shard_stats.h"
+#include "dataplane/stats/shard_stats.h"
 #include "gtest/gtest.h"
 #include "test/support/proxy_fixture.h"
 #include "test/support/tcp_client.h"
@@ -18,7 +18,7 @@
 namespace ringway::test {
 namespace {
 
-using shard::Counter;
+using stats::Counter;
 
 TEST(ReusePortSteeringTest, ShardOnTheClientsCpuAcceptsIt) {
   std::vector<int> cpus = control::AllowedCpus();

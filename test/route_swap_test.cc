@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "dataplane/shard/shard_stats.h"
+#include "dataplane/stats/shard_stats.h"
 #include "gtest/gtest.h"
 #include "test/support/eventually.h"
 #include "test/support/proxy_fixture.h"
@@ -24,7 +24,7 @@ namespace ringway::test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using shard::Counter;
+using stats::Counter;
 
 int OpenTagged(const control::RingwayServer& proxy, std::string* tag) {
   int fd = ConnectTo(proxy.listener_address("l4"));

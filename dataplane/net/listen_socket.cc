@@ -15,7 +15,7 @@
 namespace ringway::net {
 namespace {
 
-absl::Status ErrnoStatus(const char* what, const SocketAddress& address) {
+absl::Status ErrnoStatus(const char* what, const address::SocketAddress& address) {
   int err = errno;
   std::string message = absl::StrFormat("%s %s: %s", what, address.ToString(),
                                         std::strerror(err));
@@ -42,7 +42,7 @@ std::vector<sock_filter> SteeringProgram(const std::vector<int>& cpu_of_shard) {
 
 // SO_REUSEPORT would let us join a group that another process (same user)
 // already listens with, silently splitting its traffic: refuse instead.
-absl::Status CheckNotInUse(const SocketAddress& address) {
+absl::Status CheckNotInUse(const address::SocketAddress& address) {
   if (address.port() == 0) return absl::OkStatus();
   int probe = socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
@@ -55,7 +55,7 @@ absl::Status CheckNotInUse(const SocketAddress& address) {
   return status;
 }
 
-absl::StatusOr<int> OpenOne(const SocketAddress& address, int backlog) {
+absl::StatusOr<int> OpenOne(const address::SocketAddress& address, int backlog) {
   int fd =
       socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return ErrnoStatus("socket for", address);
@@ -73,18 +73,18 @@ absl::StatusOr<int> OpenOne(const SocketAddress& address, int backlog) {
   return fd;
 }
 
-SocketAddress LocalAddress(int fd) {
+address::SocketAddress LocalAddress(int fd) {
   sockaddr_storage storage{};
   socklen_t length = sizeof(storage);
   getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length);
-  return SocketAddress(storage);
+  return address::SocketAddress(storage);
 }
 
 }  // namespace
 
 absl::StatusOr<std::vector<int>> OpenReusePortGroup(
-    const SocketAddress& address, const std::vector<int>& cpu_of_shard,
-    int backlog, SocketAddress* bound) {
+    const address::SocketAddress& address, const std::vector<int>& cpu_of_shard,
+    int backlog, address::SocketAddress* bound) {
   if (absl::Status free = CheckNotInUse(address); !free.ok()) return free;
   std::vector<int> fds;
   auto fail = [&fds](absl::Status status) {
@@ -92,7 +92,7 @@ absl::StatusOr<std::vector<int>> OpenReusePortGroup(
     return status;
   };
   // Port 0: the first bind picks a port; the rest of the group joins it.
-  SocketAddress target = address;
+  address::SocketAddress target = address;
   for (size_t i = 0; i < cpu_of_shard.size(); ++i) {
     auto fd = OpenOne(target, backlog);
     if (!fd.ok()) return fail(fd.status());

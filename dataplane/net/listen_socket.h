@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "dataplane/net/socket_address.h"
+#include "dataplane/address/socket_address.h"
 
 namespace ringway::net {
 
@@ -22,8 +22,8 @@ namespace ringway::net {
 // closes what it opened. `bound` receives the actual address (port 0 →
 // kernel-chosen port, shared by every socket of the group).
 absl::StatusOr<std::vector<int>> OpenReusePortGroup(
-    const SocketAddress& address, const std::vector<int>& cpu_of_shard,
-    int backlog, SocketAddress* bound);
+    const address::SocketAddress& address, const std::vector<int>& cpu_of_shard,
+    int backlog, address::SocketAddress* bound);
 
 }  // namespace ringway::net
 

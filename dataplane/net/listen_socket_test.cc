@@ -13,8 +13,8 @@ namespace ringway::net {
 namespace {
 
 TEST(ListenSocketTest, GroupSharesOneKernelChosenPort) {
-  SocketAddress bound;
-  auto fds = OpenReusePortGroup(*SocketAddress::Parse("127.0.0.1:0"), {0, 1},
+  address::SocketAddress bound;
+  auto fds = OpenReusePortGroup(*address::SocketAddress::Parse("127.0.0.1:0"), {0, 1},
                                 16, &bound);
   ASSERT_TRUE(fds.ok()) << fds.status();
   ASSERT_EQ(fds->size(), 2u);
@@ -23,16 +23,16 @@ TEST(ListenSocketTest, GroupSharesOneKernelChosenPort) {
     sockaddr_storage local{};
     socklen_t length = sizeof(local);
     getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length);
-    EXPECT_EQ(SocketAddress(local).port(), bound.port());
+    EXPECT_EQ(address::SocketAddress(local).port(), bound.port());
     close(fd);
   }
 }
 
 // The relay relies on this instead of a setsockopt per accepted socket.
 TEST(ListenSocketTest, AcceptedSocketsInheritNoDelay) {
-  SocketAddress bound;
+  address::SocketAddress bound;
   auto fds =
-      OpenReusePortGroup(*SocketAddress::Parse("127.0.0.1:0"), {0}, 16, &bound);
+      OpenReusePortGroup(*address::SocketAddress::Parse("127.0.0.1:0"), {0}, 16, &bound);
   ASSERT_TRUE(fds.ok());
   int client = socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_EQ(connect(client, bound.sockaddr_ptr(), bound.length()), 0);
@@ -63,7 +63,7 @@ TEST(ListenSocketTest, PortHeldByAnotherSocketIsRefused) {
   getsockname(other, reinterpret_cast<sockaddr*>(&address), &length);
   sockaddr_storage storage{};
   std::memcpy(&storage, &address, sizeof(address));
-  auto fds = OpenReusePortGroup(SocketAddress(storage), {0}, 16, nullptr);
+  auto fds = OpenReusePortGroup(address::SocketAddress(storage), {0}, 16, nullptr);
   ASSERT_FALSE(fds.ok());
   EXPECT_NE(fds.status().message().find("Address already in use"),
             std::string::npos)

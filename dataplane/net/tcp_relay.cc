@@ -17,7 +17,7 @@
 namespace ringway::net {
 namespace {
 
-using shard::Counter;
+using stats::Counter;
 
 constexpr unsigned kSpliceFlags = SPLICE_F_NONBLOCK | SPLICE_F_MOVE;
 
@@ -37,7 +37,7 @@ uint8_t DirOp(uint8_t base, int d) { return static_cast<uint8_t>(base + d); }
 
 }  // namespace
 
-TcpRelay::TcpRelay(ring::Ring* ring, shard::ShardStats* stats, PipePool* pipes,
+TcpRelay::TcpRelay(ring::Ring* ring, stats::ShardStats* stats, PipePool* pipes,
                    buffer::ProvidedBufferRing* recv_buffers,
                    PeekBufferPool* peeks, int shard_id, SpliceMode splice_mode,
                    FinishedFn on_finished, void* owner)
@@ -73,7 +73,7 @@ void TcpRelay::ConnectNext(Connection& conn) {
     return;
   }
   --conn.attempts_left;
-  const SocketAddress& server =
+  const address::SocketAddress& server =
       conn.group->servers[conn.next_server % conn.group->servers.size()];
   ++conn.next_server;
   int fd =

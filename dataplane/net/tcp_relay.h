@@ -34,7 +34,7 @@
 #include "dataplane/net/pipe_pool.h"
 #include "dataplane/net/preamble.h"
 #include "dataplane/ring/ring.h"
-#include "dataplane/shard/shard_stats.h"
+#include "dataplane/stats/shard_stats.h"
 
 namespace ringway::net {
 
@@ -54,7 +54,7 @@ class TcpRelay {
   // flight and its sockets are closed: the owner frees the slot.
   using FinishedFn = void (*)(void* owner, Connection& conn);
 
-  TcpRelay(ring::Ring* ring, shard::ShardStats* stats, PipePool* pipes,
+  TcpRelay(ring::Ring* ring, stats::ShardStats* stats, PipePool* pipes,
            buffer::ProvidedBufferRing* recv_buffers, PeekBufferPool* peeks,
            int shard_id, SpliceMode splice_mode, FinishedFn on_finished,
            void* owner);
@@ -99,7 +99,7 @@ class TcpRelay {
   uint64_t Tag(const Connection& conn, uint8_t op) const;
 
   ring::Ring* ring_;
-  shard::ShardStats* stats_;
+  stats::ShardStats* stats_;
   PipePool* pipes_;
   buffer::ProvidedBufferRing* recv_buffers_;
   PeekBufferPool* peeks_;

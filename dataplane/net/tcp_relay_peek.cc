@@ -12,7 +12,7 @@
 #include "dataplane/codec/proxy_protocol_writer.h"
 #include "dataplane/common/log.h"
 #include "dataplane/net/relay_op.h"
-#include "dataplane/net/socket_address.h"
+#include "dataplane/address/socket_address.h"
 #include "dataplane/net/tcp_relay.h"
 #include "dataplane/ring/user_data.h"
 #include "dataplane/shard/shard_snapshot.h"
@@ -20,7 +20,7 @@
 namespace ringway::net {
 namespace {
 
-using shard::Counter;
+using stats::Counter;
 
 // Room for bytes a client sends right after its first flight (TLS early
 // data, pipelined requests) before the recv is cancelled.
@@ -144,7 +144,7 @@ void TcpRelay::Decide(Connection& conn) {
   if (listener.proxy_protocol.enabled) LoadSocketAddresses(conn);
   bool trusted =
       listener.proxy_protocol.enabled &&
-      AnyContains(listener.proxy_protocol.trusted, conn.client_address);
+      address::AnyContains(listener.proxy_protocol.trusted, conn.client_address);
   PreambleResult decision =
       DecidePreamble(listener, {conn.peek.payload(), conn.peek.length}, trusted,
                      hello_scratch_, &proxy_header_, &hello_);
@@ -161,7 +161,7 @@ void TcpRelay::Decide(Connection& conn) {
                 "shard %d: listener \"%s\": %s from %s; relaying "
                 "to the default upstream group",
                 shard_id_, listener.name, PreambleProblemName(decision.problem),
-                SocketAddress(conn.client_address).ToString());
+                address::SocketAddress(conn.client_address).ToString());
   }
   if (decision.has_proxy_header) {
     stats_->Add(Counter::kProxyHeadersAccepted);
@@ -197,7 +197,7 @@ void TcpRelay::Reject(Connection& conn, PreambleProblem problem) {
               "shard %d: listener \"%s\": closing connection from "
               "%s: %s",
               shard_id_, conn.listener->name,
-              SocketAddress(conn.client_address).ToString(),
+              address::SocketAddress(conn.client_address).ToString(),
               PreambleProblemName(problem));
   Close(conn, CloseReason::kRejected);
 }

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "dataplane/net/cidr.h"
-#include "dataplane/net/socket_address.h"
+#include "dataplane/address/cidr.h"
+#include "dataplane/address/socket_address.h"
 #include "dataplane/route/server_name_matcher.h"
 
 namespace ringway::route {
@@ -26,7 +26,7 @@ enum class ProxyProtocolVersion : uint8_t { kNone = 0, kV1 = 1, kV2 = 2 };
 
 struct UpstreamGroup {
   std::string name;
-  std::vector<net::SocketAddress> servers;  // at least one
+  std::vector<address::SocketAddress> servers;  // at least one
   uint64_t connect_timeout_ns = 0;
   uint32_t max_connect_attempts = 0;  // >= 1
   ProxyProtocolVersion send_proxy_protocol = ProxyProtocolVersion::kNone;
@@ -50,7 +50,7 @@ struct TlsPassthroughRoutes {
 // Accepting PROXY protocol headers from load balancers in front of us.
 struct ProxyProtocolInbound {
   bool enabled = false;
-  std::vector<net::Cidr> trusted;  // only these may send a header
+  std::vector<address::Cidr> trusted;  // only these may send a header
   bool required = false;           // trusted sources must send one
 };
 

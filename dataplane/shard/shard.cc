@@ -172,7 +172,7 @@ void Shard::OnAccept(size_t listener, const io_uring_cqe& cqe) {
   if (cqe.res >= 0) {
     StartConnection(listener, cqe.res);
   } else if (!draining_) {
-    stats_.Add(Counter::kAcceptErrors);
+    stats_.Add(stats::Counter::kAcceptErrors);
     RINGWAY_LOG(kWarning, "shard %d: accept on listener \"%s\": %s",
                 options_.id, current_->snapshot->listeners[listener].name,
                 std::strerror(-cqe.res));
@@ -182,14 +182,14 @@ void Shard::OnAccept(size_t listener, const io_uring_cqe& cqe) {
 }
 
 void Shard::StartConnection(size_t listener, int fd) {
-  stats_.Add(Counter::kConnectionsTotal);
+  stats_.Add(stats::Counter::kConnectionsTotal);
   net::Connection* conn = connections_.Allocate();
   if (conn == nullptr) {
-    stats_.Add(Counter::kConnectionLimit);
+    stats_.Add(stats::Counter::kConnectionLimit);
     close(fd);
     return;
   }
-  stats_.Add(Counter::kConnectionsOpen);
+  stats_.Add(stats::Counter::kConnectionsOpen);
   const route::RouteSnapshot& snapshot = *current_->snapshot;
   const route::ListenerRoutes& routes = snapshot.listeners[listener];
   conn->client_fd = fd;
@@ -213,7 +213,7 @@ void Shard::OnConnectionFinished(void* self, net::Connection& conn) {
   ShardSnapshot* holder = conn.snapshot;
   --holder->connections;
   if (holder != shard->current_ && holder->connections == 0) delete holder;
-  shard->stats_.Sub(Counter::kConnectionsOpen);
+  shard->stats_.Sub(stats::Counter::kConnectionsOpen);
   shard->connections_.Free(&conn);
 }
 

@@ -3,7 +3,7 @@
 //
 // Shards share no mutable state. The control thread talks to a shard only
 // through its Mailbox (new route snapshot, drain, stop) and reads its
-// ShardStats. The loop, in order: submit and wait, handle the batch of
+// stats::ShardStats. The loop, in order: submit and wait, handle the batch of
 // completions, then drain the mailbox, so a snapshot swap never happens in
 // the middle of a batch.
 
@@ -28,7 +28,7 @@
 #include "dataplane/shard/connection_table.h"
 #include "dataplane/shard/mailbox.h"
 #include "dataplane/shard/shard_snapshot.h"
-#include "dataplane/shard/shard_stats.h"
+#include "dataplane/stats/shard_stats.h"
 
 namespace ringway::shard {
 
@@ -67,7 +67,7 @@ class Shard {
   void Join();
 
   int id() const { return options_.id; }
-  const ShardStats& stats() const { return stats_; }
+  const stats::ShardStats& stats() const { return stats_; }
   // Valid after Start().
   const ring::RingFeatures& ring_features() const { return features_; }
 
@@ -88,7 +88,7 @@ class Shard {
   static void OnConnectionFinished(void* self, net::Connection& conn);
 
   ShardOptions options_;
-  ShardStats stats_;
+  stats::ShardStats stats_;
   Mailbox<ShardMessage> mailbox_;
   std::thread thread_;
   ring::RingFeatures features_;

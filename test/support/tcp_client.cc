@@ -7,7 +7,7 @@
 
 namespace ringway::test {
 
-int ConnectTo(const net::SocketAddress& address, int timeout_ms) {
+int ConnectTo(const address::SocketAddress& address, int timeout_ms) {
   int fd = socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
   timeval timeout{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));

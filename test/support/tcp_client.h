@@ -7,12 +7,12 @@
 #include <cstdint>
 #include <string>
 
-#include "dataplane/net/socket_address.h"
+#include "dataplane/address/socket_address.h"
 
 namespace ringway::test {
 
 // Connected fd, or -1. Receive/send timeouts of `timeout_ms`.
-int ConnectTo(const net::SocketAddress& address, int timeout_ms = 10000);
+int ConnectTo(const address::SocketAddress& address, int timeout_ms = 10000);
 bool SendAll(int fd, const void* data, size_t size);
 bool SendAll(int fd, const std::string& data);
 // Reads one '\n'-terminated line (without it); "" on EOF or timeout.

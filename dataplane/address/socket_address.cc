@@ -1,4 +1,4 @@
-#include "dataplane/net/socket_address.h"
+#include "dataplane/address/socket_address.h"
 
 #include <arpa/inet.h>
 
@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace ringway::net {
+namespace ringway::address {
 namespace {
 
 absl::StatusOr<uint16_t> ParsePort(std::string_view text,
@@ -100,4 +100,4 @@ std::string SocketAddress::ToString() const {
   return "unspecified";
 }
 
-}  // namespace ringway::net
+}  // namespace ringway::address

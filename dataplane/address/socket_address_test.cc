@@ -1,8 +1,8 @@
-#include "dataplane/net/socket_address.h"
+#include "dataplane/address/socket_address.h"
 
 #include "gtest/gtest.h"
 
-namespace ringway::net {
+namespace ringway::address {
 namespace {
 
 TEST(SocketAddressTest, ParsesAndPrintsBothFamilies) {
@@ -36,4 +36,4 @@ TEST(SocketAddressTest, RejectsWithSpecificReasons) {
 }
 
 }  // namespace
-}  // namespace ringway::net
+}  // namespace ringway::address

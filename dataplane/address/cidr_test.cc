@@ -1,11 +1,11 @@
-#include "dataplane/net/cidr.h"
+#include "dataplane/address/cidr.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include "gtest/gtest.h"
 
-namespace ringway::net {
+namespace ringway::address {
 namespace {
 
 sockaddr_storage Address(const char* text) {
@@ -59,4 +59,4 @@ TEST(CidrTest, RejectsBadInputWithReasons) {
 }
 
 }  // namespace
-}  // namespace ringway::net
+}  // namespace ringway::address

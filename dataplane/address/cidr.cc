@@ -1,4 +1,4 @@
-#include "dataplane/net/cidr.h"
+#include "dataplane/address/cidr.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -9,7 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 
-namespace ringway::net {
+namespace ringway::address {
 namespace {
 
 void Mask(std::array<uint8_t, 16>& bytes, int prefix) {
@@ -93,4 +93,4 @@ bool AnyContains(const std::vector<Cidr>& networks,
   return false;
 }
 
-}  // namespace ringway::net
+}  // namespace ringway::address

@@ -4,8 +4,8 @@
 // Used by the config compiler (parse once), listeners and upstream connects
 // (copied by value; no allocation).
 
-#ifndef RINGWAY_DATAPLANE_NET_SOCKET_ADDRESS_H_
-#define RINGWAY_DATAPLANE_NET_SOCKET_ADDRESS_H_
+#ifndef RINGWAY_DATAPLANE_ADDRESS_SOCKET_ADDRESS_H_
+#define RINGWAY_DATAPLANE_ADDRESS_SOCKET_ADDRESS_H_
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -15,7 +15,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace ringway::net {
+namespace ringway::address {
 
 class SocketAddress {
  public:
@@ -43,6 +43,6 @@ class SocketAddress {
   sockaddr_storage storage_{};
 };
 
-}  // namespace ringway::net
+}  // namespace ringway::address
 
-#endif  // RINGWAY_DATAPLANE_NET_SOCKET_ADDRESS_H_
+#endif  // RINGWAY_DATAPLANE_ADDRESS_SOCKET_ADDRESS_H_

@@ -4,15 +4,15 @@
 // One cache-line-aligned block per shard so shards never share a line.
 // Single writer: increments are a relaxed load+store, not a locked RMW.
 
-#ifndef RINGWAY_DATAPLANE_SHARD_SHARD_STATS_H_
-#define RINGWAY_DATAPLANE_SHARD_SHARD_STATS_H_
+#ifndef RINGWAY_DATAPLANE_STATS_SHARD_STATS_H_
+#define RINGWAY_DATAPLANE_STATS_SHARD_STATS_H_
 
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <string_view>
 
-namespace ringway::shard {
+namespace ringway::stats {
 
 enum class Counter : int {
   kConnectionsTotal,  // accepted
@@ -71,6 +71,6 @@ struct alignas(64) ShardStats {
   }
 };
 
-}  // namespace ringway::shard
+}  // namespace ringway::stats
 
-#endif  // RINGWAY_DATAPLANE_SHARD_SHARD_STATS_H_
+#endif  // RINGWAY_DATAPLANE_STATS_SHARD_STATS_H_

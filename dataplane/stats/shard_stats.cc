@@ -1,6 +1,6 @@
-#include "dataplane/shard/shard_stats.h"
+#include "dataplane/stats/shard_stats.h"
 
-namespace ringway::shard {
+namespace ringway::stats {
 
 std::string_view CounterName(Counter counter) {
   switch (counter) {
@@ -67,4 +67,4 @@ bool IsErrorCounter(Counter counter) {
          counter < Counter::kNumCounters;
 }
 
-}  // namespace ringway::shard
+}  // namespace ringway::stats

@@ -3,8 +3,8 @@
 // (nginx's set_real_ip_from). IPv4-mapped IPv6 peers (::ffff:a.b.c.d) match
 // IPv4 networks.
 
-#ifndef RINGWAY_DATAPLANE_NET_CIDR_H_
-#define RINGWAY_DATAPLANE_NET_CIDR_H_
+#ifndef RINGWAY_DATAPLANE_ADDRESS_CIDR_H_
+#define RINGWAY_DATAPLANE_ADDRESS_CIDR_H_
 
 #include <sys/socket.h>
 
@@ -16,7 +16,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace ringway::net {
+namespace ringway::address {
 
 class Cidr {
  public:
@@ -35,6 +35,6 @@ class Cidr {
 bool AnyContains(const std::vector<Cidr>& networks,
                  const sockaddr_storage& address);
 
-}  // namespace ringway::net
+}  // namespace ringway::address
 
-#endif  // RINGWAY_DATAPLANE_NET_CIDR_H_
+#endif  // RINGWAY_DATAPLANE_ADDRESS_CIDR_H_
