@@ -99,7 +99,6 @@ absl::Status RingwayServer::StartShards(const ServerOptions& options) {
     shard_options.cpu = cpus_[i];
     shard_options.initial_snapshot = routes_.current();
     shard_options.max_connections = options.max_connections_per_shard;
-    shard_options.splice_mode = options.splice_mode;
     for (auto& per_shard : listen_fds_) {
       shard_options.listen_fds.push_back(per_shard[i]);
       per_shard[i] = -1;  // the shard owns it now

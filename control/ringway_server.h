@@ -33,7 +33,6 @@ struct ServerOptions {
   // Empty: no admin socket.
   std::string admin_socket;
   uint32_t max_connections_per_shard = 65536;
-  net::SpliceMode splice_mode = net::SpliceMode::kInline;
 };
 
 class RingwayServer {

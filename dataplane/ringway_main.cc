@@ -35,11 +35,6 @@ ABSL_FLAG(int, drain_timeout_ms, 10000,
           "On SIGTERM/SIGINT: how long open connections may finish before "
           "they are closed.");
 ABSL_FLAG(bool, verbose, false, "Log debug lines.");
-ABSL_FLAG(std::string, splice, "inline",
-          "How relays move bytes between pipes and sockets once io_uring "
-          "reports readiness: \"inline\" (splice(2) on the shard thread) or "
-          "\"io_uring\" (IORING_OP_SPLICE, which io_uring runs in io-wq "
-          "worker threads). See bench/README.md for the measured difference.");
 
 namespace {
 
@@ -120,13 +115,6 @@ int main(int argc, char** argv) {
   options.config_source = source;
   options.shards = absl::GetFlag(FLAGS_shards);
   options.admin_socket = absl::GetFlag(FLAGS_admin_socket);
-  std::string splice_mode = absl::GetFlag(FLAGS_splice);
-  if (splice_mode == "io_uring") {
-    options.splice_mode = ringway::net::SpliceMode::kIoUring;
-  } else if (splice_mode != "inline") {
-    return Fail("--splice must be \"inline\" or \"io_uring\", not \"" +
-                splice_mode + "\"");
-  }
   auto server = ringway::control::RingwayServer::Start(options);
   if (!server.ok()) return Fail(std::string(server.status().message()));
   // NOTE: hold the table by value. A reference into the temporary

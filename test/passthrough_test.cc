@@ -72,8 +72,9 @@ bool Send(int fd, const Bytes& bytes) {
   return SendAll(fd, bytes.data(), bytes.size());
 }
 
-// Sends `hello` in several segments with pauses, so the proxy sees it
-// arrive over several receives.
+// Sends `hello` in several segments with pauses, so the proxy most likely
+// sees it arrive over several receives. The pauses only shape the traffic:
+// the outcome must be the same however the pieces are coalesced.
 void SendInPieces(int fd, const Bytes& hello, std::vector<size_t> cuts) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -86,10 +87,23 @@ void SendInPieces(int fd, const Bytes& hello, std::vector<size_t> cuts) {
   }
 }
 
+// The proxy closed the connection (FIN, not a reset nor our 10 s read
+// timeout) without sending a byte.
 bool ClosedWithoutData(int fd) {
   bool eof_ok = false;
   std::string got = ReadToEof(fd, &eof_ok);
-  return got.empty();
+  return eof_ok && got.empty();
+}
+
+// What the echo upstream sent back, up to the FIN the proxy relayed.
+std::string EchoedToEof(int fd) {
+  bool eof_ok = false;
+  std::string got = ReadToEof(fd, &eof_ok);
+  return eof_ok ? got : got + "<no FIN: reset or read timeout>";
+}
+
+std::string AsString(const Bytes& bytes) {
+  return std::string(bytes.begin(), bytes.end());
 }
 
 TEST(PassthroughTest, LargeSplitClientHelloRoutedBySniAndRelayedUnchanged) {
@@ -204,9 +218,10 @@ TEST(PassthroughTest, BadFirstBytesCloseOnlyThatConnectionWithACounter) {
   EXPECT_EQ(upstream.accepted(), 0);
   // The listener still serves good connections.
   int fd = ConnectTo(proxy->listener_address("tls"));
-  Send(fd, CaptureClientHello({.server_name = "a.example.org"}));
+  Bytes good = CaptureClientHello({.server_name = "a.example.org"});
+  Send(fd, good);
   shutdown(fd, SHUT_WR);
-  EXPECT_FALSE(ClosedWithoutData(fd));
+  EXPECT_EQ(EchoedToEof(fd), AsString(good));
   close(fd);
   EXPECT_EQ(upstream.accepted(), 1);
 }
@@ -234,9 +249,8 @@ TEST(PassthroughTest, SlowClientHelloIsClosedAtThePeekTimeout) {
   int fd = ConnectTo(proxy->listener_address("tls"));
   Bytes hello = CaptureClientHello({.server_name = "x.org"});
   ASSERT_TRUE(SendAll(fd, hello.data(), 20));  // and never the rest
-  auto start = std::chrono::steady_clock::now();
+  // Closed by the proxy: a FIN, not our own 10 s read timeout.
   EXPECT_TRUE(ClosedWithoutData(fd));
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   close(fd);
   EXPECT_EQ(proxy->Total(Counter::kPeekTimeouts), 1u);
   EXPECT_EQ(upstream.accepted(), 0);
@@ -333,9 +347,10 @@ TEST(PassthroughTest, UntrustedProxyHeaderIsRefusedButPlainClientsPass) {
   EXPECT_TRUE(Eventually(
       [&] { return proxy->Total(Counter::kProxyHeaderUntrusted) == 1; }));
   fd = ConnectTo(proxy->listener_address("tls"));
-  Send(fd, CaptureClientHello({.server_name = "x.org"}));
+  Bytes hello = CaptureClientHello({.server_name = "x.org"});
+  Send(fd, hello);
   shutdown(fd, SHUT_WR);
-  EXPECT_FALSE(ClosedWithoutData(fd));
+  EXPECT_EQ(EchoedToEof(fd), AsString(hello));
   close(fd);
   EXPECT_EQ(upstream.accepted(), 1);
 }

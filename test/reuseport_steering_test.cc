@@ -6,7 +6,10 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <cstdint>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "control/ringway_server.h"
 #include "dataplane/stats/shard_stats.h"
@@ -28,23 +31,45 @@ TEST(ReusePortSteeringTest, ShardOnTheClientsCpuAcceptsIt) {
   ASSERT_NE(proxy, nullptr);
   constexpr int kPerCpu = 20;
   for (int s = 0; s < 2; ++s) {
+    const int cpu = proxy->shard_cpu(s);
+    // The client thread reports back; the assertions run here, so a
+    // failure there cannot be lost or leave this loop half done.
+    int pinned = -1;
+    int ran_on = -1;
+    int echoed = 0;
+    std::string failure;
     std::thread client([&] {
       cpu_set_t set;
       CPU_ZERO(&set);
-      CPU_SET(proxy->shard_cpu(s), &set);
-      ASSERT_EQ(pthread_setaffinity_np(pthread_self(), sizeof(set), &set), 0);
+      CPU_SET(cpu, &set);
+      pinned = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+      if (pinned != 0) return;
+      ran_on = sched_getcpu();
       for (int i = 0; i < kPerCpu; ++i) {
         int fd = ConnectTo(proxy->listener_address("l4"));
-        ASSERT_GE(fd, 0);
-        ASSERT_TRUE(SendAll(fd, "hi\n"));
-        ASSERT_EQ(ReadLine(fd), "hi");
+        if (fd < 0) {
+          failure = "connect " + std::to_string(i) + " failed";
+          return;
+        }
+        bool ok = SendAll(fd, "hi\n") && ReadLine(fd) == "hi";
         close(fd);
+        if (!ok) {
+          failure = "connection " + std::to_string(i) + " was not echoed";
+          return;
+        }
+        ++echoed;
       }
     });
     client.join();
+    ASSERT_EQ(pinned, 0) << "cannot pin a thread to cpu " << cpu;
+    ASSERT_EQ(ran_on, cpu);
+    ASSERT_EQ(failure, "");
+    ASSERT_EQ(echoed, kPerCpu);
+    // Every connection was accepted (and so counted) before its echo came
+    // back: the count is final here.
     EXPECT_EQ(proxy->shard(s).stats().Get(Counter::kConnectionsTotal),
               static_cast<uint64_t>(kPerCpu))
-        << "shard " << s << " on cpu " << proxy->shard_cpu(s);
+        << "shard " << s << " on cpu " << cpu;
   }
 }
 

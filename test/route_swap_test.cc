@@ -1,19 +1,23 @@
 // Live route-table swaps: a connection keeps the table it started with, an
 // old table is freed when its last connection closes, a bad table changes
-// nothing, and applying every 50 ms under traffic fails no connection.
+// nothing, and forty applies in a row under traffic fail no connection.
 // Run under --config=tsan too: this is the control-to-shard handoff.
 
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "dataplane/stats/shard_stats.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "test/support/eventually.h"
 #include "test/support/proxy_fixture.h"
@@ -23,7 +27,6 @@
 namespace ringway::test {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using stats::Counter;
 
 int OpenTagged(const control::RingwayServer& proxy, std::string* tag) {
@@ -99,52 +102,80 @@ TEST(RouteSwapTest, RollbackRestoresThePreviousRouting) {
   EXPECT_FALSE(proxy->routes().Rollback().applied);  // history exhausted
 }
 
-// Which backend each table sends to, and when it was live.
+// Which backend each table sends to, and when it was live, on a logical
+// clock that the applier and the clients tick (no wall-clock time).
 struct TableWindow {
   std::string tag;
-  Clock::time_point live_from;                              // apply started
-  Clock::time_point live_until = Clock::time_point::max();  // next applied
+  uint64_t live_from = 0;                                      // apply started
+  uint64_t live_until = std::numeric_limits<uint64_t>::max();  // next applied
+  int served_while_sole = 0;  // connections run while it was the only one
 };
 
-TEST(RouteSwapTest, ApplyEvery50msUnderTrafficFailsNoConnection) {
+TEST(RouteSwapTest, FortyAppliesUnderTrafficFailNoConnection) {
   TestBackend a("A"), b("B");
   auto proxy = StartProxy(TcpTable({a.address()}));
   ASSERT_NE(proxy, nullptr);
+  constexpr int kApplies = 40;
+  // Before the next apply, each table serves this many connections that
+  // began and ended while it was the only live table: traffic runs through
+  // every table, however fast or slow the machine.
+  constexpr int kConnectionsPerTable = 3;
+  std::atomic<uint64_t> ticks{1};  // the logical clock
   std::mutex mu;
-  std::vector<TableWindow> windows = {
-      {"A", Clock::now() - std::chrono::hours(1)}};
+  std::vector<TableWindow> windows = {{"A", 0}};
+  // Index of the table whose apply has returned and no later apply has
+  // begun; -1 while an apply is running.
+  std::atomic<int> sole_table{0};
   std::atomic<bool> done{false};
+  std::vector<std::string> applier_failures;  // read after join
   std::thread applier([&] {
-    for (int i = 1; i <= 40; ++i) {
+    for (int i = 1; i <= kApplies; ++i) {
       std::string tag = i % 2 ? "B" : "A";
       size_t previous;
       {
         // Recorded before Apply: a shard may serve from it at once.
         std::lock_guard<std::mutex> lock(mu);
         previous = windows.size() - 1;
-        windows.push_back({tag, Clock::now()});
+        sole_table = -1;
+        windows.push_back({tag, ticks.fetch_add(1)});
       }
       auto outcome =
           proxy->routes().Apply(TcpTable({(i % 2 ? b : a).address()}), "swap");
-      ASSERT_TRUE(outcome.applied);
+      if (!outcome.applied) {
+        applier_failures.push_back(absl::StrCat(
+            "apply ", i, " rejected: ", absl::StrJoin(outcome.errors, "; ")));
+        break;
+      }
       {
         // Every shard has swapped: the previous table takes no new
         // connections from here on.
         std::lock_guard<std::mutex> lock(mu);
-        windows[previous].live_until = Clock::now();
+        windows[previous].live_until = ticks.fetch_add(1);
+        sole_table = i;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      // Let traffic run on this table before replacing it, instead of a
+      // fixed pause: bounded, so a stalled proxy fails the test.
+      bool served = Eventually([&] {
+        std::lock_guard<std::mutex> lock(mu);
+        return windows[i].served_while_sole >= kConnectionsPerTable;
+      });
+      if (!served) {
+        applier_failures.push_back(
+            absl::StrCat("table ", i, " served no traffic within 5 s"));
+        break;
+      }
     }
     done = true;
   });
   std::atomic<int> served{0}, failed{0}, wrong_table{0};
   auto client = [&] {
     while (!done) {
-      Clock::time_point start = Clock::now();
+      int sole_at_start = sole_table.load();
+      uint64_t start = ticks.fetch_add(1);
       std::string tag;
       int fd = OpenTagged(*proxy, &tag);
       bool ok = fd >= 0 && SendAll(fd, "x\n") && ReadLine(fd) == "x";
-      Clock::time_point end = Clock::now();
+      uint64_t end = ticks.fetch_add(1);
       if (fd >= 0) close(fd);
       if (!ok || tag.empty()) {
         ++failed;
@@ -161,18 +192,23 @@ TEST(RouteSwapTest, ApplyEvery50msUnderTrafficFailsNoConnection) {
         }
       }
       if (!possible) ++wrong_table;
+      // Begun and ended while one table was the only one live: it served.
+      if (sole_at_start >= 0 && sole_table.load() == sole_at_start) {
+        ++windows[sole_at_start].served_while_sole;
+      }
     }
   };
   std::thread c1(client), c2(client);
   applier.join();
   c1.join();
   c2.join();
+  EXPECT_THAT(applier_failures, testing::IsEmpty());
   EXPECT_EQ(failed.load(), 0);
   EXPECT_EQ(wrong_table.load(), 0);
-  EXPECT_GT(served.load(), 100);
+  EXPECT_GE(served.load(), kApplies * kConnectionsPerTable);
   EXPECT_GT(a.accepted(), 0);
   EXPECT_GT(b.accepted(), 0);
-  EXPECT_EQ(proxy->routes().current()->version, 41u);
+  EXPECT_EQ(proxy->routes().current()->version, 1u + kApplies);
   EXPECT_TRUE(
       Eventually([&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
 }

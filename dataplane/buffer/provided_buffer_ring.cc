@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/status/status.h"
@@ -38,7 +39,11 @@ absl::StatusOr<std::unique_ptr<ProvidedBufferRing>> ProvidedBufferRing::Create(
         absl::StrFormat("io_uring_register_buf_ring: %s", std::strerror(-err)));
   }
   io_uring_buf_ring_init(self->buf_ring_);
+  if (entries > BufferChain::kNone) {
+    return absl::InvalidArgumentError("at most 65535 provided buffers");
+  }
   self->memory_.reset(new uint8_t[static_cast<size_t>(entries) * buffer_bytes]);
+  self->links_.reset(new Link[entries]);
   int mask = io_uring_buf_ring_mask(entries);
   for (uint32_t id = 0; id < entries; ++id) {
     io_uring_buf_ring_add(self->buf_ring_,
@@ -61,6 +66,51 @@ void ProvidedBufferRing::Recycle(uint16_t id) {
                         memory_.get() + static_cast<size_t>(id) * buffer_bytes_,
                         buffer_bytes_, id, io_uring_buf_ring_mask(entries_), 0);
   io_uring_buf_ring_advance(buf_ring_, 1);
+}
+
+void ProvidedBufferRing::Append(BufferChain* chain, uint16_t id,
+                                uint32_t length) {
+  links_[id] = Link{BufferChain::kNone, 0, length};
+  if (chain->empty()) {
+    chain->head = id;
+  } else {
+    links_[chain->tail].next = id;
+  }
+  chain->tail = id;
+  ++chain->count;
+  chain->bytes += length;
+}
+
+std::span<const uint8_t> ProvidedBufferRing::Front(
+    const BufferChain& chain) const {
+  if (chain.empty()) return {};
+  const Link& link = links_[chain.head];
+  return {Data(chain.head) + link.offset, link.end - link.offset};
+}
+
+void ProvidedBufferRing::Consume(BufferChain* chain, uint32_t n) {
+  chain->bytes -= n;
+  while (n > 0 && !chain->empty()) {
+    Link& link = links_[chain->head];
+    uint32_t take = std::min(n, link.end - link.offset);
+    link.offset += take;
+    n -= take;
+    if (link.offset < link.end) break;
+    uint16_t done = chain->head;
+    chain->head = link.next;
+    if (chain->head == BufferChain::kNone) chain->tail = BufferChain::kNone;
+    --chain->count;
+    Recycle(done);
+  }
+}
+
+void ProvidedBufferRing::Release(BufferChain* chain) {
+  while (!chain->empty()) {
+    uint16_t done = chain->head;
+    chain->head = links_[done].next;
+    Recycle(done);
+  }
+  *chain = BufferChain{};
 }
 
 }  // namespace ringway::buffer

@@ -2,8 +2,9 @@
 // group), which multishot receives fill without a buffer per pending recv.
 //
 // Rule: a buffer goes back to the ring (Recycle) only when nothing reads it
-// any more; ringway copies peeked bytes out at once, so it recycles in the
-// same completion. Shard-local: registered on, and used from, one ring.
+// any more: peeked bytes are copied out and recycled in the same completion;
+// relayed bytes wait in a BufferChain until the send that used them
+// completes. Shard-local: registered on, and used from, one ring.
 
 #ifndef RINGWAY_DATAPLANE_BUFFER_PROVIDED_BUFFER_RING_H_
 #define RINGWAY_DATAPLANE_BUFFER_PROVIDED_BUFFER_RING_H_
@@ -13,8 +14,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 
 #include "absl/status/statusor.h"
+#include "dataplane/buffer/buffer_chain.h"
 
 namespace ringway::buffer {
 
@@ -39,6 +42,18 @@ class ProvidedBufferRing {
   }
   // Hands buffer `id` back to the kernel.
   void Recycle(uint16_t id);
+  uint32_t entries() const { return entries_; }
+
+  // BufferChain operations (see buffer_chain.h). `id` came from a receive
+  // completion with `length` bytes.
+  void Append(BufferChain* chain, uint16_t id, uint32_t length);
+  // The unconsumed bytes of the first buffer; empty span if none.
+  std::span<const uint8_t> Front(const BufferChain& chain) const;
+  // Drops `n` bytes from the front (n <= chain->bytes), recycling every
+  // buffer whose last byte was consumed.
+  void Consume(BufferChain* chain, uint32_t n);
+  // Recycles every buffer (connection closed; nothing in flight uses them).
+  void Release(BufferChain* chain);
 
  private:
   ProvidedBufferRing() = default;
@@ -50,6 +65,14 @@ class ProvidedBufferRing {
   uint32_t entries_ = 0;
   uint32_t buffer_bytes_ = 0;
   std::unique_ptr<uint8_t[]> memory_;
+  // Per buffer, while a chain holds it: the next buffer in that chain, and
+  // the [offset, end) range still to send.
+  struct Link {
+    uint16_t next;
+    uint32_t offset;
+    uint32_t end;
+  };
+  std::unique_ptr<Link[]> links_;
 };
 
 }  // namespace ringway::buffer

@@ -38,18 +38,33 @@ void ToInet6(const sockaddr_storage& address, in6_addr* out, uint16_t* port) {
   *port = in.sin_port;
 }
 
+// The IPv4 address of an AF_INET address, or of an IPv4-mapped AF_INET6
+// one (::ffff:a.b.c.d: what a dual-stack socket reports for an IPv4 peer).
+bool AsInet4(const sockaddr_storage& address, in_addr* out, uint16_t* port) {
+  if (address.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(address);
+    *out = in.sin_addr;
+    *port = in.sin_port;
+    return true;
+  }
+  const auto& in6 = reinterpret_cast<const sockaddr_in6&>(address);
+  if (address.ss_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&in6.sin6_addr)) {
+    return false;
+  }
+  std::memcpy(out, &in6.sin6_addr.s6_addr[12], 4);
+  *port = in6.sin6_port;
+  return true;
+}
+
 Endpoints ResolveEndpoints(const sockaddr_storage& source,
                            const sockaddr_storage& destination) {
   Endpoints e;
   if (!IsInet(source) || !IsInet(destination)) return e;
-  if (source.ss_family == AF_INET && destination.ss_family == AF_INET) {
-    const auto& s = reinterpret_cast<const sockaddr_in&>(source);
-    const auto& d = reinterpret_cast<const sockaddr_in&>(destination);
+  // An IPv4 client of a dual-stack listener is an IPv4 connection: TCP4,
+  // as nginx and HAProxy write it, not TCP6 ::ffff:a.b.c.d.
+  if (AsInet4(source, &e.source4, &e.source_port) &&
+      AsInet4(destination, &e.destination4, &e.destination_port)) {
     e.family = AF_INET;
-    e.source4 = s.sin_addr;
-    e.destination4 = d.sin_addr;
-    e.source_port = s.sin_port;
-    e.destination_port = d.sin_port;
     return e;
   }
   e.family = AF_INET6;

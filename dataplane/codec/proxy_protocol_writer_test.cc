@@ -43,6 +43,29 @@ TEST(ProxyProtocolWriterTest, V1Tcp6AndMixedFamilies) {
             "PROXY TCP6 ::ffff:192.0.2.1 2001:db8::2 1000 443\r\n");
 }
 
+// A dual-stack listener sees an IPv4 client as ::ffff:a.b.c.d on both ends:
+// that is an IPv4 connection, written TCP4 (v1) and AF_INET (v2).
+TEST(ProxyProtocolWriterTest, V4MappedEndpointsAreWrittenAsIpv4) {
+  std::array<uint8_t, kProxyV1MaxHeaderBytes> out;
+  size_t n = WriteProxyV1(Endpoint("::ffff:192.0.2.1", 1000),
+                          Endpoint("::ffff:198.51.100.2", 443), out);
+  EXPECT_EQ(AsText(std::span(out).first(n)),
+            "PROXY TCP4 192.0.2.1 198.51.100.2 1000 443\r\n");
+  std::array<uint8_t, 256> v2;
+  n = WriteProxyV2(Endpoint("::ffff:192.0.2.1", 1000),
+                   Endpoint("::ffff:198.51.100.2", 443), "", "", v2);
+  ProxyHeader header;
+  ASSERT_EQ(ParseProxyHeader(std::span(v2).first(n), &header),
+            ProxyHeaderStatus::kComplete);
+  EXPECT_EQ(header.source().ss_family, AF_INET);
+  EXPECT_EQ(header.destination().ss_family, AF_INET);
+  // A mapped address beside a real IPv6 one stays IPv6.
+  n = WriteProxyV1(Endpoint("::ffff:192.0.2.1", 1000),
+                   Endpoint("2001:db8::2", 443), out);
+  EXPECT_EQ(AsText(std::span(out).first(n)),
+            "PROXY TCP6 ::ffff:192.0.2.1 2001:db8::2 1000 443\r\n");
+}
+
 TEST(ProxyProtocolWriterTest, V1UnknownFamily) {
   std::array<uint8_t, kProxyV1MaxHeaderBytes> out;
   const size_t n = WriteProxyV1(UnixEndpoint(), Endpoint("192.0.2.1", 1), out);

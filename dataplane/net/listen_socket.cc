@@ -15,7 +15,8 @@
 namespace ringway::net {
 namespace {
 
-absl::Status ErrnoStatus(const char* what, const address::SocketAddress& address) {
+absl::Status ErrnoStatus(const char* what,
+                         const address::SocketAddress& address) {
   int err = errno;
   std::string message = absl::StrFormat("%s %s: %s", what, address.ToString(),
                                         std::strerror(err));
@@ -55,7 +56,8 @@ absl::Status CheckNotInUse(const address::SocketAddress& address) {
   return status;
 }
 
-absl::StatusOr<int> OpenOne(const address::SocketAddress& address, int backlog) {
+absl::StatusOr<int> OpenOne(const address::SocketAddress& address,
+                            int backlog) {
   int fd =
       socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return ErrnoStatus("socket for", address);

@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,8 +15,8 @@ namespace {
 
 TEST(ListenSocketTest, GroupSharesOneKernelChosenPort) {
   address::SocketAddress bound;
-  auto fds = OpenReusePortGroup(*address::SocketAddress::Parse("127.0.0.1:0"), {0, 1},
-                                16, &bound);
+  auto fds = OpenReusePortGroup(*address::SocketAddress::Parse("127.0.0.1:0"),
+                                {0, 1}, 16, &bound);
   ASSERT_TRUE(fds.ok()) << fds.status();
   ASSERT_EQ(fds->size(), 2u);
   EXPECT_NE(bound.port(), 0);
@@ -31,16 +32,15 @@ TEST(ListenSocketTest, GroupSharesOneKernelChosenPort) {
 // The relay relies on this instead of a setsockopt per accepted socket.
 TEST(ListenSocketTest, AcceptedSocketsInheritNoDelay) {
   address::SocketAddress bound;
-  auto fds =
-      OpenReusePortGroup(*address::SocketAddress::Parse("127.0.0.1:0"), {0}, 16, &bound);
+  auto fds = OpenReusePortGroup(*address::SocketAddress::Parse("127.0.0.1:0"),
+                                {0}, 16, &bound);
   ASSERT_TRUE(fds.ok());
   int client = socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_EQ(connect(client, bound.sockaddr_ptr(), bound.length()), 0);
-  int accepted = -1;
-  for (int i = 0; i < 100 && accepted < 0; ++i) {
-    accepted = accept4((*fds)[0], nullptr, nullptr, 0);
-    if (accepted < 0) usleep(1000);  // the listener is non-blocking
-  }
+  // The listener is non-blocking: wait (bounded) until it has a connection.
+  pollfd ready{(*fds)[0], POLLIN, 0};
+  ASSERT_EQ(poll(&ready, 1, 5000), 1) << "no connection to accept within 5 s";
+  int accepted = accept4((*fds)[0], nullptr, nullptr, 0);
   ASSERT_GE(accepted, 0);
   int nodelay = 0;
   socklen_t length = sizeof(nodelay);
@@ -63,7 +63,8 @@ TEST(ListenSocketTest, PortHeldByAnotherSocketIsRefused) {
   getsockname(other, reinterpret_cast<sockaddr*>(&address), &length);
   sockaddr_storage storage{};
   std::memcpy(&storage, &address, sizeof(address));
-  auto fds = OpenReusePortGroup(address::SocketAddress(storage), {0}, 16, nullptr);
+  auto fds =
+      OpenReusePortGroup(address::SocketAddress(storage), {0}, 16, nullptr);
   ASSERT_FALSE(fds.ok());
   EXPECT_NE(fds.status().message().find("Address already in use"),
             std::string::npos)

@@ -16,6 +16,7 @@
 
 #include <liburing.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,13 @@ struct RingFeatures {
   bool defer_taskrun = false;  // IORING_SETUP_DEFER_TASKRUN (6.1+)
   bool coop_taskrun = false;   // IORING_SETUP_COOP_TASKRUN (5.19+)
   bool registered_ring_fd = false;
+  // Operations probed at setup; without one, callers use the system call.
+  bool op_socket = false;    // IORING_OP_SOCKET (5.19+)
+  bool op_shutdown = false;  // IORING_OP_SHUTDOWN (5.11+)
+  bool op_close = false;     // IORING_OP_CLOSE (5.6+)
+  // IORING_OP_URING_CMD with SOCKET_URING_OP_SETSOCKOPT (6.7+), tried once
+  // on a scratch socket: the opcode probe cannot tell socket commands apart.
+  bool setsockopt_cmd = false;
   unsigned sq_entries = 0;
   unsigned cq_entries = 0;
 
@@ -52,7 +60,16 @@ class Ring {
   // Submits queued entries and waits for at least `wait_nr` completions.
   // Returns the number submitted or -errno (-EINTR and -ETIME are normal).
   int SubmitAndWait(unsigned wait_nr);
+  // As SubmitAndWait(1), but returns after `timeout_ns` at the latest
+  // (-ETIME); one io_uring_enter, no timeout SQE. UINT64_MAX: no limit.
+  int SubmitAndWaitTimeout(uint64_t timeout_ns);
   int Submit();
+
+  // setsockopt(fd, level, optname, value) as an SQE. The kernel reads
+  // *value when the SQE is issued (at submit): it must live until then.
+  // Only when features().setsockopt_cmd.
+  static void PrepSetsockopt(io_uring_sqe* sqe, int fd, int level, int optname,
+                             const int* value);
 
   // Calls handle(cqe) for every ready completion and advances the queue
   // once for the whole batch. Returns how many were handled.

@@ -10,6 +10,9 @@
 
 namespace ringway::ring {
 
+// Completions nobody waits for (cancels, closes): dropped by the loop.
+inline constexpr uint8_t kOpIgnore = 0;
+
 struct UserData {
   uint8_t op;
   uint32_t slot;        // 24 bits used

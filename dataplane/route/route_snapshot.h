@@ -51,7 +51,7 @@ struct TlsPassthroughRoutes {
 struct ProxyProtocolInbound {
   bool enabled = false;
   std::vector<address::Cidr> trusted;  // only these may send a header
-  bool required = false;           // trusted sources must send one
+  bool required = false;               // trusted sources must send one
 };
 
 struct ListenerRoutes {

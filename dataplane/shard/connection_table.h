@@ -2,7 +2,7 @@
 //
 // Slots are allocated once and reused, so accepting a connection allocates
 // nothing after warm-up. Each reuse bumps the slot's generation; live
-// connections are also kept on an intrusive list for idle scans and drain.
+// connections are also kept on an intrusive list for drain.
 // Shard-local.
 
 #ifndef RINGWAY_DATAPLANE_SHARD_CONNECTION_TABLE_H_
@@ -12,7 +12,7 @@
 #include <memory>
 #include <vector>
 
-#include "dataplane/net/connection.h"
+#include "dataplane/conn/connection.h"
 
 namespace ringway::shard {
 
@@ -21,20 +21,20 @@ class ConnectionTable {
   explicit ConnectionTable(uint32_t capacity) : capacity_(capacity) {}
 
   // Null when every slot is taken.
-  net::Connection* Allocate() {
+  conn::Connection* Allocate() {
     uint32_t slot;
     if (!free_.empty()) {
       slot = free_.back();
       free_.pop_back();
     } else if (slots_.size() < capacity_) {
       slot = static_cast<uint32_t>(slots_.size());
-      slots_.push_back(std::make_unique<net::Connection>());
+      slots_.push_back(std::make_unique<conn::Connection>());
     } else {
       return nullptr;
     }
-    net::Connection* conn = slots_[slot].get();
+    conn::Connection* conn = slots_[slot].get();
     uint32_t generation = conn->generation + 1;
-    *conn = net::Connection{};
+    *conn = conn::Connection{};
     conn->slot = slot;
     conn->generation = generation;
     LinkFront(conn);
@@ -42,19 +42,19 @@ class ConnectionTable {
     return conn;
   }
 
-  void Free(net::Connection* conn) {
+  void Free(conn::Connection* conn) {
     Unlink(conn);
-    conn->state = net::ConnectionState::kFree;
+    conn->state = conn::ConnectionState::kFree;
     free_.push_back(conn->slot);
     --live_;
   }
 
   // The connection a completion names, or null if the slot has moved on.
-  net::Connection* Find(uint32_t slot, uint32_t generation) {
+  conn::Connection* Find(uint32_t slot, uint32_t generation) {
     if (slot >= slots_.size()) return nullptr;
-    net::Connection* conn = slots_[slot].get();
+    conn::Connection* conn = slots_[slot].get();
     if (conn->generation != generation ||
-        conn->state == net::ConnectionState::kFree) {
+        conn->state == conn::ConnectionState::kFree) {
       return nullptr;
     }
     return conn;
@@ -63,9 +63,9 @@ class ConnectionTable {
   // Calls fn on each live connection; fn may free the one it is given.
   template <typename Fn>
   void ForEachLive(Fn&& fn) {
-    net::Connection* conn = head_;
+    conn::Connection* conn = head_;
     while (conn != nullptr) {
-      net::Connection* next = conn->next;
+      conn::Connection* next = conn->next;
       fn(*conn);
       conn = next;
     }
@@ -74,13 +74,13 @@ class ConnectionTable {
   uint32_t live() const { return live_; }
 
  private:
-  void LinkFront(net::Connection* conn) {
+  void LinkFront(conn::Connection* conn) {
     conn->prev = nullptr;
     conn->next = head_;
     if (head_ != nullptr) head_->prev = conn;
     head_ = conn;
   }
-  void Unlink(net::Connection* conn) {
+  void Unlink(conn::Connection* conn) {
     if (conn->prev != nullptr) conn->prev->next = conn->next;
     if (conn->next != nullptr) conn->next->prev = conn->prev;
     if (head_ == conn) head_ = conn->next;
@@ -89,9 +89,9 @@ class ConnectionTable {
 
   uint32_t capacity_;
   uint32_t live_ = 0;
-  std::vector<std::unique_ptr<net::Connection>> slots_;
+  std::vector<std::unique_ptr<conn::Connection>> slots_;
   std::vector<uint32_t> free_;
-  net::Connection* head_ = nullptr;
+  conn::Connection* head_ = nullptr;
 };
 
 }  // namespace ringway::shard

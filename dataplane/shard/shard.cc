@@ -5,23 +5,35 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <future>
 
 #include "absl/strings/str_format.h"
 #include "dataplane/common/log.h"
 #include "dataplane/common/monotonic_clock.h"
-#include "dataplane/net/relay_op.h"
+#include "dataplane/conn/conn_op.h"
 #include "dataplane/ring/user_data.h"
 
 namespace ringway::shard {
 namespace {
 
-using net::RelayOp;
 using ring::UserData;
+using stats::Counter;
 
-// Idle scans, peek and drain deadlines run on this tick.
-constexpr long kTickNs = 250 * kNsPerMs;
+// Shard-level operations (below conn::kFirstConnectionOp).
+enum ShardOp : uint8_t {
+  kOpAccept = 1,  // slot: listener index
+  kOpMailboxWake,
+};
+
+// Timer resolution and reach: 4 ms ticks, 4096 slots (16 s a turn; longer
+// deadlines wait in their slot for their turn).
+constexpr uint64_t kTimerTickNs = 4 * kNsPerMs;
+constexpr uint32_t kTimerSlots = 4096;
+// After EMFILE, ENFILE, ENOBUFS or ENOMEM, accepting again at once would
+// spin: wait this long first (nginx waits 500 ms on EMFILE).
+constexpr uint64_t kAcceptBackoffNs = 100 * kNsPerMs;
 
 absl::Status PinToCpu(int cpu) {
   cpu_set_t set;
@@ -35,10 +47,22 @@ absl::Status PinToCpu(int cpu) {
   return absl::OkStatus();
 }
 
+bool IsResourceShortage(int err) {
+  return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
 }  // namespace
 
 Shard::Shard(ShardOptions options)
-    : options_(std::move(options)), connections_(options_.max_connections) {}
+    : options_(std::move(options)),
+      timers_(kTimerTickNs, kTimerSlots, MonotonicNowNs()),
+      upstreams_(static_cast<uint32_t>(options_.id)),
+      connections_(options_.max_connections),
+      listeners_(options_.listen_fds.size()) {
+  for (size_t i = 0; i < listeners_.size(); ++i) {
+    listeners_[i].fd = options_.listen_fds[i];
+  }
+}
 
 Shard::~Shard() {
   if (thread_.joinable()) thread_.join();
@@ -57,39 +81,44 @@ void Shard::Join() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Shard::Run(std::promise<absl::Status>* started) {
-  pthread_setname_np(pthread_self(),
-                     absl::StrFormat("ringway-s%d", options_.id).c_str());
+absl::Status Shard::SetUp() {
   if (options_.cpu >= 0) {
-    absl::Status pinned = PinToCpu(options_.cpu);
-    if (!pinned.ok()) {
-      started->set_value(pinned);
-      return;
+    if (absl::Status pinned = PinToCpu(options_.cpu); !pinned.ok()) {
+      return pinned;
     }
   }
   // Created here: a SINGLE_ISSUER ring belongs to the thread that made it.
   auto ring = ring::Ring::Create(options_.ring_entries);
-  if (!ring.ok()) {
-    started->set_value(ring.status());
-    return;
-  }
+  if (!ring.ok()) return ring.status();
   ring_ = std::move(*ring);
   features_ = ring_->features();
-  pipes_ = std::make_unique<net::PipePool>(options_.pipe_bytes, 1024);
-  // Multishot receives of first bytes (peeking) land here; 256 x 4 KiB.
-  auto buffers = buffer::ProvidedBufferRing::Create(ring_->raw(), 0, 256, 4096);
-  if (!buffers.ok()) {
-    started->set_value(buffers.status());
+  pipes_ = std::make_unique<io::PipePool>(options_.pipe_bytes, 1024);
+  auto buffers = buffer::ProvidedBufferRing::Create(
+      ring_->raw(), 0, options_.recv_buffers, options_.recv_buffer_bytes);
+  if (!buffers.ok()) return buffers.status();
+  recv_buffers_ = std::move(*buffers);
+  conn::RelayContext context;
+  context.ring = ring_.get();
+  context.stats = &stats_;
+  context.pipes = pipes_.get();
+  context.recv_buffers = recv_buffers_.get();
+  context.peeks = &peek_buffers_;
+  context.timers = &timers_;
+  context.shard_id = options_.id;
+  relay_ = std::make_unique<conn::Relay>(context, &OnConnectionFinished, this);
+  return absl::OkStatus();
+}
+
+void Shard::Run(std::promise<absl::Status>* started) {
+  pthread_setname_np(pthread_self(),
+                     absl::StrFormat("ringway-s%d", options_.id).c_str());
+  if (absl::Status status = SetUp(); !status.ok()) {
+    started->set_value(status);
     return;
   }
-  recv_buffers_ = std::move(*buffers);
-  relay_ = std::make_unique<net::TcpRelay>(
-      ring_.get(), &stats_, pipes_.get(), recv_buffers_.get(), &peek_buffers_,
-      options_.id, options_.splice_mode, &OnConnectionFinished, this);
   InstallSnapshot(std::move(options_.initial_snapshot));
-  for (size_t i = 0; i < options_.listen_fds.size(); ++i) ArmAccept(i);
+  for (size_t i = 0; i < listeners_.size(); ++i) ArmAccept(i);
   ArmMailboxRead();
-  ArmTick();
   RINGWAY_LOG(kDebug, "shard %d on cpu %d: %s", options_.id, options_.cpu,
               features_.Describe());
   started->set_value(absl::OkStatus());  // `started` is gone after this
@@ -105,8 +134,12 @@ void Shard::Run(std::promise<absl::Status>* started) {
 }
 
 void Shard::Loop() {
+  now_ns_ = MonotonicNowNs();
   while (!exit_) {
-    int submitted = ring_->SubmitAndWait(1);
+    uint64_t wake = timers_.NextWakeNs();
+    int submitted = ring_->SubmitAndWaitTimeout(
+        wake == UINT64_MAX ? UINT64_MAX
+                           : (wake > now_ns_ ? wake - now_ns_ : 0));
     if (submitted < 0 && submitted != -EINTR && submitted != -ETIME &&
         submitted != -EBUSY && submitted != -EAGAIN) {
       RINGWAY_LOG(kError, "shard %d: io_uring_enter: %s", options_.id,
@@ -117,6 +150,8 @@ void Shard::Loop() {
     relay_->set_now(now_ns_);
     ring_->ForEachCompletion(
         [this](const io_uring_cqe& cqe) { Dispatch(cqe); });
+    timers_.Advance(now_ns_,
+                    [this](timer::TimerEntry* entry) { OnTimer(entry); });
     DrainMailbox();
     if (draining_ && connections_.live() == 0) exit_ = true;
   }
@@ -124,47 +159,59 @@ void Shard::Loop() {
 
 void Shard::Dispatch(const io_uring_cqe& cqe) {
   UserData tag = UserData::Unpack(cqe.user_data);
+  if (tag.op >= conn::kFirstConnectionOp) {
+    conn::Connection* conn = connections_.Find(tag.slot, tag.generation);
+    if (conn == nullptr) return;  // stale: the slot moved on
+    relay_->OnCompletion(*conn, tag.op, cqe.res, cqe.flags);
+    return;
+  }
   switch (tag.op) {
-    case net::kOpAccept:
+    case kOpAccept:
       OnAccept(tag.slot, cqe);
       return;
-    case net::kOpMailboxWake:
+    case kOpMailboxWake:
       ArmMailboxRead();  // messages are taken after the batch
       return;
-    case net::kOpTick:
-      OnTick();
-      return;
-    case net::kOpIgnore:
-      return;
     default:
-      break;
+      return;  // ring::kOpIgnore
   }
-  net::Connection* conn = connections_.Find(tag.slot, tag.generation);
-  if (conn == nullptr) return;  // stale: the slot moved on
-  relay_->OnCompletion(*conn, tag.op, cqe.res, cqe.flags);
+}
+
+void Shard::OnTimer(timer::TimerEntry* entry) {
+  if (entry == &drain_deadline_) {
+    RINGWAY_LOG(kWarning,
+                "shard %d: drain deadline passed; closing %u connections",
+                options_.id, connections_.live());
+    connections_.ForEachLive([this](conn::Connection& conn) {
+      relay_->Abort(conn, conn::CloseReason::kDrain);
+    });
+    return;
+  }
+  for (size_t i = 0; i < listeners_.size(); ++i) {
+    if (entry == &listeners_[i].backoff) {
+      if (!draining_) ArmAccept(i);
+      return;
+    }
+  }
+  // Otherwise the deadline of a connection: the entry is its member.
+  auto* conn = reinterpret_cast<conn::Connection*>(
+      reinterpret_cast<char*>(entry) - offsetof(conn::Connection, deadline));
+  relay_->OnDeadline(*conn);
 }
 
 void Shard::ArmAccept(size_t listener) {
   io_uring_sqe* sqe = ring_->GetSqe();
-  io_uring_prep_multishot_accept(sqe, options_.listen_fds[listener], nullptr,
-                                 nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  io_uring_prep_multishot_accept(sqe, listeners_[listener].fd, nullptr, nullptr,
+                                 SOCK_NONBLOCK | SOCK_CLOEXEC);
   io_uring_sqe_set_data64(
-      sqe, UserData{net::kOpAccept, static_cast<uint32_t>(listener), 0}.Pack());
+      sqe, UserData{kOpAccept, static_cast<uint32_t>(listener), 0}.Pack());
 }
 
 void Shard::ArmMailboxRead() {
   io_uring_sqe* sqe = ring_->GetSqe();
   io_uring_prep_read(sqe, mailbox_.wake_fd(), &mailbox_value_,
                      sizeof(mailbox_value_), 0);
-  io_uring_sqe_set_data64(sqe, UserData{net::kOpMailboxWake, 0, 0}.Pack());
-}
-
-void Shard::ArmTick() {
-  tick_interval_.tv_sec = 0;
-  tick_interval_.tv_nsec = kTickNs;
-  io_uring_sqe* sqe = ring_->GetSqe();
-  io_uring_prep_timeout(sqe, &tick_interval_, 0, 0);
-  io_uring_sqe_set_data64(sqe, UserData{net::kOpTick, 0, 0}.Pack());
+  io_uring_sqe_set_data64(sqe, UserData{kOpMailboxWake, 0, 0}.Pack());
 }
 
 void Shard::OnAccept(size_t listener, const io_uring_cqe& cqe) {
@@ -172,75 +219,46 @@ void Shard::OnAccept(size_t listener, const io_uring_cqe& cqe) {
   if (cqe.res >= 0) {
     StartConnection(listener, cqe.res);
   } else if (!draining_) {
-    stats_.Add(stats::Counter::kAcceptErrors);
+    stats_.Add(Counter::kAcceptErrors);
     RINGWAY_LOG(kWarning, "shard %d: accept on listener \"%s\": %s",
-                options_.id, current_->snapshot->listeners[listener].name,
+                options_.id, current_->snapshot().listeners[listener].name,
                 std::strerror(-cqe.res));
   }
   // A multishot accept without F_MORE has ended (error or overflow).
-  if (!more && !draining_) ArmAccept(listener);
+  if (more || draining_) return;
+  if (cqe.res < 0 && IsResourceShortage(-cqe.res)) {
+    timers_.Schedule(&listeners_[listener].backoff, now_ns_ + kAcceptBackoffNs);
+    return;
+  }
+  ArmAccept(listener);
 }
 
 void Shard::StartConnection(size_t listener, int fd) {
-  stats_.Add(stats::Counter::kConnectionsTotal);
-  net::Connection* conn = connections_.Allocate();
+  stats_.Add(Counter::kConnectionsTotal);
+  conn::Connection* conn = connections_.Allocate();
   if (conn == nullptr) {
-    stats_.Add(stats::Counter::kConnectionLimit);
+    stats_.Add(Counter::kConnectionLimit);
     close(fd);
     return;
   }
-  stats_.Add(stats::Counter::kConnectionsOpen);
-  const route::RouteSnapshot& snapshot = *current_->snapshot;
-  const route::ListenerRoutes& routes = snapshot.listeners[listener];
-  conn->client_fd = fd;
+  stats_.Add(Counter::kConnectionsOpen);
+  const route::ListenerRoutes& routes =
+      current_->snapshot().listeners[listener];
+  conn->side[conn::kClient].fd = fd;
   conn->listener = &routes;
-  conn->snapshot = current_;
+  conn->routes = current_;
   ++current_->connections;
   conn->idle_timeout_ns = routes.idle_timeout_ns;
-  if (routes.NeedsPeek()) {
-    relay_->StartPeek(*conn);
-    return;
-  }
-  const route::UpstreamGroup& group = snapshot.groups[routes.upstream_group];
-  conn->group = &group;
-  conn->next_server = current_->NextServer(routes.upstream_group);
-  conn->attempts_left = group.max_connect_attempts;
   relay_->Start(*conn);
 }
 
-void Shard::OnConnectionFinished(void* self, net::Connection& conn) {
+void Shard::OnConnectionFinished(void* self, conn::Connection& conn) {
   Shard* shard = static_cast<Shard*>(self);
-  ShardSnapshot* holder = conn.snapshot;
+  upstream::LocalRoutes* holder = conn.routes;
   --holder->connections;
   if (holder != shard->current_ && holder->connections == 0) delete holder;
-  shard->stats_.Sub(stats::Counter::kConnectionsOpen);
+  shard->stats_.Sub(Counter::kConnectionsOpen);
   shard->connections_.Free(&conn);
-}
-
-void Shard::OnTick() {
-  connections_.ForEachLive([this](net::Connection& conn) {
-    if (conn.state == net::ConnectionState::kPeeking && !conn.peek_decided &&
-        now_ns_ >= conn.peek_deadline_ns) {
-      relay_->Abort(conn, net::CloseReason::kPeekTimeout);
-      return;
-    }
-    if (conn.state != net::ConnectionState::kRelaying) return;
-    if (conn.idle_timeout_ns != 0 &&
-        now_ns_ - conn.last_activity_ns > conn.idle_timeout_ns) {
-      relay_->Abort(conn, net::CloseReason::kIdleTimeout);
-    }
-  });
-  if (draining_ && !forced_ && now_ns_ >= drain_deadline_ns_) {
-    forced_ = true;
-    RINGWAY_LOG(kWarning,
-                "shard %d: drain deadline passed; closing %u "
-                "connections",
-                options_.id, connections_.live());
-    connections_.ForEachLive([this](net::Connection& conn) {
-      relay_->Abort(conn, net::CloseReason::kDrain);
-    });
-  }
-  ArmTick();
 }
 
 void Shard::DrainMailbox() {
@@ -260,9 +278,11 @@ void Shard::DrainMailbox() {
 
 void Shard::InstallSnapshot(
     std::shared_ptr<const route::RouteSnapshot> snapshot) {
-  ShardSnapshot* old = current_;
+  upstream::LocalRoutes* old = current_;
   uint64_t version = snapshot->version;
-  current_ = new ShardSnapshot(std::move(snapshot), options_.id);
+  // Built before the old one goes, so servers and groups that stay keep
+  // their registry entries.
+  current_ = new upstream::LocalRoutes(std::move(snapshot), &upstreams_);
   // Release: whoever sees the version also sees the swap done.
   stats_.snapshot_version.store(version, std::memory_order_release);
   if (old != nullptr && old->connections == 0) delete old;
@@ -271,22 +291,23 @@ void Shard::InstallSnapshot(
 void Shard::BeginDrain(uint64_t deadline_ns) {
   if (draining_) return;
   draining_ = true;
-  drain_deadline_ns_ = deadline_ns;
   CloseListeners();
+  timers_.Schedule(&drain_deadline_, deadline_ns);
 }
 
 void Shard::CloseListeners() {
-  for (int& fd : options_.listen_fds) {
-    if (fd < 0) continue;
+  for (Listener& listener : listeners_) {
+    timers_.Cancel(&listener.backoff);
+    if (listener.fd < 0) continue;
     // Ends the multishot accept; the socket leaves the reuseport group.
     io_uring_sqe* sqe = ring_ ? ring_->GetSqe() : nullptr;
     if (sqe != nullptr) {
-      io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
-      io_uring_sqe_set_data64(sqe, UserData{net::kOpIgnore, 0, 0}.Pack());
+      io_uring_prep_cancel_fd(sqe, listener.fd, IORING_ASYNC_CANCEL_ALL);
+      io_uring_sqe_set_data64(sqe, UserData{ring::kOpIgnore, 0, 0}.Pack());
       ring_->Submit();
     }
-    close(fd);
-    fd = -1;
+    close(listener.fd);
+    listener.fd = -1;
   }
 }
 

@@ -1,16 +1,15 @@
 // A shard: one thread pinned to one CPU, owning one io_uring, its own
-// SO_REUSEPORT listening sockets, its connections and its counters.
+// SO_REUSEPORT listening sockets, its connections, its upstream state and
+// its counters.
 //
 // Shards share no mutable state. The control thread talks to a shard only
-// through its Mailbox (new route snapshot, drain, stop) and reads its
-// stats::ShardStats. The loop, in order: submit and wait, handle the batch of
-// completions, then drain the mailbox, so a snapshot swap never happens in
-// the middle of a batch.
+// through its Mailbox (new route snapshot, drain) and reads its ShardStats.
+// The loop, in order: submit and wait (until the next timer deadline at
+// most), handle the batch of completions, expire due timers, then drain the
+// mailbox, so a snapshot swap never happens in the middle of a batch.
 
 #ifndef RINGWAY_DATAPLANE_SHARD_SHARD_H_
 #define RINGWAY_DATAPLANE_SHARD_SHARD_H_
-
-#include <linux/time_types.h>
 
 #include <cstdint>
 #include <future>
@@ -20,15 +19,17 @@
 
 #include "absl/status/status.h"
 #include "dataplane/buffer/provided_buffer_ring.h"
-#include "dataplane/net/peek_buffer_pool.h"
-#include "dataplane/net/pipe_pool.h"
-#include "dataplane/net/tcp_relay.h"
+#include "dataplane/conn/peek_buffer_pool.h"
+#include "dataplane/conn/relay.h"
+#include "dataplane/io/pipe_pool.h"
 #include "dataplane/ring/ring.h"
 #include "dataplane/route/route_snapshot.h"
 #include "dataplane/shard/connection_table.h"
 #include "dataplane/shard/mailbox.h"
-#include "dataplane/shard/shard_snapshot.h"
 #include "dataplane/stats/shard_stats.h"
+#include "dataplane/timer/timer_wheel.h"
+#include "dataplane/upstream/local_routes.h"
+#include "dataplane/upstream/upstream_registry.h"
 
 namespace ringway::shard {
 
@@ -49,7 +50,10 @@ struct ShardOptions {
   unsigned ring_entries = 4096;
   uint32_t max_connections = 65536;
   int pipe_bytes = 256 * 1024;
-  net::SpliceMode splice_mode = net::SpliceMode::kInline;
+  // Provided buffers that receives fill: recv_buffer_bytes is also the read
+  // size past which a direction switches to splice.
+  uint32_t recv_buffers = 1024;
+  uint32_t recv_buffer_bytes = 16 * 1024;
 };
 
 class Shard {
@@ -72,20 +76,26 @@ class Shard {
   const ring::RingFeatures& ring_features() const { return features_; }
 
  private:
+  // A listener's accept state: backing off after EMFILE and the like.
+  struct Listener {
+    int fd = -1;
+    timer::TimerEntry backoff;
+  };
+
   void Run(std::promise<absl::Status>* started);
+  absl::Status SetUp();
   void Loop();
   void Dispatch(const io_uring_cqe& cqe);
+  void OnTimer(timer::TimerEntry* entry);
   void ArmAccept(size_t listener);
   void ArmMailboxRead();
-  void ArmTick();
   void OnAccept(size_t listener, const io_uring_cqe& cqe);
   void StartConnection(size_t listener, int fd);
-  void OnTick();
   void DrainMailbox();
   void InstallSnapshot(std::shared_ptr<const route::RouteSnapshot> snapshot);
   void BeginDrain(uint64_t deadline_ns);
   void CloseListeners();
-  static void OnConnectionFinished(void* self, net::Connection& conn);
+  static void OnConnectionFinished(void* self, conn::Connection& conn);
 
   ShardOptions options_;
   stats::ShardStats stats_;
@@ -95,18 +105,19 @@ class Shard {
 
   // Shard thread only, from here on.
   std::unique_ptr<ring::Ring> ring_;
-  std::unique_ptr<net::PipePool> pipes_;
+  std::unique_ptr<io::PipePool> pipes_;
   std::unique_ptr<buffer::ProvidedBufferRing> recv_buffers_;
-  net::PeekBufferPool peek_buffers_;
-  std::unique_ptr<net::TcpRelay> relay_;
+  conn::PeekBufferPool peek_buffers_;
+  timer::TimerWheel timers_;
+  upstream::UpstreamRegistry upstreams_;
+  std::unique_ptr<conn::Relay> relay_;
   ConnectionTable connections_;
-  ShardSnapshot* current_ = nullptr;
+  std::vector<Listener> listeners_;
+  upstream::LocalRoutes* current_ = nullptr;
   uint64_t now_ns_ = 0;
   uint64_t mailbox_value_ = 0;
-  __kernel_timespec tick_interval_{};
   bool draining_ = false;
-  uint64_t drain_deadline_ns_ = 0;
-  bool forced_ = false;
+  timer::TimerEntry drain_deadline_;
   bool exit_ = false;
 };
 

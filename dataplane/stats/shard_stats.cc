@@ -36,6 +36,8 @@ std::string_view CounterName(Counter counter) {
       return "drain_forced_closes";
     case Counter::kProxyHeadersAccepted:
       return "proxy_headers_accepted";
+    case Counter::kDirectionsSpliced:
+      return "directions_spliced";
     case Counter::kBadClientHelloToDefault:
       return "bad_client_hello_to_default";
     case Counter::kProxyHeaderUntrusted:

@@ -22,6 +22,7 @@ enum class Counter : int {
   kUpstreamConnectsOk,
   kProxyHeadersAccepted,
   kBadClientHelloToDefault,  // bad first bytes, relayed to the default
+  kDirectionsSpliced,  // relay directions that moved from recv/send to splice
   // Errors by kind.
   kUpstreamConnectRefused,
   kUpstreamConnectTimeout,

@@ -9,7 +9,7 @@
 namespace ringway::test {
 
 OneShotBackend::OneShotBackend()
-    : listen_fd_(ListenOnLoopback(0, &port_, /*nonblocking=*/false)) {}
+    : listen_fd_(ListenOnLoopback(&port_, /*nonblocking=*/false)) {}
 
 OneShotBackend::~OneShotBackend() { close(listen_fd_); }
 

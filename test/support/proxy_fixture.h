@@ -47,11 +47,6 @@ inline std::unique_ptr<control::RingwayServer> StartProxy(
   options.config_text = table;
   options.config_source = "test";
   options.shards = shards;
-  // Both relay modes run the same suites (see test/BUILD.bazel).
-  const char* mode = std::getenv("RINGWAY_TEST_SPLICE_MODE");
-  if (mode != nullptr && std::string(mode) == "io_uring") {
-    options.splice_mode = net::SpliceMode::kIoUring;
-  }
   auto server = control::RingwayServer::Start(options);
   EXPECT_TRUE(server.ok()) << server.status();
   return server.ok() ? std::move(*server) : nullptr;

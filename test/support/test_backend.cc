@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <string>
+#include <utility>
 
 namespace ringway::test {
 namespace {
@@ -24,21 +26,18 @@ struct EchoConnection {
   bool reading = true;
 };
 
-}  // namespace
-
-int ListenOnLoopback(uint16_t port, uint16_t* bound, bool nonblocking) {
+// A TCP socket bound to 127.0.0.1:0, not listening; its port in *bound.
+int BindLoopback(uint16_t* bound, bool nonblocking) {
   int fd =
       socket(AF_INET,
              SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-      listen(fd, 4096) != 0) {
-    std::perror("TestBackend listen");
+  address.sin_port = 0;
+  if (fd < 0 ||
+      bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    std::perror("test backend bind");
     std::abort();
   }
   socklen_t length = sizeof(address);
@@ -47,16 +46,57 @@ int ListenOnLoopback(uint16_t port, uint16_t* bound, bool nonblocking) {
   return fd;
 }
 
-uint16_t ReserveFreePort() {
-  uint16_t port;
-  int fd = ListenOnLoopback(0, &port, true);
-  close(fd);
-  return port;
+void ListenOrDie(int fd) {
+  if (listen(fd, 4096) != 0) {
+    std::perror("test backend listen");
+    std::abort();
+  }
 }
 
-TestBackend::TestBackend(std::string tag, uint16_t port)
-    : tag_(std::move(tag)) {
-  listen_fd_ = ListenOnLoopback(port, &port_, true);
+}  // namespace
+
+int ListenOnLoopback(uint16_t* bound, bool nonblocking) {
+  int fd = BindLoopback(bound, nonblocking);
+  ListenOrDie(fd);
+  return fd;
+}
+
+RefusingPort::RefusingPort() {
+  fd_ = BindLoopback(&port_, /*nonblocking=*/false);
+}
+
+RefusingPort::~RefusingPort() {
+  if (fd_ >= 0) close(fd_);
+}
+
+RefusingPort::RefusingPort(RefusingPort&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), port_(other.port_) {}
+
+std::string RefusingPort::address() const {
+  return "127.0.0.1:" + std::to_string(port_);
+}
+
+int RefusingPort::TakeFd() { return std::exchange(fd_, -1); }
+
+TestBackend::TestBackend(std::string tag) : tag_(std::move(tag)) {
+  listen_fd_ = ListenOnLoopback(&port_, /*nonblocking=*/true);
+  Start();
+}
+
+TestBackend::TestBackend(std::string tag, RefusingPort port)
+    : tag_(std::move(tag)), port_(port.port()) {
+  listen_fd_ = port.TakeFd();
+  if (listen_fd_ < 0) {
+    std::fprintf(stderr, "TestBackend: RefusingPort already taken\n");
+    std::abort();
+  }
+  int flags = fcntl(listen_fd_, F_GETFL);
+  fcntl(listen_fd_, F_SETFL, flags | O_NONBLOCK);
+  ListenOrDie(listen_fd_);
+  Start();
+}
+
+void TestBackend::Start() {
   stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   thread_ = std::thread([this] { Serve(); });
 }

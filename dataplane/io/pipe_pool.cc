@@ -1,10 +1,10 @@
-#include "dataplane/net/pipe_pool.h"
+#include "dataplane/io/pipe_pool.h"
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-namespace ringway::net {
+namespace ringway::io {
 
 PipePool::PipePool(int capacity_bytes, size_t max_idle)
     : capacity_bytes_(capacity_bytes), max_idle_(max_idle) {
@@ -26,10 +26,18 @@ Pipe PipePool::Acquire() {
   }
   int fds[2];
   if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return Pipe{};
-  int granted = fcntl(fds[1], F_SETPIPE_SZ, capacity_bytes_);
-  // The kernel may cap the size (pipe-max-size); the default 64 KiB is fine.
-  (void)granted;
-  return Pipe{fds[0], fds[1]};
+  // F_SETPIPE_SZ fails with EPERM past the per-user soft limit, and the
+  // kernel may already have shrunk the new pipe to one page there: ask what
+  // the pipe really holds.
+  fcntl(fds[1], F_SETPIPE_SZ, capacity_bytes_);
+  int granted = fcntl(fds[1], F_GETPIPE_SZ);
+  if (granted <= 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return Pipe{};
+  }
+  if (granted < capacity_bytes_) ++undersized_;
+  return Pipe{fds[0], fds[1], static_cast<uint32_t>(granted)};
 }
 
 bool PipePool::IsEmpty(const Pipe& pipe) {
@@ -48,4 +56,4 @@ void PipePool::Release(Pipe pipe, bool empty) {
   close(pipe.write_fd);
 }
 
-}  // namespace ringway::net
+}  // namespace ringway::io

@@ -4,8 +4,8 @@
 // upstream group. Pure: no sockets, no rings; called again with everything
 // received so far until it stops asking for more.
 
-#ifndef RINGWAY_DATAPLANE_NET_PREAMBLE_H_
-#define RINGWAY_DATAPLANE_NET_PREAMBLE_H_
+#ifndef RINGWAY_DATAPLANE_CONN_PREAMBLE_H_
+#define RINGWAY_DATAPLANE_CONN_PREAMBLE_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -16,7 +16,7 @@
 #include "dataplane/codec/proxy_protocol_parser.h"
 #include "dataplane/route/route_snapshot.h"
 
-namespace ringway::net {
+namespace ringway::conn {
 
 enum class PreambleOutcome : uint8_t { kNeedMoreData, kRoute, kClose };
 
@@ -42,6 +42,10 @@ struct PreambleResult {
   size_t proxy_header_bytes = 0;  // inbound header to strip before relaying
   bool has_proxy_header = false;
   bool has_client_hello = false;  // `hello` is filled
+  // kNeedMoreData: deciding again before this many bytes (from the start of
+  // the stream) have arrived cannot succeed. Lets a ClientHello split over
+  // many segments be parsed once or twice instead of once per segment.
+  size_t bytes_needed = 0;
 };
 
 // peer_trusted: the socket peer is inside listener.proxy_protocol.trusted.
@@ -52,6 +56,6 @@ PreambleResult DecidePreamble(const route::ListenerRoutes& listener,
                               codec::ProxyHeader* header,
                               codec::ClientHelloInfo* hello);
 
-}  // namespace ringway::net
+}  // namespace ringway::conn
 
-#endif  // RINGWAY_DATAPLANE_NET_PREAMBLE_H_
+#endif  // RINGWAY_DATAPLANE_CONN_PREAMBLE_H_

@@ -1,6 +1,6 @@
-#include "dataplane/net/preamble.h"
+#include "dataplane/conn/preamble.h"
 
-namespace ringway::net {
+namespace ringway::conn {
 namespace {
 
 PreambleResult Close(PreambleProblem problem) {
@@ -31,6 +31,7 @@ PreambleResult ReadProxyHeader(const route::ProxyProtocolInbound& inbound,
   switch (codec::ParseProxyHeader(data, header)) {
     case codec::ProxyHeaderStatus::kNeedMoreData:
       result.outcome = PreambleOutcome::kNeedMoreData;
+      result.bytes_needed = data.size() + 1;
       return result;
     case codec::ProxyHeaderStatus::kComplete:
       if (!peer_trusted) return Close(PreambleProblem::kProxyHeaderUntrusted);
@@ -91,6 +92,7 @@ PreambleResult DecidePreamble(const route::ListenerRoutes& listener,
                               tls.client_hello_max_bytes, scratch, hello);
   if (status == codec::ClientHelloStatus::kNeedMoreData) {
     result.outcome = PreambleOutcome::kNeedMoreData;
+    result.bytes_needed = result.proxy_header_bytes + hello->bytes_needed();
     return result;
   }
   if (status != codec::ClientHelloStatus::kComplete) {
@@ -110,4 +112,4 @@ PreambleResult DecidePreamble(const route::ListenerRoutes& listener,
   return result;
 }
 
-}  // namespace ringway::net
+}  // namespace ringway::conn

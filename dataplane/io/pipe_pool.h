@@ -1,20 +1,25 @@
 // Shard-local pool of empty pipes for splice relays.
 //
-// A relay needs one pipe per direction; creating and sizing two pipes per
-// connection costs four system calls. Empty pipes are reused instead; a pipe
-// that still holds bytes is closed, never reused.
+// A spliced direction needs a pipe; creating and sizing one costs two
+// system calls. Empty pipes are reused instead; a pipe that still holds
+// bytes is closed, never reused. Every pipe carries the size the kernel
+// actually granted: past /proc/sys/fs/pipe-user-pages-soft the kernel gives
+// new pipes one page, and a relay that assumed the asked-for size would
+// stall or overrun its accounting.
 
-#ifndef RINGWAY_DATAPLANE_NET_PIPE_POOL_H_
-#define RINGWAY_DATAPLANE_NET_PIPE_POOL_H_
+#ifndef RINGWAY_DATAPLANE_IO_PIPE_POOL_H_
+#define RINGWAY_DATAPLANE_IO_PIPE_POOL_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
-namespace ringway::net {
+namespace ringway::io {
 
 struct Pipe {
   int read_fd = -1;
   int write_fd = -1;
+  uint32_t capacity = 0;  // bytes the kernel granted (F_GETPIPE_SZ)
   bool valid() const { return read_fd >= 0; }
 };
 
@@ -37,13 +42,16 @@ class PipePool {
 
   int capacity_bytes() const { return capacity_bytes_; }
   size_t idle() const { return idle_.size(); }
+  // Pipes created smaller than asked (the per-user limit was reached).
+  uint64_t undersized() const { return undersized_; }
 
  private:
   int capacity_bytes_;
   size_t max_idle_;
+  uint64_t undersized_ = 0;
   std::vector<Pipe> idle_;
 };
 
-}  // namespace ringway::net
+}  // namespace ringway::io
 
-#endif  // RINGWAY_DATAPLANE_NET_PIPE_POOL_H_
+#endif  // RINGWAY_DATAPLANE_IO_PIPE_POOL_H_

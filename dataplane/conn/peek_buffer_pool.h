@@ -1,16 +1,16 @@
 // Shard-local pool of peek buffers, by payload capacity, so peeking at a
 // connection's first bytes allocates nothing after warm-up.
 
-#ifndef RINGWAY_DATAPLANE_NET_PEEK_BUFFER_POOL_H_
-#define RINGWAY_DATAPLANE_NET_PEEK_BUFFER_POOL_H_
+#ifndef RINGWAY_DATAPLANE_CONN_PEEK_BUFFER_POOL_H_
+#define RINGWAY_DATAPLANE_CONN_PEEK_BUFFER_POOL_H_
 
 #include <cstdint>
 #include <memory>
 #include <vector>
 
-#include "dataplane/net/connection.h"
+#include "dataplane/conn/peek_buffer.h"
 
-namespace ringway::net {
+namespace ringway::conn {
 
 class PeekBufferPool {
  public:
@@ -55,6 +55,6 @@ class PeekBufferPool {
   std::vector<std::pair<uint32_t, std::vector<uint8_t*>>> free_;
 };
 
-}  // namespace ringway::net
+}  // namespace ringway::conn
 
-#endif  // RINGWAY_DATAPLANE_NET_PEEK_BUFFER_POOL_H_
+#endif  // RINGWAY_DATAPLANE_CONN_PEEK_BUFFER_POOL_H_

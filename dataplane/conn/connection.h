@@ -1,0 +1,98 @@
+// State of one proxied connection: two endpoints, the route it took, and
+// its deadline.
+//
+// Shard-local: created, driven and destroyed by one shard thread. Slots are
+// reused; `generation` tells a late completion for an earlier occupant apart.
+
+#ifndef RINGWAY_DATAPLANE_CONN_CONNECTION_H_
+#define RINGWAY_DATAPLANE_CONN_CONNECTION_H_
+
+#include <sys/socket.h>
+
+#include <cstdint>
+
+#include "dataplane/conn/endpoint.h"
+#include "dataplane/conn/peek_buffer.h"
+#include "dataplane/route/route_snapshot.h"
+#include "dataplane/timer/timer_wheel.h"
+#include "dataplane/upstream/local_routes.h"
+
+namespace ringway::conn {
+
+enum class ConnectionState : uint8_t {
+  kFree,
+  kPeeking,     // reading the first bytes to choose the route
+  kConnecting,  // socket + connect to an upstream server in flight
+  kRelaying,    // connected (a preamble may still be on its way)
+  kClosing,     // cancels issued; waiting for in-flight operations to end
+};
+
+// Why a connection ended; picks the counter and whether to reset.
+enum class CloseReason : uint8_t {
+  kDone,  // both directions finished cleanly
+  kClientReset,
+  kUpstreamReset,
+  kUpstreamUnavailable,
+  kIdleTimeout,
+  kDrain,
+  kResourceError,
+  kRejected,  // first bytes refused (counted by the caller)
+  kPeekTimeout,
+};
+
+inline constexpr int kClient = 0;
+inline constexpr int kUpstream = 1;
+
+struct Connection {
+  uint32_t slot = 0;
+  uint32_t generation = 0;
+  ConnectionState state = ConnectionState::kFree;
+  CloseReason close_reason = CloseReason::kDone;
+  // [kClient], [kUpstream]. Bytes read from side d go to side 1 - d.
+  Endpoint side[2];
+  // In-flight io_uring operations naming this connection (a multishot one
+  // counts once until its last completion). The slot, its buffers and pipes
+  // may be reused only when this is back to zero.
+  uint16_t inflight = 0;
+  const route::ListenerRoutes* listener = nullptr;
+
+  // Peek phase (listeners that route on the first bytes).
+  PeekBuffer peek;
+  bool peek_decided = false;
+  uint32_t peek_bytes_needed = 0;  // don't decide again before this many
+  // Preamble for the upstream (outgoing PROXY header, peeked bytes):
+  // peek.block[begin, end), sent before anything else.
+  uint32_t preamble_begin = 0;
+  uint32_t preamble_end = 0;
+
+  // The client's address as the route saw it (after any PROXY header) and
+  // the address it connected to.
+  bool addresses_known = false;
+  sockaddr_storage client_address{};
+  sockaddr_storage local_address{};
+
+  // Upstream selection.
+  uint32_t group_index = 0;
+  const route::UpstreamGroup* group = nullptr;
+  upstream::ServerState* server = nullptr;  // the one being tried / used
+  uint32_t server_index = 0;
+  uint32_t attempts_left = 0;
+  bool connect_timed_out = false;
+  bool server_connected = false;  // counted in server->active_connections
+
+  // One deadline at a time: peek, connect or idle, by state.
+  timer::TimerEntry deadline;
+  uint64_t last_activity_ns = 0;
+  uint64_t idle_timeout_ns = 0;
+
+  // NOTE: keeps the route table this connection started with alive; dropped
+  // (on this shard) when the connection is freed.
+  upstream::LocalRoutes* routes = nullptr;
+  // Intrusive list of live connections, for drain.
+  Connection* prev = nullptr;
+  Connection* next = nullptr;
+};
+
+}  // namespace ringway::conn
+
+#endif  // RINGWAY_DATAPLANE_CONN_CONNECTION_H_

@@ -1,0 +1,50 @@
+// One side of a proxied connection: its socket, how bytes are read from it,
+// and whether it may be written to.
+//
+// Bytes read from an endpoint go to the other endpoint of the connection.
+// Two transports carry them:
+//  - recv/send: a multishot recv fills provided buffers, which wait in
+//    `received` until the send to the peer that used them completes. No
+//    pipe, no copy; right for small messages (and, later, TLS and HTTP,
+//    which need the bytes in user space).
+//  - splice: bulk bytes go socket → pipe → socket without entering user
+//    space. An endpoint switches to it once a read fills a whole buffer (or
+//    the peer falls behind), so a 100-byte exchange never pays for pipes.
+// A TLS session (termination issue) and a kTLS mode will sit here too.
+// Shard-local.
+
+#ifndef RINGWAY_DATAPLANE_CONN_ENDPOINT_H_
+#define RINGWAY_DATAPLANE_CONN_ENDPOINT_H_
+
+#include <cstdint>
+
+#include "dataplane/buffer/buffer_chain.h"
+#include "dataplane/io/pipe_pool.h"
+
+namespace ringway::conn {
+
+enum class Transport : uint8_t { kRecvSend, kSplice };
+
+struct Endpoint {
+  int fd = -1;
+
+  // Reading from this socket.
+  Transport transport = Transport::kRecvSend;
+  bool recv_armed = false;       // multishot recv in flight
+  bool to_splice = false;        // switch to splice once recv ended and drained
+  bool poll_armed = false;       // splice: multishot POLLIN in flight
+  bool pipe_full = false;        // splice: the last splice-in found no room
+  bool eof = false;              // the peer sent FIN (or we stopped reading)
+  buffer::BufferChain received;  // read, not yet written to the other side
+  io::Pipe pipe;                 // splice: read here, written to the other
+  uint32_t in_pipe = 0;          // bytes in `pipe`
+
+  // Writing to this socket.
+  bool writable = false;  // connected (and any preamble sent)
+  bool sending = false;   // a send, or a wait for POLLOUT, in flight
+  bool shut = false;      // our FIN sent (shutdown or close)
+};
+
+}  // namespace ringway::conn
+
+#endif  // RINGWAY_DATAPLANE_CONN_ENDPOINT_H_

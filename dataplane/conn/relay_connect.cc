@@ -1,0 +1,136 @@
+// Relay: choosing an upstream server and connecting to it (next server of
+// the group on a refused or timed-out connect).
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "dataplane/common/log.h"
+#include "dataplane/conn/conn_op.h"
+#include "dataplane/conn/relay.h"
+#include "dataplane/ring/user_data.h"
+
+namespace ringway::conn {
+namespace {
+
+using stats::Counter;
+
+constexpr int kSocketType = SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC;
+// Read by the kernel when the setsockopt SQE is issued (at submit).
+const int kOne = 1;
+
+}  // namespace
+
+void Relay::ChooseGroup(Connection& conn, uint32_t group) {
+  conn.group_index = group;
+  conn.group = &conn.routes->snapshot().groups[group];
+  conn.attempts_left = conn.group->max_connect_attempts;
+  conn.server_index = conn.routes->NextServer(group);
+}
+
+void Relay::ConnectNext(Connection& conn) {
+  if (conn.attempts_left == 0) {
+    RINGWAY_LOG(kWarning,
+                "shard %d: no server of upstream group \"%s\" took the "
+                "connection; closing client",
+                ctx_.shard_id, conn.group->name);
+    Close(conn, CloseReason::kUpstreamUnavailable);
+    return;
+  }
+  --conn.attempts_left;
+  conn.server = conn.routes->server(conn.group_index, conn.server_index);
+  conn.server_index = (conn.server_index + 1) %
+                      static_cast<uint32_t>(conn.group->servers.size());
+  conn.state = ConnectionState::kConnecting;
+  int family = conn.server->address.family();
+  if (ctx_.ring->features().op_socket) {
+    io_uring_sqe* sqe = ctx_.ring->GetSqe();
+    io_uring_prep_socket(sqe, family, kSocketType, 0, 0);
+    io_uring_sqe_set_data64(sqe, Tag(conn, kOpSocket));
+    ++conn.inflight;
+    return;
+  }
+  int fd = socket(family, kSocketType, 0);
+  OnSocket(conn, fd >= 0 ? fd : -errno);
+}
+
+void Relay::OnSocket(Connection& conn, int32_t res) {
+  if (res < 0) {
+    RINGWAY_LOG(kError, "shard %d: socket(): %s", ctx_.shard_id,
+                std::strerror(-res));
+    Close(conn, CloseReason::kResourceError);
+    return;
+  }
+  Connect(conn, res);
+}
+
+void Relay::Connect(Connection& conn, int fd) {
+  conn.side[kUpstream].fd = fd;
+  // Relayed writes go out as they come, as nginx's `tcp_nodelay on`.
+  if (ctx_.ring->features().setsockopt_cmd) {
+    io_uring_sqe* sqe = ctx_.ring->GetSqe();
+    ring::Ring::PrepSetsockopt(sqe, fd, IPPROTO_TCP, TCP_NODELAY, &kOne);
+    io_uring_sqe_set_data64(sqe, ring::UserData{ring::kOpIgnore, 0, 0}.Pack());
+    sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+  } else {
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &kOne, sizeof(kOne));
+  }
+  const address::SocketAddress& server = conn.server->address;
+  io_uring_sqe* sqe = ctx_.ring->GetSqe();
+  // The kernel copies the address when the SQE is issued.
+  io_uring_prep_connect(sqe, fd, server.sockaddr_ptr(), server.length());
+  io_uring_sqe_set_data64(sqe, Tag(conn, kOpConnect));
+  ++conn.inflight;
+  conn.connect_timed_out = false;
+  ctx_.timers->Schedule(&conn.deadline,
+                        now_ns_ + conn.group->connect_timeout_ns);
+}
+
+void Relay::OnConnected(Connection& conn, int32_t res) {
+  ctx_.timers->Cancel(&conn.deadline);
+  upstream::ServerState& server = *conn.server;
+  if (res == 0) {
+    ctx_.stats->Add(Counter::kUpstreamConnectsOk);
+    ++server.connects_ok;
+    server.consecutive_failures = 0;
+    ++server.active_connections;
+    conn.server_connected = true;
+    StartRelay(conn);
+    return;
+  }
+  bool timed_out = res == -ECANCELED && conn.connect_timed_out;
+  ctx_.stats->Add(res == -ECONNREFUSED ? Counter::kUpstreamConnectRefused
+                  : timed_out          ? Counter::kUpstreamConnectTimeout
+                                       : Counter::kUpstreamConnectOtherError);
+  ++server.connect_failures;
+  ++server.consecutive_failures;
+  RINGWAY_LOG(kWarning,
+              "shard %d: connect to upstream group \"%s\" server %s failed: "
+              "%s",
+              ctx_.shard_id, conn.group->name, server.address.ToString(),
+              timed_out ? "timed out" : std::strerror(-res));
+  close(conn.side[kUpstream].fd);
+  conn.side[kUpstream].fd = -1;
+  ConnectNext(conn);
+}
+
+void Relay::StartRelay(Connection& conn) {
+  conn.state = ConnectionState::kRelaying;
+  Touch(conn);
+  if (conn.idle_timeout_ns != 0) {
+    ctx_.timers->Schedule(&conn.deadline, now_ns_ + conn.idle_timeout_ns);
+  }
+  ArmRecv(conn, kUpstream);
+  if (conn.preamble_end > conn.preamble_begin) {
+    SendPreamble(conn);
+  } else {
+    conn.side[kUpstream].writable = true;
+    Flush(conn, kClient);
+  }
+}
+
+}  // namespace ringway::conn

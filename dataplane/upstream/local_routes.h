@@ -1,0 +1,55 @@
+// A shard's hold on one route snapshot, with the snapshot's groups and
+// servers resolved to this shard's UpstreamRegistry entries.
+//
+// Connections count their LocalRoutes with a plain counter, so accepting a
+// connection never touches a cache line another shard writes. The holder,
+// and with it this shard's reference to the immutable RouteSnapshot, is
+// dropped when it is no longer current and its last connection has closed.
+// Shard-local.
+//
+//   auto* routes = new LocalRoutes(snapshot, &registry);
+//   uint32_t server = routes->NextServer(group);   // round robin
+//   routes->server(group, server)->active_connections++;
+
+#ifndef RINGWAY_DATAPLANE_UPSTREAM_LOCAL_ROUTES_H_
+#define RINGWAY_DATAPLANE_UPSTREAM_LOCAL_ROUTES_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dataplane/route/route_snapshot.h"
+#include "dataplane/upstream/upstream_registry.h"
+
+namespace ringway::upstream {
+
+class LocalRoutes {
+ public:
+  LocalRoutes(std::shared_ptr<const route::RouteSnapshot> snapshot,
+              UpstreamRegistry* registry);
+  ~LocalRoutes();
+  LocalRoutes(const LocalRoutes&) = delete;
+  LocalRoutes& operator=(const LocalRoutes&) = delete;
+
+  const route::RouteSnapshot& snapshot() const { return *snapshot_; }
+  // Index of the next server of group g, round robin; the cursor is the
+  // group's, so it carries over to the next table.
+  uint32_t NextServer(uint32_t g) {
+    return groups_[g]->next_server++ %
+           static_cast<uint32_t>(servers_[g].size());
+  }
+  ServerState* server(uint32_t g, uint32_t s) const { return servers_[g][s]; }
+
+  // Connections that started under this table and are still open.
+  uint32_t connections = 0;
+
+ private:
+  std::shared_ptr<const route::RouteSnapshot> snapshot_;
+  UpstreamRegistry* registry_;
+  std::vector<GroupState*> groups_;                 // by group index
+  std::vector<std::vector<ServerState*>> servers_;  // [group][server]
+};
+
+}  // namespace ringway::upstream
+
+#endif  // RINGWAY_DATAPLANE_UPSTREAM_LOCAL_ROUTES_H_

@@ -1,0 +1,78 @@
+// A shard's state for each upstream server and group, kept across route
+// swaps.
+//
+// Route snapshots are immutable and shared by every shard; what a shard
+// learns about upstreams (round-robin position, connections open, connect
+// failures; connection pools and health later) lives here instead, keyed by
+// server address and by group name. A new snapshot resolves its groups and
+// servers to these entries (LocalRoutes), so a server or group that stays
+// across a swap keeps its state, and one that leaves is dropped once no
+// table a connection still holds names it. Shard-local: no locks, no atomics.
+//
+//   UpstreamRegistry registry;
+//   ServerState* s = registry.AcquireServer(address);   // refs 1
+//   ...
+//   registry.Release(s);                                // gone at refs 0
+
+#ifndef RINGWAY_DATAPLANE_UPSTREAM_UPSTREAM_REGISTRY_H_
+#define RINGWAY_DATAPLANE_UPSTREAM_UPSTREAM_REGISTRY_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "dataplane/address/socket_address.h"
+
+namespace ringway::upstream {
+
+struct ServerState {
+  address::SocketAddress address;
+  uint32_t refs = 0;  // LocalRoutes naming this server
+  // Counted by the connections of this shard.
+  uint32_t active_connections = 0;
+  uint64_t connects_ok = 0;
+  uint64_t connect_failures = 0;
+  uint32_t consecutive_failures = 0;  // reset by a successful connect
+};
+
+struct GroupState {
+  std::string name;
+  uint32_t refs = 0;
+  uint32_t next_server = 0;  // round-robin cursor
+};
+
+class UpstreamRegistry {
+ public:
+  // first_server: where round robin starts for a new group, so that N shards
+  // do not all send their first connection to server 0.
+  explicit UpstreamRegistry(uint32_t first_server = 0)
+      : first_server_(first_server) {}
+  UpstreamRegistry(const UpstreamRegistry&) = delete;
+  UpstreamRegistry& operator=(const UpstreamRegistry&) = delete;
+
+  // Finds or creates the entry and takes a reference. Never null.
+  ServerState* AcquireServer(const address::SocketAddress& address);
+  GroupState* AcquireGroup(std::string_view name);
+  // Drops a reference; the entry is destroyed at zero.
+  void Release(ServerState* server);
+  void Release(GroupState* group);
+
+  size_t server_count() const { return servers_.size(); }
+  size_t group_count() const { return groups_.size(); }
+  // Null if absent. For stats and tests.
+  const ServerState* FindServer(const address::SocketAddress& address) const;
+  const GroupState* FindGroup(std::string_view name) const;
+
+ private:
+  uint32_t first_server_;
+  // Keyed by the address's text form ("10.0.0.1:80", "[::1]:443"): computed
+  // only when a table is installed, never per connection.
+  absl::flat_hash_map<std::string, std::unique_ptr<ServerState>> servers_;
+  absl::flat_hash_map<std::string, std::unique_ptr<GroupState>> groups_;
+};
+
+}  // namespace ringway::upstream
+
+#endif  // RINGWAY_DATAPLANE_UPSTREAM_UPSTREAM_REGISTRY_H_
