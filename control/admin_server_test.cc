@@ -2,7 +2,6 @@
 // request per connection, the request line and body, then EOF; the answer
 // is "<exit code> <reason>\n" and a body. Every command's reply, the
 // requests it must refuse, and clients that misbehave without wedging it.
-
 //
 // Self-contained on purpose: //test/support depends on //control (the proxy
 // fixture), so using its helpers here would tie the two packages in a cycle.

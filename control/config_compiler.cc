@@ -8,8 +8,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
-#include "dataplane/common/monotonic_clock.h"
 #include "dataplane/address/socket_address.h"
+#include "dataplane/common/monotonic_clock.h"
 
 namespace ringway::control {
 namespace {

@@ -88,6 +88,19 @@ std::span<const uint8_t> ProvidedBufferRing::Front(
   return {Data(chain.head) + link.offset, link.end - link.offset};
 }
 
+size_t ProvidedBufferRing::Gather(const BufferChain& chain, iovec* iov,
+                                  size_t max) const {
+  size_t n = 0;
+  for (uint16_t id = chain.head; id != BufferChain::kNone && n < max;
+       id = links_[id].next) {
+    const Link& link = links_[id];
+    iov[n].iov_base = const_cast<uint8_t*>(Data(id)) + link.offset;
+    iov[n].iov_len = link.end - link.offset;
+    ++n;
+  }
+  return n;
+}
+
 void ProvidedBufferRing::Consume(BufferChain* chain, uint32_t n) {
   chain->bytes -= n;
   while (n > 0 && !chain->empty()) {

@@ -10,6 +10,7 @@
 #define RINGWAY_DATAPLANE_BUFFER_PROVIDED_BUFFER_RING_H_
 
 #include <liburing.h>
+#include <sys/uio.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -49,6 +50,9 @@ class ProvidedBufferRing {
   void Append(BufferChain* chain, uint16_t id, uint32_t length);
   // The unconsumed bytes of the first buffer; empty span if none.
   std::span<const uint8_t> Front(const BufferChain& chain) const;
+  // Fills up to `max` iovecs with the chain's unconsumed bytes, in order,
+  // for one gathered send; returns how many it filled.
+  size_t Gather(const BufferChain& chain, iovec* iov, size_t max) const;
   // Drops `n` bytes from the front (n <= chain->bytes), recycling every
   // buffer whose last byte was consumed.
   void Consume(BufferChain* chain, uint32_t n);

@@ -98,8 +98,18 @@ TEST(ProvidedBufferRingTest, ChainKeepsBuffersUntilConsumed) {
     return std::string(reinterpret_cast<const char*>(f.data()), f.size());
   };
   EXPECT_EQ(front(), "hello ");
-  (*buffers)->Consume(&chain, 4);  // a short send: "hell"
+  iovec iov[4];
+  ASSERT_EQ((*buffers)->Gather(chain, iov, 4), 2u);
+  EXPECT_EQ(
+      std::string(static_cast<const char*>(iov[0].iov_base), iov[0].iov_len) +
+          std::string(static_cast<const char*>(iov[1].iov_base),
+                      iov[1].iov_len),
+      "hello world");
+  EXPECT_EQ((*buffers)->Gather(chain, iov, 1), 1u);  // at most `max`
+  (*buffers)->Consume(&chain, 4);                    // a short send: "hell"
   EXPECT_EQ(front(), "o ");
+  ASSERT_EQ((*buffers)->Gather(chain, iov, 4), 2u);
+  EXPECT_EQ(iov[0].iov_len, 2u);  // the rest of the first buffer
   // Both buffers are still held: a receive now finds none.
   ASSERT_EQ(write(fds[0], "x", 1), 1);
   EXPECT_EQ(recv_one().res, -ENOBUFS);

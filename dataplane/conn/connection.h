@@ -54,6 +54,7 @@ struct Connection {
   // counts once until its last completion). The slot, its buffers and pipes
   // may be reused only when this is back to zero.
   uint16_t inflight = 0;
+  bool flush_pending = false;  // on the relay's list for after this batch
   const route::ListenerRoutes* listener = nullptr;
 
   // Peek phase (listeners that route on the first bytes).

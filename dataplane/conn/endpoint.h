@@ -16,6 +16,9 @@
 #ifndef RINGWAY_DATAPLANE_CONN_ENDPOINT_H_
 #define RINGWAY_DATAPLANE_CONN_ENDPOINT_H_
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <cstdint>
 
 #include "dataplane/buffer/buffer_chain.h"
@@ -43,6 +46,11 @@ struct Endpoint {
   bool writable = false;  // connected (and any preamble sent)
   bool sending = false;   // a send, or a wait for POLLOUT, in flight
   bool shut = false;      // our FIN sent (shutdown or close)
+  // A gathered send of several queued buffers: read by the kernel until
+  // the send completes, so it lives here, not on the stack.
+  static constexpr size_t kMaxGather = 8;
+  iovec gather[kMaxGather];
+  msghdr gather_msg;
 };
 
 }  // namespace ringway::conn

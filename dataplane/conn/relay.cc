@@ -45,7 +45,9 @@ Relay::Relay(const RelayContext& context, FinishedFn on_finished, void* owner)
       buffer_bytes_(context.recv_buffers->buffer_bytes()),
       hello_scratch_(65536),
       on_finished_(on_finished),
-      owner_(owner) {}
+      owner_(owner) {
+  pending_flush_.reserve(1024);  // grows only past that many in one batch
+}
 
 uint64_t Relay::Tag(const Connection& conn, uint8_t op) const {
   return ring::UserData{op, conn.slot, conn.generation}.Pack();
@@ -107,7 +109,7 @@ void Relay::OnRecv(Connection& conn, int d, int32_t res, uint32_t flags) {
           src.received.bytes > kMaxQueuedBytes) {
         RequestSplice(conn, d);
       }
-      Flush(conn, d);
+      DeferFlush(conn);
     }
   }
   if (conn.state == ConnectionState::kClosing) {
@@ -153,6 +155,22 @@ void Relay::RequestSplice(Connection& conn, int d) {
   ++conn.inflight;
 }
 
+void Relay::DeferFlush(Connection& conn) {
+  if (conn.flush_pending) return;
+  conn.flush_pending = true;
+  pending_flush_.emplace_back(&conn, conn.generation);
+}
+
+void Relay::FlushPending() {
+  for (auto [conn, generation] : pending_flush_) {
+    if (conn->generation != generation || !conn->flush_pending) continue;
+    conn->flush_pending = false;
+    Flush(*conn, kClient);
+    Flush(*conn, kUpstream);
+  }
+  pending_flush_.clear();
+}
+
 // Sends what side d has queued to side 1 - d, or moves the direction on
 // once the queue is empty: to splice, or to FIN.
 void Relay::Flush(Connection& conn, int d) {
@@ -162,12 +180,7 @@ void Relay::Flush(Connection& conn, int d) {
     return;
   }
   if (!src.received.empty()) {
-    std::span<const uint8_t> bytes = ctx_.recv_buffers->Front(src.received);
-    io_uring_sqe* sqe = ctx_.ring->GetSqe();
-    io_uring_prep_send(sqe, dst.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    io_uring_sqe_set_data64(sqe, Tag(conn, DirOp(kOpSend0, d)));
-    ++conn.inflight;
-    dst.sending = true;
+    SendQueued(conn, d);
     return;
   }
   if (src.transport == Transport::kSplice) return;
@@ -176,6 +189,35 @@ void Relay::Flush(Connection& conn, int d) {
   } else if (src.to_splice && !src.recv_armed) {
     StartSplice(conn, d);
   }
+}
+
+// One send of everything side d has queued (up to kMaxGather buffers):
+// several small reads leave in one segment where they can.
+void Relay::SendQueued(Connection& conn, int d) {
+  Endpoint& src = conn.side[d];
+  Endpoint& dst = conn.side[1 - d];
+  size_t count =
+      ctx_.recv_buffers->Gather(src.received, dst.gather, Endpoint::kMaxGather);
+  size_t bytes = 0;
+  for (size_t i = 0; i < count; ++i) bytes += dst.gather[i].iov_len;
+  // The last bytes before a FIN: hold them (MSG_MORE) for the shutdown
+  // that follows their completion, which then leaves in the same segment.
+  // One packet less per direction; on loopback that is the peer's receive
+  // path and its ACK, both paid on this CPU.
+  int flags = MSG_NOSIGNAL;
+  if (src.eof && bytes == src.received.bytes) flags |= MSG_MORE;
+  io_uring_sqe* sqe = ctx_.ring->GetSqe();
+  if (count == 1) {
+    io_uring_prep_send(sqe, dst.fd, dst.gather[0].iov_base, bytes, flags);
+  } else {
+    dst.gather_msg = msghdr{};
+    dst.gather_msg.msg_iov = dst.gather;
+    dst.gather_msg.msg_iovlen = count;
+    io_uring_prep_sendmsg(sqe, dst.fd, &dst.gather_msg, flags);
+  }
+  io_uring_sqe_set_data64(sqe, Tag(conn, DirOp(kOpSend0, d)));
+  ++conn.inflight;
+  dst.sending = true;
 }
 
 void Relay::OnSent(Connection& conn, int d, int32_t res) {

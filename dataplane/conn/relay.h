@@ -68,6 +68,10 @@ class Relay {
   void OnDeadline(Connection& conn);
   // Ends the connection now (drain): resets both sides.
   void Abort(Connection& conn, CloseReason reason);
+  // Sends what receives queued during this batch of completions. Called by
+  // the shard once per batch: by then a FIN that followed the data in the
+  // same batch is known, and the data goes out with the FIN in one segment.
+  void FlushPending();
 
   // The shard's cached "now" for this loop iteration.
   void set_now(uint64_t now_ns) { now_ns_ = now_ns; }
@@ -97,6 +101,7 @@ class Relay {
   void OnRecv(Connection& conn, int d, int32_t res, uint32_t flags);
   void RequestSplice(Connection& conn, int d);
   void Flush(Connection& conn, int d);
+  void SendQueued(Connection& conn, int d);
   void OnSent(Connection& conn, int d, int32_t res);
   void StartSplice(Connection& conn, int d);
   void ArmPollIn(Connection& conn, int d);
@@ -112,6 +117,7 @@ class Relay {
   static CloseReason ResetReason(int d);
 
   uint64_t Tag(const Connection& conn, uint8_t op) const;
+  void DeferFlush(Connection& conn);
 
   RelayContext ctx_;
   uint32_t buffer_bytes_;
@@ -120,6 +126,9 @@ class Relay {
   std::vector<uint8_t> hello_scratch_;
   codec::ClientHelloInfo hello_;
   codec::ProxyHeader proxy_header_;
+  // Connections with received bytes to send after this batch, with the
+  // generation they had (a slot may be reused within a batch).
+  std::vector<std::pair<Connection*, uint32_t>> pending_flush_;
   FinishedFn on_finished_;
   void* owner_;
   uint64_t now_ns_ = 0;

@@ -150,6 +150,7 @@ void Shard::Loop() {
     relay_->set_now(now_ns_);
     ring_->ForEachCompletion(
         [this](const io_uring_cqe& cqe) { Dispatch(cqe); });
+    relay_->FlushPending();
     timers_.Advance(now_ns_,
                     [this](timer::TimerEntry* entry) { OnTimer(entry); });
     DrainMailbox();
