@@ -1,5 +1,8 @@
 #include "dataplane/ring/ring.h"
 
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -72,6 +75,58 @@ TEST(RingTest, GetSqeFlushesAFullQueue) {
   unsigned seen =
       Reap(**ring, 64, [](const io_uring_cqe& cqe) { EXPECT_EQ(cqe.res, 0); });
   EXPECT_EQ(seen, 64u);
+}
+
+}  // namespace
+}  // namespace ringway::ring
+
+namespace ringway::ring {
+namespace {
+
+// The socket setsockopt command, where the probe found it, really sets the
+// option (the probe's own check is the same; this guards PrepSetsockopt).
+TEST(RingTest, SetsockoptCommandSetsTheOption) {
+  auto ring = Ring::Create(8);
+  ASSERT_TRUE(ring.ok());
+  if (!(*ring)->features().setsockopt_cmd) {
+    GTEST_SKIP() << "kernel without io_uring socket commands (before 6.7)";
+  }
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  static const int kOne = 1;
+  io_uring_sqe* sqe = (*ring)->GetSqe();
+  Ring::PrepSetsockopt(sqe, fd, IPPROTO_TCP, TCP_NODELAY, &kOne);
+  io_uring_sqe_set_data64(sqe, 5);
+  int32_t res = -1;
+  ASSERT_EQ(Reap(**ring, 1, [&](const io_uring_cqe& cqe) { res = cqe.res; }),
+            1u);
+  EXPECT_EQ(res, 0);
+  int value = 0;
+  socklen_t length = sizeof(value);
+  ASSERT_EQ(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &value, &length), 0);
+  EXPECT_EQ(value, 1);
+  close(fd);
+}
+
+// IORING_OP_SOCKET, where probed, gives a usable non-blocking socket.
+TEST(RingTest, SocketOperationCreatesASocket) {
+  auto ring = Ring::Create(8);
+  ASSERT_TRUE(ring.ok());
+  if (!(*ring)->features().op_socket) {
+    GTEST_SKIP() << "kernel without IORING_OP_SOCKET (before 5.19)";
+  }
+  io_uring_sqe* sqe = (*ring)->GetSqe();
+  io_uring_prep_socket(sqe, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0, 0);
+  int32_t fd = -1;
+  ASSERT_EQ(Reap(**ring, 1, [&](const io_uring_cqe& cqe) { fd = cqe.res; }),
+            1u);
+  ASSERT_GE(fd, 0);
+  int domain = 0;
+  socklen_t length = sizeof(domain);
+  ASSERT_EQ(getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length), 0);
+  EXPECT_EQ(domain, AF_INET6);
+  EXPECT_TRUE(fcntl(fd, F_GETFL) & O_NONBLOCK);
+  close(fd);
 }
 
 }  // namespace
