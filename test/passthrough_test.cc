@@ -132,13 +132,8 @@ TEST(PassthroughTest, LargeSplitClientHelloRoutedBySniAndRelayedUnchanged) {
   // Then 1 MiB more, as application data would follow.
   std::string tail(1 << 20, '\0');
   FillPattern(7, 0, tail.data(), tail.size());
-  std::thread sender([&] {
-    SendAll(fd, tail);
-    shutdown(fd, SHUT_WR);
-  });
   bool eof_ok = false;
-  std::string echoed = ReadToEof(fd, &eof_ok);
-  sender.join();
+  std::string echoed = SendThenReadToEof(fd, tail, &eof_ok);
   close(fd);
   std::string sent(records.begin(), records.end());
   sent += tail;
@@ -254,13 +249,6 @@ TEST(PassthroughTest, SlowClientHelloIsClosedAtThePeekTimeout) {
   close(fd);
   EXPECT_EQ(proxy->Total(Counter::kPeekTimeouts), 1u);
   EXPECT_EQ(upstream.accepted(), 0);
-}
-
-uint16_t LocalPort(int fd) {
-  sockaddr_in a{};
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  return ntohs(a.sin_port);
 }
 
 TEST(PassthroughTest, SendsProxyV1WithTheClientsAddress) {

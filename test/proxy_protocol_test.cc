@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <string>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "dataplane/codec/proxy_protocol_parser.h"
@@ -27,13 +26,6 @@ namespace ringway::test {
 namespace {
 
 using stats::Counter;
-
-uint16_t LocalPort(int fd) {
-  sockaddr_storage a{};
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  return address::SocketAddress(a).port();
-}
 
 // A one-connection backend on any address ("[::1]:0"), kernel-chosen port.
 class AnyAddressBackend {
@@ -222,13 +214,8 @@ TEST(ProxyProtocolTest, SmallExchangesStayOnRecvSendAndBulkSplices) {
   ASSERT_GE(fd, 0);
   std::string bulk(4 << 20, '\0');
   FillPattern(11, 0, bulk.data(), bulk.size());
-  std::thread writer([&] {
-    SendAll(fd, bulk);
-    shutdown(fd, SHUT_WR);
-  });
   bool eof_ok = false;
-  std::string back = ReadToEof(fd, &eof_ok);
-  writer.join();
+  std::string back = SendThenReadToEof(fd, bulk, &eof_ok);
   close(fd);
   EXPECT_TRUE(eof_ok);
   EXPECT_EQ(back.size(), bulk.size());

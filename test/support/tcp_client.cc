@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string>
+#include <thread>
 
 namespace ringway::test {
 
@@ -95,6 +97,23 @@ void Checksum::Update(const char* data, size_t size) {
     value ^= static_cast<uint8_t>(data[i]);
     value *= 1099511628211ull;
   }
+}
+
+std::string SendThenReadToEof(int fd, const std::string& payload, bool* ok) {
+  std::thread sender([fd, &payload] {
+    SendAll(fd, payload);
+    shutdown(fd, SHUT_WR);
+  });
+  std::string got = ReadToEof(fd, ok);
+  sender.join();
+  return got;
+}
+
+uint16_t LocalPort(int fd) {
+  sockaddr_storage local{};
+  socklen_t length = sizeof(local);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length);
+  return address::SocketAddress(local).port();
 }
 
 }  // namespace ringway::test

@@ -21,6 +21,12 @@ std::string ReadLine(int fd);
 std::string ReadExactly(int fd, size_t size);
 // Reads until EOF; `ok` false on timeout or error (reset).
 std::string ReadToEof(int fd, bool* ok);
+// Sends `payload` from a second thread, then FIN, while reading everything
+// that comes back until EOF (`ok` as ReadToEof): an echo round trip whose
+// size exceeds what the socket buffers hold.
+std::string SendThenReadToEof(int fd, const std::string& payload, bool* ok);
+// The local port of a connected or bound socket.
+uint16_t LocalPort(int fd);
 
 // Deterministic pseudo-random bytes: block `index` of stream `seed`.
 void FillPattern(uint64_t seed, uint64_t index, char* out, size_t size);
