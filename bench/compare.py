@@ -35,7 +35,10 @@ import report  # noqa: E402
 import workloads  # noqa: E402
 import wrk_load  # noqa: E402
 
-PROXIES = ("ringway", "nginx", "haproxy")
+PROXIES = ("ringway", "nginx", "haproxy", "splice_floor")
+# Not a peer: a bare epoll + splice relay (bench/splice_relay.cc), the floor
+# that the L4 and passthrough jobs cannot go below.
+FLOOR = "splice_floor"
 
 
 def log(msg):
@@ -45,18 +48,18 @@ def log(msg):
 # --- arguments and environment -----------------------------------------------
 
 
-def default_ringway_binary():
-    # Under `bazel run` or `bazel test` this file sits in the runfiles tree
-    # at ringway/bench/compare.py, the binary at ringway/dataplane/ringway.
+def default_binary(package, name):
+    """A binary of this workspace: from the runfiles under `bazel run` or
+    `bazel test` (this file sits at ringway/bench/compare.py there), else
+    from bazel-bin."""
     candidates = []
     for var in ("RUNFILES_DIR", "TEST_SRCDIR"):
         if os.environ.get(var):
-            candidates.append(os.path.join(os.environ[var],
-                                           "ringway/dataplane/ringway"))
+            candidates.append(os.path.join(os.environ[var], "ringway",
+                                           package, name))
     here = os.path.dirname(os.path.abspath(__file__))
-    candidates += [os.path.join(here, "..", "dataplane", "ringway"),
-                   os.path.join(here, "..", "bazel-bin", "dataplane",
-                                "ringway")]
+    candidates += [os.path.join(here, "..", package, name),
+                   os.path.join(here, "..", "bazel-bin", package, name)]
     for path in candidates:
         if os.access(path, os.X_OK):
             return os.path.normpath(path)
@@ -91,6 +94,9 @@ def parse_args(argv):
                    help="CPUs for the backend and wrk (default: the rest)")
     p.add_argument("--ringway", default=None,
                    help="ringway binary (default: from the runfiles)")
+    p.add_argument("--splice-relay", default=None,
+                   help="the splice_floor relay binary (default: from the "
+                   "runfiles)")
     p.add_argument("--json", default=None, help="write the results here")
     p.add_argument("--plot", default=None,
                    help="write a PNG bar chart of CPU per unit here "
@@ -261,6 +267,10 @@ class Run:
                 workload, port, b, self.tls, workdir, a.shards)
             argv = proxy_configs.nginx_argv(workdir, config)
             argv[0] = host.tool("nginx")
+        elif proxy == FLOOR:
+            text = proxy_configs.splice_floor_note(workload, port, b)
+            argv = proxy_configs.splice_floor_argv(a.splice_relay, workload,
+                                                   port, b)
         else:
             text = proxy_configs.haproxy_config(workload, port, b, self.tls,
                                                 a.shards)
@@ -434,6 +444,11 @@ def print_configs(args):
                     text = proxy_configs.nginx_proxy_config(
                         w, port, backend, tls, workdir, args.shards)
                     argv = proxy_configs.nginx_argv(workdir, conf)
+                elif proxy == FLOOR:
+                    text = proxy_configs.splice_floor_note(w, port, backend)
+                    argv = proxy_configs.splice_floor_argv(
+                        args.splice_relay or "splice_relay", w, port,
+                        backend)
                 else:
                     text = proxy_configs.haproxy_config(w, port, backend, tls,
                                                         args.shards)
@@ -472,7 +487,11 @@ def run_all(args, run):
 def main(argv):
     args = parse_args(argv)
     if args.ringway is None:
-        args.ringway = default_ringway_binary()
+        args.ringway = default_binary("dataplane", "ringway")
+    if args.splice_relay is None:
+        args.splice_relay = default_binary("bench", "splice_relay")
+    if args.splice_relay:
+        args.splice_relay = os.path.abspath(args.splice_relay)
     if args.print_configs:
         print_configs(args)
         return 0
@@ -484,6 +503,9 @@ def main(argv):
         return write_outputs(args, doc)
     if "ringway" in args.proxy_list and not args.ringway:
         sys.exit("compare: no ringway binary found; pass --ringway=PATH")
+    if FLOOR in args.proxy_list and not args.splice_relay:
+        sys.exit("compare: no splice_relay binary found; pass "
+                 "--splice-relay=PATH or leave %s out of --proxies" % FLOOR)
     if args.ringway:
         args.ringway = os.path.abspath(args.ringway)
     packages = list(host.PACKAGES["base"])

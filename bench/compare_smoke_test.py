@@ -45,7 +45,7 @@ class CompareSmokeTest(unittest.TestCase):
     def test_one_second_run(self):
         tmp = os.environ.get("TEST_TMPDIR") or tempfile.mkdtemp()
         path = os.path.join(tmp, "compare.json")
-        code, out = compare("--proxies=ringway,nginx,haproxy",
+        code, out = compare("--proxies=ringway,nginx,haproxy,splice_floor",
                             "--workloads=l4_bulk,terminate_keepalive",
                             "--seconds=1", "--rounds=1", "--warmup=0",
                             "--json=" + path)
@@ -53,8 +53,11 @@ class CompareSmokeTest(unittest.TestCase):
         with open(path) as f:
             doc = json.load(f)
         results = {(r["workload"], r["proxy"]): r for r in doc["results"]}
-        self.assertEqual(len(results), 6, out)
+        self.assertEqual(len(results), 8, out)
         for key, r in results.items():
+            if key == ("terminate_keepalive", "splice_floor"):
+                self.assertEqual(r["status"], "unsupported", r)
+                continue
             if key == ("terminate_keepalive", "ringway"):
                 self.assertIn(r["status"], ("ok", "unsupported"), r)
                 if r["status"] == "unsupported":
@@ -69,6 +72,7 @@ class CompareSmokeTest(unittest.TestCase):
             self.assertGreater(r["median"]["requests"], 0, key)
         ours = results[("l4_bulk", "ringway")]
         self.assertIn(ours["vs_best_peer"]["peer"], ("nginx", "haproxy"))
+        self.assertGreater(ours["vs_splice_floor"]["cpu_per_unit_ratio"], 0)
         self.assertIn("l4_bulk", out)  # the table
 
 

@@ -58,8 +58,13 @@ def summarize(rounds):
 
 
 
+# A reference, not a peer: see compare.FLOOR.
+FLOOR = "splice_floor"
+
+
 def add_ratios(results):
-    """For ringway: CPU per unit and throughput relative to the best peer."""
+    """For ringway: CPU per unit and throughput relative to the best peer
+    (nginx, HAProxy), and CPU per unit relative to the splice floor."""
     by_workload = {}
     for r in results:
         by_workload.setdefault(r["workload"], []).append(r)
@@ -67,7 +72,14 @@ def add_ratios(results):
         ok = [r for r in rows if r["status"] == OK and
               r["median"][r["cpu_per_unit_figure"]] is not None]
         ours = [r for r in ok if r["proxy"] == "ringway"]
-        peers = [r for r in ok if r["proxy"] != "ringway"]
+        peers = [r for r in ok if r["proxy"] not in ("ringway", FLOOR)]
+        floor = [r for r in ok if r["proxy"] == FLOOR]
+        if ours and floor:
+            key = ours[0]["cpu_per_unit_figure"]
+            ours[0]["vs_splice_floor"] = {
+                "cpu_per_unit_ratio": (ours[0]["median"][key] /
+                                       floor[0]["median"][key]),
+            }
         if not ours or not peers:
             continue
         key = ours[0]["cpu_per_unit_figure"]

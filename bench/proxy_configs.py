@@ -44,6 +44,27 @@ class TlsFiles:
     pem: str  # cert and key concatenated (HAProxy's `crt`)
 
 
+# --- the splice floor --------------------------------------------------------
+
+
+def splice_floor_argv(binary, workload, listen_port, backend):
+    """The bare relay (bench/splice_relay.cc): L4 and passthrough only, since
+    it relays bytes and reads none of them."""
+    if workload.job not in (workloads.L4, workloads.PASSTHROUGH):
+        raise Unsupported("the splice floor only relays bytes (L4 and "
+                          "passthrough jobs)")
+    return [binary, "--listen=%s:%d" % (HOST, listen_port),
+            "--upstream=" + backend.address_for(workload)]
+
+
+def splice_floor_note(workload, listen_port, backend):
+    """The floor has no config file; this records what it was asked to do."""
+    return ("# splice_floor for %s: every connection to %s:%d relayed to %s "
+            "with epoll + splice, nothing parsed\n" % (
+                workload.name, HOST, listen_port,
+                backend.address_for(workload)))
+
+
 # --- ringway -----------------------------------------------------------------
 
 

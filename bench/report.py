@@ -51,7 +51,7 @@ def header(doc):
 
 _COLUMNS = ("workload", "proxy", "req/s", "GiB/s", "CPU%", "CPU us/req",
             "CPU s/GiB", "CPU/unit min-max", "p50 ms", "p99 ms", "errors",
-            "non-2xx", "ringway CPU/unit vs best peer")
+            "non-2xx", "ringway CPU/unit vs best peer", "vs splice floor")
 
 
 def _row(r):
@@ -66,12 +66,14 @@ def _row(r):
     vs = r.get("vs_best_peer")
     vs_text = ("%.2fx %s" % (vs["cpu_per_unit_ratio"], vs["peer"])
                if vs else "")
+    floor = r.get("vs_splice_floor")
+    floor_text = "%.2fx" % floor["cpu_per_unit_ratio"] if floor else ""
     return [r["workload"], r["proxy"], _int(med["requests_per_s"]),
             sig(med["gib_per_s"]), _int(med["proxy_cpu_percent"]) + "%",
             sig(med["proxy_cpu_us_per_request"]),
             sig(med["proxy_cpu_s_per_gib"]), spread, sig(med["p50_ms"]),
             sig(med["p99_ms"]), _int(med["errors"]), _int(med["non_2xx"]),
-            vs_text]
+            vs_text, floor_text]
 
 
 def table(doc):
