@@ -95,7 +95,8 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  // Each proxied connection holds two sockets and two pipes (six fds):
+  // A proxied connection holds two sockets, and two pipes (six fds) once
+  // both directions carry bulk data:
   // lift the soft limit to the hard one, as nginx's worker_rlimit_nofile.
   rlimit files;
   if (getrlimit(RLIMIT_NOFILE, &files) == 0 &&
