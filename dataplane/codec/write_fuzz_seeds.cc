@@ -76,6 +76,11 @@ bool WriteProxyProtocolSeeds(const std::string& dir) {
          WriteSeed(
              dir + "/v1_tcp6",
              ToBytes("PROXY TCP6 2001:db8::1 2001:db8::2 56324 443\r\n")) &&
+         // What a dual-stack load balancer may send for an IPv4 client:
+         // written back as TCP4 (the fuzzer found the round trip).
+         WriteSeed(dir + "/v1_tcp6_v4_mapped",
+                   ToBytes("PROXY TCP6 ::ffff:192.0.2.1 ::ffff:198.51.100.2 "
+                           "56324 443\r\n")) &&
          WriteSeed(dir + "/v1_unknown", ToBytes("PROXY UNKNOWN\r\n")) &&
          WriteSeed(dir + "/v2_tcp4_tlvs",
                    V2Written("192.0.2.1", "198.51.100.2", 56324, "h2",
