@@ -134,6 +134,10 @@ AdminServer::~AdminServer() {
   unlink(path_.c_str());
 }
 
+// After EMFILE and the like, how long the admin socket waits before it
+// accepts again.
+constexpr int kAcceptRetryMs = 100;
+
 void AdminServer::Serve() {
   pthread_setname_np(pthread_self(), "ringway-ctl");
   pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
@@ -145,6 +149,15 @@ void AdminServer::Serve() {
       if (fd >= 0) {
         ServeOne(fd);
         close(fd);
+      } else if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+                 errno == ENOMEM) {
+        // The pending client stays queued and poll() keeps saying so:
+        // retrying at once would spin this thread until descriptors come
+        // back. Wait a little (or for stop) instead, as nginx does.
+        RINGWAY_LOG(kWarning, "admin socket: accept: %s; retrying in %d ms",
+                    std::strerror(errno), kAcceptRetryMs);
+        pollfd stop = {stop_fd_, POLLIN, 0};
+        if (poll(&stop, 1, kAcceptRetryMs) > 0) return;
       }
     }
   }
