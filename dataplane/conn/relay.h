@@ -115,6 +115,14 @@ class Relay {
   void CountClose(Connection& conn, CloseReason reason);
   void MaybeFinish(Connection& conn);
   static CloseReason ResetReason(int d);
+  // The per-direction op for direction d (conn_op.h).
+  static uint8_t DirOp(uint8_t base, int d) {
+    return static_cast<uint8_t>(base + d);
+  }
+  static stats::Counter BytesCounter(int d) {
+    return d == kClient ? stats::Counter::kBytesClientToUpstream
+                        : stats::Counter::kBytesUpstreamToClient;
+  }
 
   uint64_t Tag(const Connection& conn, uint8_t op) const;
   void DeferFlush(Connection& conn);
