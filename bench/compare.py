@@ -35,10 +35,10 @@ import report  # noqa: E402
 import workloads  # noqa: E402
 import wrk_load  # noqa: E402
 
-PROXIES = ("ringway", "nginx", "haproxy", "splice_floor")
-# Not a peer: a bare epoll + splice relay (bench/splice_relay.cc), the floor
-# that the L4 and passthrough jobs cannot go below.
-FLOOR = "splice_floor"
+# Not a peer: a bare epoll + splice relay (bench/splice_relay.cc), the
+# reference floor for the L4 and passthrough jobs (see figures.FLOOR).
+FLOOR = figures.FLOOR
+PROXIES = ("ringway", "nginx", "haproxy", FLOOR)
 
 
 def log(msg):
@@ -307,6 +307,7 @@ class Run:
 
     def measure(self, proxy, workload):
         result = {"workload": workload.name, "proxy": proxy,
+                  "reference_floor": proxy == FLOOR,
                   "status": figures.OK, "reason": None,
                   "unit": workload.unit,
                   "cpu_per_unit_figure": report.CPU_KEY[workload.unit]}
@@ -408,6 +409,7 @@ def settings(args, run):
         "proxy_cpus": processes.format_cpus(run.proxy_cpus),
         "load_cpus": processes.format_cpus(run.load_cpus),
         "ringway_binary": args.ringway,
+        "splice_relay_binary": args.splice_relay,
         "workload_descriptions": {w.name: w.description
                                   for w in args.workload_list},
     }
@@ -474,6 +476,7 @@ def run_all(args, run):
                 r = run.measure(proxy, w)
             except (OSError, subprocess.SubprocessError) as e:
                 r = {"workload": w.name, "proxy": proxy,
+                     "reference_floor": proxy == FLOOR,
                      "status": figures.FAILED, "unit": w.unit,
                      "reason": "%s: %s" % (type(e).__name__, e)}
             if r["status"] != figures.OK:

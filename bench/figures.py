@@ -57,8 +57,9 @@ def summarize(rounds):
     return med, lo, hi
 
 
-
-# A reference, not a peer: see compare.FLOOR.
+# A reference, not a peer: bench/splice_relay.cc, a bare epoll + splice
+# relay measured beside the proxies (L4 and passthrough jobs only). Results
+# carry "reference_floor"; ringway's carry "vs_splice_floor".
 FLOOR = "splice_floor"
 
 
@@ -69,8 +70,9 @@ def add_ratios(results):
     for r in results:
         by_workload.setdefault(r["workload"], []).append(r)
     for rows in by_workload.values():
+        # A zero figure (no CPU tick in the window) cannot divide.
         ok = [r for r in rows if r["status"] == OK and
-              r["median"][r["cpu_per_unit_figure"]] is not None]
+              r["median"][r["cpu_per_unit_figure"]]]
         ours = [r for r in ok if r["proxy"] == "ringway"]
         peers = [r for r in ok if r["proxy"] not in ("ringway", FLOOR)]
         floor = [r for r in ok if r["proxy"] == FLOOR]

@@ -15,6 +15,7 @@ import os
 import subprocess
 import tempfile
 
+import figures
 import workloads
 
 # Per result: the CPU figure that workload's unit of work is measured in.
@@ -54,6 +55,15 @@ _COLUMNS = ("workload", "proxy", "req/s", "GiB/s", "CPU%", "CPU us/req",
             "non-2xx", "ringway CPU/unit vs best peer", "vs splice floor")
 
 
+def _shown(results):
+    """All results but the splice floor's on workloads it does not do (it
+    only relays bytes): the JSON keeps those, the table and chart skip them.
+    Old JSON files, without the floor, show as they did."""
+    return [r for r in results
+            if not (r["proxy"] == figures.FLOOR and
+                    r["status"] == "unsupported")]
+
+
 def _row(r):
     if r["status"] != "ok":
         label = ("not supported by this build" if r["status"] == "unsupported"
@@ -77,7 +87,7 @@ def _row(r):
 
 
 def table(doc):
-    rows = [list(_COLUMNS)] + [_row(r) for r in doc["results"]]
+    rows = [list(_COLUMNS)] + [_row(r) for r in _shown(doc["results"])]
     full = [r for r in rows if len(r) == len(_COLUMNS)]
     widths = [max(len(r[i]) for r in full) for i in range(len(_COLUMNS))]
     lines = [header(doc), ""]
@@ -94,8 +104,10 @@ def table(doc):
     lines.append("")
     lines.append("CPU% is the proxy's CPU time over the window (100% = one "
                  "CPU busy). vs best peer: ringway's CPU per unit of work "
-                 "divided by the lowest of the other proxies' (below 1 = "
-                 "ringway uses less).")
+                 "divided by the lowest of nginx's and HAProxy's (below 1 = "
+                 "ringway uses less). vs splice floor: the same over "
+                 "splice_floor's, a bare epoll + splice relay (not a peer; "
+                 "L4 and passthrough only).")
     return "\n".join(lines)
 
 
@@ -104,7 +116,7 @@ def markdown(doc):
     lines = ["| " + " | ".join(_COLUMNS) + " |",
              "| " + " | ".join(["---"] * 2 + ["---:"] * (len(_COLUMNS) - 2))
              + " |"]
-    for r in doc["results"]:
+    for r in _shown(doc["results"]):
         cells = _row(r)
         if len(cells) < len(_COLUMNS):  # the reason fills the figures
             cells[-1] = "*%s*" % cells[-1]
@@ -131,8 +143,10 @@ def _gnuplot_string(s):
 
 def _panel(doc, workload, proxies, index):
     """gnuplot commands for one workload's bars (one per proxy)."""
-    results = {r["proxy"]: r for r in doc["results"]
+    results = {r["proxy"]: r for r in _shown(doc["results"])
                if r["workload"] == workload.name}
+    # No empty slot for the floor where it was skipped.
+    proxies = [p for p in proxies if p in results or p != figures.FLOOR]
     key = CPU_KEY[workload.unit]
     block = "$w%d" % index
     lines = [block + " << EOD"]
@@ -156,6 +170,9 @@ def _panel(doc, workload, proxies, index):
     if ours:
         title += "\nringway: %.2fx %s" % (ours["cpu_per_unit_ratio"],
                                            ours["peer"])
+    floor = results.get("ringway", {}).get("vs_splice_floor")
+    if floor:
+        title += ", %.2fx floor" % floor["cpu_per_unit_ratio"]
     lines += [
         "set title %s" % _gnuplot_string(title),
         "set xrange [-0.6:%g]" % (len(proxies) - 0.4),

@@ -1,9 +1,10 @@
 // The harness's reference floor: the least a TCP relay can do per byte and
-// per connection on Linux. One thread, epoll (level-triggered), non-blocking
-// accept4 and connect, one pipe per direction, splice socket → pipe →
-// socket, half-close passed on, TCP_NODELAY both ways. No routing, no
-// PROXY protocol, no TLS parsing, no timeouts, no limits: it is what the
-// kernel work alone costs, measured beside the real proxies in one run
+// per connection on Linux. One thread, epoll (edge-triggered: no epoll_ctl
+// after a connection's two registrations), non-blocking accept4 and
+// connect, one pipe per direction, splice socket → pipe → socket,
+// half-close passed on, TCP_NODELAY both ways. No routing, no PROXY
+// protocol, no TLS parsing, no timeouts, no limits: it is what the kernel
+// work alone costs, measured beside the real proxies in one run
 // (bench/README.md). Not part of ringway.
 //
 //   splice_relay --listen=127.0.0.1:9000 --upstream=127.0.0.1:9001
@@ -208,7 +209,7 @@ int main(int argc, char** argv) {
   epoll_event events[256];
   for (;;) {
     int n = epoll_wait(epoll_fd, events, 256, -1);
-    // At most two events per connection, so at most 256 die in a batch.
+    // An event ends at most one connection: at most 256 die in a batch.
     for (int i = 0; i < n; ++i) {
       Side* s = static_cast<Side*>(events[i].data.ptr);
       if (s == &listener) {
