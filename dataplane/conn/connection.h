@@ -47,7 +47,6 @@ struct Connection {
   uint32_t slot = 0;
   uint32_t generation = 0;
   ConnectionState state = ConnectionState::kFree;
-  CloseReason close_reason = CloseReason::kDone;
   // [kClient], [kUpstream]. Bytes read from side d go to side 1 - d.
   Endpoint side[2];
   // In-flight io_uring operations naming this connection (a multishot one
@@ -59,7 +58,6 @@ struct Connection {
 
   // Peek phase (listeners that route on the first bytes).
   PeekBuffer peek;
-  bool peek_decided = false;
   uint32_t peek_bytes_needed = 0;  // don't decide again before this many
   // Preamble for the upstream (outgoing PROXY header, peeked bytes):
   // peek.block[begin, end), sent before anything else.

@@ -320,8 +320,10 @@ void Relay::Close(Connection& conn, CloseReason reason) {
               ctx_.shard_id, conn.slot, conn.generation,
               static_cast<int>(reason), conn.inflight);
   conn.state = ConnectionState::kClosing;
-  conn.close_reason = reason;
   CountClose(conn, reason);
+  // Close is the only way into kClosing and nothing schedules a closing
+  // connection's deadline: the entry is off the wheel before the slot can be
+  // reused.
   ctx_.timers->Cancel(&conn.deadline);
   // Receives and polls on our sockets end with -ECANCELED; sends in flight
   // end on their own. Most connections end with nothing in flight.
@@ -358,7 +360,6 @@ void Relay::MaybeFinish(Connection& conn) {
     side = Endpoint{};
   }
   ctx_.peeks->Release(conn.peek);
-  ctx_.timers->Cancel(&conn.deadline);  // before the slot can be reused
   if (conn.server_connected) --conn.server->active_connections;
   RINGWAY_LOG(kDebug, "shard %d: conn %d/%d finished", ctx_.shard_id, conn.slot,
               conn.generation);

@@ -134,7 +134,6 @@ void Relay::Decide(Connection& conn) {
   // Every byte peeked so far goes in the preamble; later ones queue on the
   // client endpoint and follow it.
   conn.preamble_end = PeekBuffer::kHeadroom + conn.peek.length;
-  conn.peek_decided = true;
   RINGWAY_LOG(kDebug,
               "shard %d: conn %d/%d routed \"%s\" to group %d after "
               "%d bytes",

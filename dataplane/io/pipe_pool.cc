@@ -1,7 +1,6 @@
 #include "dataplane/io/pipe_pool.h"
 
 #include <fcntl.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace ringway::io {
@@ -36,14 +35,7 @@ Pipe PipePool::Acquire() {
     close(fds[1]);
     return Pipe{};
   }
-  if (granted < capacity_bytes_) ++undersized_;
   return Pipe{fds[0], fds[1], static_cast<uint32_t>(granted)};
-}
-
-bool PipePool::IsEmpty(const Pipe& pipe) {
-  int bytes = -1;
-  return pipe.valid() && ioctl(pipe.read_fd, FIONREAD, &bytes) == 0 &&
-         bytes == 0;
 }
 
 void PipePool::Release(Pipe pipe, bool empty) {

@@ -36,19 +36,13 @@ class PipePool {
   Pipe Acquire();
   // `empty`: no bytes left in it. Non-empty pipes are closed.
   void Release(Pipe pipe, bool empty);
-  // Asks the kernel (FIONREAD). For connections that ended abnormally,
-  // where a cancelled splice may have raced our byte count.
-  static bool IsEmpty(const Pipe& pipe);
 
   int capacity_bytes() const { return capacity_bytes_; }
   size_t idle() const { return idle_.size(); }
-  // Pipes created smaller than asked (the per-user limit was reached).
-  uint64_t undersized() const { return undersized_; }
 
  private:
   int capacity_bytes_;
   size_t max_idle_;
-  uint64_t undersized_ = 0;
   std::vector<Pipe> idle_;
 };
 

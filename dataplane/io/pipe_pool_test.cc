@@ -1,6 +1,7 @@
 #include "dataplane/io/pipe_pool.h"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "gtest/gtest.h"
@@ -29,7 +30,9 @@ TEST(PipePoolTest, OnlyEmptyPipesAreReused) {
   Pipe again = pool.Acquire();
   EXPECT_EQ(again.read_fd, first.read_fd);
   ASSERT_EQ(write(again.write_fd, "x", 1), 1);
-  EXPECT_FALSE(PipePool::IsEmpty(again));
+  int queued = 0;
+  ASSERT_EQ(ioctl(again.read_fd, FIONREAD, &queued), 0);
+  EXPECT_EQ(queued, 1);
   pool.Release(again, false);  // closed, not pooled
   EXPECT_EQ(pool.idle(), 0u);
   EXPECT_EQ(fcntl(again.read_fd, F_GETFD), -1);

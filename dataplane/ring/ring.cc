@@ -31,7 +31,6 @@ void ProbeOps(io_uring* ring, RingFeatures* f) {
   io_uring_probe* probe = io_uring_get_probe_ring(ring);
   if (probe == nullptr) return;
   f->op_socket = io_uring_opcode_supported(probe, IORING_OP_SOCKET);
-  f->op_shutdown = io_uring_opcode_supported(probe, IORING_OP_SHUTDOWN);
   f->op_close = io_uring_opcode_supported(probe, IORING_OP_CLOSE);
   bool uring_cmd = io_uring_opcode_supported(probe, IORING_OP_URING_CMD);
   io_uring_free_probe(probe);
@@ -75,10 +74,10 @@ void Ring::PrepSetsockopt(io_uring_sqe* sqe, int fd, int level, int optname,
 std::string RingFeatures::Describe() const {
   return absl::StrFormat(
       "sq=%u cq=%u single_issuer=%d defer_taskrun=%d coop_taskrun=%d "
-      "registered_ring_fd=%d op_socket=%d op_shutdown=%d op_close=%d "
+      "registered_ring_fd=%d op_socket=%d op_close=%d "
       "setsockopt_cmd=%d",
       sq_entries, cq_entries, single_issuer, defer_taskrun, coop_taskrun,
-      registered_ring_fd, op_socket, op_shutdown, op_close, setsockopt_cmd);
+      registered_ring_fd, op_socket, op_close, setsockopt_cmd);
 }
 
 absl::StatusOr<std::unique_ptr<Ring>> Ring::Create(unsigned entries) {

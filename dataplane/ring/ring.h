@@ -31,9 +31,8 @@ struct RingFeatures {
   bool coop_taskrun = false;   // IORING_SETUP_COOP_TASKRUN (5.19+)
   bool registered_ring_fd = false;
   // Operations probed at setup; without one, callers use the system call.
-  bool op_socket = false;    // IORING_OP_SOCKET (5.19+)
-  bool op_shutdown = false;  // IORING_OP_SHUTDOWN (5.11+)
-  bool op_close = false;     // IORING_OP_CLOSE (5.6+)
+  bool op_socket = false;  // IORING_OP_SOCKET (5.19+)
+  bool op_close = false;   // IORING_OP_CLOSE (5.6+)
   // IORING_OP_URING_CMD with SOCKET_URING_OP_SETSOCKOPT (6.7+), tried once
   // on a scratch socket: the opcode probe cannot tell socket commands apart.
   bool setsockopt_cmd = false;
