@@ -75,10 +75,14 @@ def ringway_config(workload, listen_port, backend):
     if workload.job == workloads.L4:
         return """\
 # ringway bench: %(name)s (plain TCP relay)
+# The load is HTTP, whose client speaks first: accept on its first bytes,
+# as HAProxy's `defer-accept` below (nginx's stream module has no such
+# option).
 listeners {
   name: "bench"
   address: "%(listen)s"
   tcp_proxy { upstream_group: "backend" }
+  defer_accept: true
 }
 upstream_groups {
   name: "backend"
@@ -88,6 +92,7 @@ upstream_groups {
     if workload.job == workloads.PASSTHROUGH:
         return """\
 # ringway bench: %(name)s (TLS passthrough routed by SNI)
+# defer_accept is on by default for tls_passthrough.
 listeners {
   name: "bench"
   address: "%(listen)s"
@@ -279,7 +284,7 @@ defaults
     if workload.job == workloads.L4:
         return text + """\
 frontend bench
-    bind %(listen)s
+    bind %(listen)s defer-accept
     default_backend backend
 
 backend backend
@@ -288,7 +293,7 @@ backend backend
     if workload.job == workloads.PASSTHROUGH:
         return text + """\
 frontend bench
-    bind %(listen)s
+    bind %(listen)s defer-accept
     tcp-request inspect-delay 10s
     tcp-request content accept if { req.ssl_hello_type 1 }
     use_backend tls if { req.ssl_sni -i %(sni)s }

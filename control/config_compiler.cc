@@ -21,6 +21,9 @@ constexpr uint32_t kDefaultClientHelloMaxBytes = 16384;
 constexpr uint32_t kMinClientHelloMaxBytes = 512;
 constexpr uint32_t kMaxClientHelloMaxBytes = 65536;
 constexpr uint32_t kDefaultPeekTimeoutMs = 10'000;
+constexpr uint64_t kNsPerSec = 1'000'000'000;
+// TCP_DEFER_ACCEPT period of a listener that does not peek.
+constexpr uint64_t kDeferAcceptNoPeekNs = 10 * kNsPerSec;
 
 class CollectingErrors : public google::protobuf::io::ErrorCollector {
  public:
@@ -120,8 +123,24 @@ class Compiler {
       out.backlog = in.backlog() ? static_cast<int>(in.backlog())
                                  : static_cast<int>(kDefaultBacklog);
       CompileHandler(in, path, &out);
+      out.defer_accept_s = DeferAcceptSeconds(in, out);
       snapshot_->listeners.push_back(std::move(out));
     }
+  }
+
+  // The kernel accepts a silent client after this long anyway: the peek
+  // timeout where ringway would close it then, else a fixed 10 s.
+  static int DeferAcceptSeconds(const config::Listener& in,
+                                const route::ListenerRoutes& out) {
+    const bool on = in.has_defer_accept()
+                        ? in.defer_accept()
+                        : out.kind == route::ListenerKind::kTlsPassthrough;
+    if (!on) return 0;
+    uint64_t timeout_ns = out.kind == route::ListenerKind::kTlsPassthrough
+                              ? out.tls.peek_timeout_ns
+                          : out.proxy_protocol.enabled ? out.peek_timeout_ns
+                                                       : kDeferAcceptNoPeekNs;
+    return static_cast<int>((timeout_ns + kNsPerSec - 1) / kNsPerSec);
   }
 
   void CompileHandler(const config::Listener& in, const std::string& path,

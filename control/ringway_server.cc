@@ -79,7 +79,10 @@ absl::Status RingwayServer::OpenListeners(
     if (!address.ok()) return address.status();
     address::SocketAddress bound;
     auto fds =
-        net::OpenReusePortGroup(*address, cpus_, listener.backlog, &bound);
+        net::OpenReusePortGroup(*address, cpus_,
+                                {.backlog = listener.backlog,
+                                 .defer_accept_s = listener.defer_accept_s},
+                                &bound);
     if (!fds.ok()) {
       return absl::Status(fds.status().code(),
                           absl::StrFormat("listener \"%s\": %s", listener.name,

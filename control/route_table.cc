@@ -56,6 +56,14 @@ void RouteTable::CheckListenerSet(const route::RouteSnapshot& candidate,
           "changing the listener set needs a restart",
           i, next[i].name, next[i].address, running[i].name,
           running[i].address));
+    } else if (running[i].backlog != next[i].backlog ||
+               running[i].defer_accept_s != next[i].defer_accept_s) {
+      // Socket options of listening sockets that stay open: silently
+      // keeping the old ones would make the shown table lie.
+      errors->push_back(absl::StrFormat(
+          "listeners[%d] \"%s\": changing backlog or defer_accept needs a "
+          "restart",
+          i, next[i].name));
     }
   }
 }

@@ -51,6 +51,33 @@ TEST(L4ProxyTest, EchoesThroughTheProxy) {
   EXPECT_EQ(proxy->Total(Counter::kBytesUpstreamToClient), 14u);
 }
 
+// With defer_accept a client that connected first but has not spoken is
+// not accepted (not counted, holds no slot) while one that spoke is
+// relayed; without it, the accept queue is FIFO and both are counted by
+// the time the second is echoed.
+TEST(L4ProxyTest, DeferAcceptRelaysClientsThatSpeakAndHoldsSilentOnes) {
+  TestBackend echo;
+  for (bool deferred : {true, false}) {
+    SCOPED_TRACE(deferred ? "defer_accept: true" : "default");
+    auto proxy = StartProxy(
+        TcpTable({echo.address()}, deferred ? "defer_accept: true" : ""),
+        /*shards=*/1);
+    ASSERT_NE(proxy, nullptr);
+    int silent = ConnectTo(proxy->listener_address("l4"));
+    int speaking = ConnectTo(proxy->listener_address("l4"));
+    ASSERT_GE(silent, 0);
+    ASSERT_GE(speaking, 0);
+    ASSERT_TRUE(SendAll(speaking, "first\n"));
+    EXPECT_EQ(ReadLine(speaking), "first");
+    EXPECT_EQ(proxy->Total(Counter::kConnectionsTotal), deferred ? 1u : 2u);
+    ASSERT_TRUE(SendAll(silent, "late\n"));
+    EXPECT_EQ(ReadLine(silent), "late");
+    EXPECT_EQ(proxy->Total(Counter::kConnectionsTotal), 2u);
+    close(silent);
+    close(speaking);
+  }
+}
+
 TEST(L4ProxyTest, OneGibibyteEachWayArrivesIntact) {
   TestBackend echo;
   auto proxy = StartProxy(TcpTable({echo.address()}));

@@ -86,6 +86,24 @@ TEST(RouteSwapTest, ChangingTheListenerSetIsRejected) {
   EXPECT_NE(outcome.errors[0].find("needs a restart"), std::string::npos);
 }
 
+// The listening sockets stay open across an apply, so their options cannot
+// follow it: the table is refused rather than shown but not in force.
+TEST(RouteSwapTest, ChangingListeningSocketOptionsIsRejected) {
+  TestBackend a("A");
+  auto proxy = StartProxy(TcpTable({a.address()}));
+  ASSERT_NE(proxy, nullptr);
+  auto before = proxy->routes().current();
+  for (const char* fields : {"defer_accept: true", "backlog: 16"}) {
+    auto outcome = proxy->routes().Apply(TcpTable({a.address()}, fields), "t");
+    ASSERT_FALSE(outcome.applied) << fields;
+    EXPECT_NE(outcome.errors[0].find("changing backlog or defer_accept needs "
+                                     "a restart"),
+              std::string::npos)
+        << outcome.errors[0];
+  }
+  EXPECT_EQ(proxy->routes().current(), before);
+}
+
 TEST(RouteSwapTest, RollbackRestoresThePreviousRouting) {
   TestBackend a("A"), b("B");
   auto proxy = StartProxy(TcpTable({a.address()}));

@@ -57,7 +57,7 @@ absl::Status CheckNotInUse(const address::SocketAddress& address) {
 }
 
 absl::StatusOr<int> OpenOne(const address::SocketAddress& address,
-                            int backlog) {
+                            const ListenOptions& options) {
   int fd =
       socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return ErrnoStatus("socket for", address);
@@ -65,9 +65,12 @@ absl::StatusOr<int> OpenOne(const address::SocketAddress& address,
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   // Accepted sockets inherit TCP_NODELAY: no setsockopt per connection.
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
+  if ((options.defer_accept_s > 0 &&
+       setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &options.defer_accept_s,
+                  sizeof(options.defer_accept_s)) != 0) ||
+      setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
       bind(fd, address.sockaddr_ptr(), address.length()) != 0 ||
-      listen(fd, backlog) != 0) {
+      listen(fd, options.backlog) != 0) {
     absl::Status status = ErrnoStatus("cannot listen on", address);
     close(fd);
     return status;
@@ -86,7 +89,7 @@ address::SocketAddress LocalAddress(int fd) {
 
 absl::StatusOr<std::vector<int>> OpenReusePortGroup(
     const address::SocketAddress& address, const std::vector<int>& cpu_of_shard,
-    int backlog, address::SocketAddress* bound) {
+    const ListenOptions& options, address::SocketAddress* bound) {
   if (absl::Status free = CheckNotInUse(address); !free.ok()) return free;
   std::vector<int> fds;
   auto fail = [&fds](absl::Status status) {
@@ -96,7 +99,7 @@ absl::StatusOr<std::vector<int>> OpenReusePortGroup(
   // Port 0: the first bind picks a port; the rest of the group joins it.
   address::SocketAddress target = address;
   for (size_t i = 0; i < cpu_of_shard.size(); ++i) {
-    auto fd = OpenOne(target, backlog);
+    auto fd = OpenOne(target, options);
     if (!fd.ok()) return fail(fd.status());
     fds.push_back(*fd);
     if (i == 0) target = LocalAddress(*fd);

@@ -16,6 +16,17 @@
 
 namespace ringway::net {
 
+// Socket options of one listener, the same on every shard's socket.
+struct ListenOptions {
+  int backlog = 4096;  // listen(2) backlog per socket
+  // TCP_DEFER_ACCEPT: a connection is accepted only once the client's first
+  // bytes (or its FIN) arrive, so accept and first read are one wake-up,
+  // and a client that never speaks costs the kernel a request socket, not
+  // a connection slot. After this many seconds of silence the kernel
+  // accepts it anyway. 0: accept at the end of the handshake.
+  int defer_accept_s = 0;
+};
+
 // Opens one listening socket per shard on `address`, in shard order (the
 // reuseport group index is the order of listen()), and attaches a program
 // mapping cpu_of_shard[i] -> i. Returns the fds in shard order; on error
@@ -23,7 +34,7 @@ namespace ringway::net {
 // kernel-chosen port, shared by every socket of the group).
 absl::StatusOr<std::vector<int>> OpenReusePortGroup(
     const address::SocketAddress& address, const std::vector<int>& cpu_of_shard,
-    int backlog, address::SocketAddress* bound);
+    const ListenOptions& options, address::SocketAddress* bound);
 
 }  // namespace ringway::net
 

@@ -65,6 +65,8 @@ struct ListenerRoutes {
   // Peek timeout when only a PROXY header is awaited (TCP listeners).
   uint64_t peek_timeout_ns = 0;
   int backlog = 4096;
+  // TCP_DEFER_ACCEPT seconds on the listening sockets; 0: off.
+  int defer_accept_s = 0;
 
   // The connection's first bytes are read and inspected before an upstream
   // is chosen.
