@@ -1,0 +1,96 @@
+// One TLS connection driven by the shard without blocking: ciphertext comes
+// in from whatever the ring received and goes out through a buffer the
+// caller sends, so BoringSSL never touches a socket. The same object serves
+// the server side now and the upstream (client) side later; after the
+// handshake its keys can move to the kernel (kTLS).
+//
+// Per completion:
+//   session.SetInput(received);             // ciphertext, any split
+//   TlsResult r = session.Handshake();      // or Read(), Write()
+//   Consume(received, session.TakeInputConsumed());
+//   send(session.output()); ... session.ConsumeOutput(sent);
+//
+// The only copies are BoringSSL's own: ciphertext into its record buffer,
+// sealed records out of it into `output()`.
+
+#ifndef RINGWAY_DATAPLANE_TLS_TLS_SESSION_H_
+#define RINGWAY_DATAPLANE_TLS_TLS_SESSION_H_
+
+#include <openssl/base.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ringway::tls {
+
+enum class TlsResult {
+  kOk,         // done (handshake complete, or bytes read/written)
+  kWantRead,   // needs more ciphertext: SetInput() and call again
+  kWantWrite,  // output() is full: send some, ConsumeOutput(), call again
+  kClosed,     // the peer sent close_notify (or EOF was fed)
+  kError,      // fatal: error_reason() says why; close the connection
+};
+
+// Shard-local.
+class TlsSession {
+ public:
+  // `output_capacity`: bytes of sealed records held before kWantWrite.
+  explicit TlsSession(bssl::UniquePtr<SSL> ssl,
+                      size_t output_capacity = 64 * 1024);
+  ~TlsSession();
+  TlsSession(const TlsSession&) = delete;
+  TlsSession& operator=(const TlsSession&) = delete;
+
+  // Ciphertext available to the next calls, until TakeInputConsumed().
+  // `eof`: the peer closed the TCP stream after these bytes.
+  void SetInput(std::span<const uint8_t> ciphertext, bool eof = false);
+  // Bytes of the input BoringSSL has taken since SetInput(); they may be
+  // released. The input is cleared.
+  size_t TakeInputConsumed();
+
+  TlsResult Handshake();
+  // Plaintext into `out`; `*n` bytes on kOk.
+  TlsResult Read(std::span<uint8_t> out, size_t* n);
+  // Seals plaintext; `*n` bytes taken on kOk (may be fewer than offered).
+  TlsResult Write(std::span<const uint8_t> in, size_t* n);
+  // Queues close_notify.
+  void Shutdown();
+
+  // Sealed records waiting to be sent.
+  std::span<const uint8_t> output() const {
+    return {output_.data() + output_begin_, output_.size() - output_begin_};
+  }
+  void ConsumeOutput(size_t n);
+
+  bool handshake_done() const;
+  std::string_view server_name() const;  // SNI sent by the client, or ""
+  std::string_view alpn() const;         // negotiated ALPN, or ""
+  std::string_view version() const;      // "TLSv1.3", ...
+  std::string_view cipher() const;       // standard cipher suite name
+  bool resumed() const;
+  std::string_view error_reason() const { return error_; }
+  SSL* ssl() const { return ssl_.get(); }
+
+ private:
+  static int BioRead(BIO* bio, char* out, int length);
+  static int BioWrite(BIO* bio, const char* in, int length);
+  static long BioCtrl(BIO* bio, int cmd, long larg, void* parg);
+  TlsResult Classify(int ret);
+
+  bssl::UniquePtr<SSL> ssl_;
+  std::span<const uint8_t> input_;
+  size_t input_consumed_ = 0;
+  bool input_eof_ = false;
+  std::vector<uint8_t> output_;
+  size_t output_begin_ = 0;
+  size_t output_capacity_;
+  std::string error_;
+};
+
+}  // namespace ringway::tls
+
+#endif  // RINGWAY_DATAPLANE_TLS_TLS_SESSION_H_
