@@ -1,6 +1,7 @@
 #include "dataplane/tls/server_certificate.h"
 
 #include <openssl/bytestring.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -13,16 +14,6 @@
 
 namespace ringway::tls {
 namespace {
-
-std::vector<bssl::UniquePtr<X509>> ReadChain(std::string_view pem) {
-  std::vector<bssl::UniquePtr<X509>> chain;
-  bssl::UniquePtr<BIO> bio(BIO_new_mem_buf(pem.data(), pem.size()));
-  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-    chain.emplace_back(cert);
-  }
-  ERR_clear_error();  // the read that ended the loop
-  return chain;
-}
 
 std::string Lower(const uint8_t* data, int length) {
   return absl::AsciiStrToLower(
@@ -62,10 +53,20 @@ bssl::UniquePtr<CRYPTO_BUFFER> ToBuffer(X509* cert) {
 
 }  // namespace
 
+std::vector<bssl::UniquePtr<X509>> ReadPemCertificates(std::string_view pem) {
+  std::vector<bssl::UniquePtr<X509>> certs;
+  bssl::UniquePtr<BIO> bio(BIO_new_mem_buf(pem.data(), pem.size()));
+  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    certs.emplace_back(cert);
+  }
+  ERR_clear_error();  // the read that ended the loop
+  return certs;
+}
+
 absl::StatusOr<std::shared_ptr<const ServerCertificate>>
 ServerCertificate::FromPem(std::string_view chain_pem, std::string_view key_pem,
                            std::string ocsp_der) {
-  std::vector<bssl::UniquePtr<X509>> chain = ReadChain(chain_pem);
+  std::vector<bssl::UniquePtr<X509>> chain = ReadPemCertificates(chain_pem);
   if (chain.empty()) {
     return absl::InvalidArgumentError("no PEM certificate found");
   }

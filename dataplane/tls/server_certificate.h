@@ -11,6 +11,7 @@
 
 #include <openssl/base.h>
 #include <openssl/pool.h>
+#include <openssl/x509.h>
 
 #include <memory>
 #include <string>
@@ -20,6 +21,9 @@
 #include "absl/status/statusor.h"
 
 namespace ringway::tls {
+
+// Every PEM certificate in `pem`, in order (a chain, or a CA bundle).
+std::vector<bssl::UniquePtr<X509>> ReadPemCertificates(std::string_view pem);
 
 // Immutable, shared.
 class ServerCertificate {

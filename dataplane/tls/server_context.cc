@@ -82,12 +82,7 @@ std::string AlpnWire(const std::vector<std::string>& protocols) {
 
 absl::StatusOr<std::vector<bssl::UniquePtr<X509>>> ReadCas(
     const std::string& pem) {
-  std::vector<bssl::UniquePtr<X509>> cas;
-  bssl::UniquePtr<BIO> bio(BIO_new_mem_buf(pem.data(), pem.size()));
-  while (X509* ca = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-    cas.emplace_back(ca);
-  }
-  ERR_clear_error();
+  std::vector<bssl::UniquePtr<X509>> cas = ReadPemCertificates(pem);
   if (cas.empty()) {
     return absl::InvalidArgumentError("client CA: no PEM certificate found");
   }
@@ -117,11 +112,6 @@ absl::StatusOr<std::shared_ptr<const ServerTlsConfig>> ServerTlsConfig::Build(
   }
   if (default_certificate >= certificates.size()) {
     return absl::InvalidArgumentError("default certificate out of range");
-  }
-  if (options.verify_client != ClientVerify::kOff) {
-    if (auto cas = ReadCas(options.client_ca_pem); !cas.ok()) {
-      return cas.status();
-    }
   }
   auto config = std::shared_ptr<ServerTlsConfig>(new ServerTlsConfig());
   config->options_ = std::move(options);
