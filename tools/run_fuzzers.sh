@@ -15,6 +15,9 @@ seconds=${1:-30}
 readonly TARGETS=(
   "//dataplane/codec:client_hello_parser_fuzz_test_fuzzer:test/fuzz/corpus/client_hello"
   "//dataplane/codec:proxy_protocol_parser_fuzz_test_fuzzer:test/fuzz/corpus/proxy_protocol"
+  "//dataplane/codec:http_request_parser_fuzz_test_fuzzer:test/fuzz/corpus/http_request"
+  "//dataplane/codec:http_response_parser_fuzz_test_fuzzer:test/fuzz/corpus/http_response"
+  "//dataplane/codec:http_chunked_decoder_fuzz_test_fuzzer:test/fuzz/corpus/http_chunked"
 )
 output_base="${RINGWAY_FUZZ_OUTPUT_BASE:-/tmp/ringway-fuzz-bazel-$(id -u)}"
 bazel_fuzz() { tools/bazel --output_base="$output_base" "$@"; }
