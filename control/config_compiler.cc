@@ -3,13 +3,18 @@
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 #include <openssl/sha.h>
+#include <sys/stat.h>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
 #include "dataplane/address/socket_address.h"
 #include "dataplane/common/monotonic_clock.h"
+#include "dataplane/tls/server_certificate.h"
+#include "dataplane/tls/server_context.h"
+#include "dataplane/tls/ticket_keys.h"
 
 namespace ringway::control {
 namespace {
@@ -22,8 +27,53 @@ constexpr uint32_t kMinClientHelloMaxBytes = 512;
 constexpr uint32_t kMaxClientHelloMaxBytes = 65536;
 constexpr uint32_t kDefaultPeekTimeoutMs = 10'000;
 constexpr uint64_t kNsPerSec = 1'000'000'000;
+constexpr uint32_t kDefaultHeaderTimeoutMs = 60'000;
+constexpr uint32_t kDefaultKeepaliveTimeoutMs = 75'000;
+constexpr uint32_t kDefaultUpstreamTimeoutMs = 60'000;
 // TCP_DEFER_ACCEPT period of a listener that does not peek.
 constexpr uint64_t kDeferAcceptNoPeekNs = 10 * kNsPerSec;
+
+// The whole file at `path`, or an error naming it.
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return absl::NotFoundError(
+        absl::StrFormat("cannot read \"%s\": %s", path, std::strerror(errno)));
+  }
+  std::string text;
+  char buffer[8192];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), file)) > 0) {
+    text.append(buffer, n);
+  }
+  std::fclose(file);
+  return text;
+}
+
+bool IsToken(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) &&
+        std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsFieldValue(std::string_view value) {
+  for (char c : value) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
+  return true;
+}
+
+std::optional<uint16_t> TlsVersion(const std::string& text, uint16_t dflt) {
+  if (text.empty()) return dflt;
+  if (text == "TLSv1.2") return 0x0303;
+  if (text == "TLSv1.3") return 0x0304;
+  return std::nullopt;
+}
 
 class CollectingErrors : public google::protobuf::io::ErrorCollector {
  public:
@@ -42,7 +92,8 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
 // Holds the table being compiled and the errors found so far.
 class Compiler {
  public:
-  explicit Compiler(CompileResult* result) : result_(result) {}
+  Compiler(CompileResult* result, const CompileOptions& options)
+      : result_(result), options_(options) {}
 
   void Run() {
     snapshot_ = std::make_shared<route::RouteSnapshot>();
@@ -132,12 +183,14 @@ class Compiler {
   // timeout where ringway would close it then, else a fixed 10 s.
   static int DeferAcceptSeconds(const config::Listener& in,
                                 const route::ListenerRoutes& out) {
-    const bool on = in.has_defer_accept()
-                        ? in.defer_accept()
-                        : out.kind == route::ListenerKind::kTlsPassthrough;
+    const bool on =
+        in.has_defer_accept()
+            ? in.defer_accept()
+            : out.kind == route::ListenerKind::kTlsPassthrough || out.IsHttp();
     if (!on) return 0;
     uint64_t timeout_ns = out.kind == route::ListenerKind::kTlsPassthrough
                               ? out.tls.peek_timeout_ns
+                          : out.IsHttp() ? out.http.header_timeout_ns
                           : out.proxy_protocol.enabled ? out.peek_timeout_ns
                                                        : kDeferAcceptNoPeekNs;
     return static_cast<int>((timeout_ns + kNsPerSec - 1) / kNsPerSec);
@@ -156,11 +209,23 @@ class Compiler {
         CompilePassthrough(in.tls_passthrough(), path + ".tls_passthrough",
                            &out->tls);
         break;
+      case config::Listener::kHttp:
+        out->kind = route::ListenerKind::kHttp;
+        CompileHttp(in.http(), path + ".http", false, &out->http);
+        break;
+      case config::Listener::kHttps:
+        out->kind = route::ListenerKind::kHttps;
+        CompileHttp(in.https(), path + ".https", true, &out->http);
+        break;
       case config::Listener::HANDLER_NOT_SET:
-        Error("%s: one of tcp_proxy or tls_passthrough is required", path);
+        Error(
+            "%s: one of tcp_proxy, tls_passthrough, http or https is "
+            "required",
+            path);
         break;
     }
-    out->peek_timeout_ns = kDefaultPeekTimeoutMs * kNsPerMs;
+    out->peek_timeout_ns = out->IsHttp() ? out->http.header_timeout_ns
+                                         : kDefaultPeekTimeoutMs * kNsPerMs;
     if (in.has_proxy_protocol()) {
       CompileProxyProtocolInbound(in.proxy_protocol(), path + ".proxy_protocol",
                                   &out->proxy_protocol);
@@ -216,6 +281,282 @@ class Compiler {
     }
   }
 
+  void CompileHttp(const config::HttpListener& in, const std::string& path,
+                   bool https, route::HttpRoutes* out) {
+    out->header_timeout_ns =
+        (in.header_timeout_ms() ? in.header_timeout_ms()
+                                : kDefaultHeaderTimeoutMs) *
+        kNsPerMs;
+    out->keepalive_timeout_ns =
+        (in.keepalive_timeout_ms() ? in.keepalive_timeout_ms()
+                                   : kDefaultKeepaliveTimeoutMs) *
+        kNsPerMs;
+    out->upstream_timeout_ns =
+        (in.upstream_timeout_ms() ? in.upstream_timeout_ms()
+                                  : kDefaultUpstreamTimeoutMs) *
+        kNsPerMs;
+    const config::HttpLimits& limits = in.limits();
+    if (limits.max_request_line_bytes()) {
+      out->limits.max_request_line = limits.max_request_line_bytes();
+    }
+    if (limits.max_header_bytes()) {
+      out->limits.max_head_bytes = limits.max_header_bytes();
+    }
+    if (limits.max_header_count()) {
+      if (limits.max_header_count() > 128) {
+        Error("%s.limits.max_header_count: %d is over 128", path,
+              limits.max_header_count());
+      }
+      out->limits.max_header_count = limits.max_header_count();
+    }
+    out->limits.max_body_bytes = limits.max_body_bytes();
+
+    const config::ForwardedHeaders& fwd = in.forwarded_headers();
+    out->forwarded.x_forwarded_for =
+        !fwd.has_x_forwarded_for() || fwd.x_forwarded_for();
+    out->forwarded.x_real_ip = !fwd.has_x_real_ip() || fwd.x_real_ip();
+    out->forwarded.x_forwarded_proto =
+        !fwd.has_x_forwarded_proto() || fwd.x_forwarded_proto();
+    out->forwarded.x_forwarded_host =
+        !fwd.has_x_forwarded_host() || fwd.x_forwarded_host();
+    out->forwarded.forwarded = fwd.forwarded();
+
+    if (in.has_real_ip()) {
+      const config::RealIp& real_ip = in.real_ip();
+      out->real_ip.enabled = true;
+      out->real_ip.recursive = real_ip.recursive();
+      if (!real_ip.header().empty()) {
+        if (!IsToken(real_ip.header())) {
+          Error("%s.real_ip.header: \"%s\" is not a field name", path,
+                real_ip.header());
+        }
+        out->real_ip.header = absl::AsciiStrToLower(real_ip.header());
+      }
+      if (real_ip.trusted_cidrs_size() == 0) {
+        Error("%s.real_ip.trusted_cidrs: at least one required", path);
+      }
+      for (int c = 0; c < real_ip.trusted_cidrs_size(); ++c) {
+        auto cidr = address::Cidr::Parse(real_ip.trusted_cidrs(c));
+        if (!cidr.ok()) {
+          Error("%s.real_ip.trusted_cidrs[%d]: %s", path, c,
+                cidr.status().message());
+          continue;
+        }
+        out->real_ip.trusted.push_back(*cidr);
+      }
+    }
+
+    if (https) {
+      if (!in.has_tls()) {
+        Error("%s.tls: required on an https listener", path);
+      } else {
+        CompileTls(in.tls(), path + ".tls", out);
+      }
+    } else if (in.has_tls()) {
+      Error("%s.tls: only for https listeners", path);
+    }
+
+    std::vector<route::ServerNameRoute> hosts;
+    std::optional<uint32_t> default_host;
+    for (int v = 0; v < in.virtual_hosts_size(); ++v) {
+      const config::VirtualHost& vin = in.virtual_hosts(v);
+      std::string vpath = absl::StrFormat("%s.virtual_hosts[%d]", path, v);
+      route::VirtualHost vout;
+      vout.name = vin.server_names_size() ? vin.server_names(0) : "default";
+      if (vin.server_names_size() == 0) {
+        if (default_host.has_value()) {
+          Error(
+              "%s: a second virtual host without server_names (only one "
+              "default)",
+              vpath);
+        }
+        default_host = v;
+      } else {
+        hosts.push_back(route::ServerNameRoute{
+            {vin.server_names().begin(), vin.server_names().end()},
+            {},
+            static_cast<uint32_t>(v)});
+      }
+      for (int l = 0; l < vin.locations_size(); ++l) {
+        const config::Location& lin = vin.locations(l);
+        std::string lpath = absl::StrFormat("%s.locations[%d]", vpath, l);
+        if (lin.path_prefix().empty() || lin.path_prefix()[0] != '/') {
+          Error("%s.path_prefix: must start with \"/\"", lpath);
+        }
+        if (!IsFieldValue(lin.upstream_host())) {
+          Error("%s.upstream_host: CR, LF or NUL in it", lpath);
+        }
+        vout.locations.push_back(route::HttpLocation{
+            lin.path_prefix(),
+            GroupRef(lin.upstream_group(), lpath + ".upstream_group"),
+            lin.upstream_host()});
+      }
+      std::stable_sort(
+          vout.locations.begin(), vout.locations.end(),
+          [](const route::HttpLocation& a, const route::HttpLocation& b) {
+            return a.path_prefix.size() > b.path_prefix.size();
+          });
+      for (int h = 0; h < vin.response_headers_size(); ++h) {
+        const config::HeaderField& field = vin.response_headers(h);
+        std::string hpath =
+            absl::StrFormat("%s.response_headers[%d]", vpath, h);
+        if (!IsToken(field.name())) {
+          Error("%s.name: \"%s\" is not a field name", hpath, field.name());
+        }
+        if (!IsFieldValue(field.value())) {
+          Error("%s.value: CR, LF or NUL in it", hpath);
+        }
+        vout.response_headers.push_back({field.name(), field.value()});
+      }
+      vout.redirect_to_https = vin.redirect_to_https();
+      if (vin.redirect_to_https() && https) {
+        Error("%s.redirect_to_https: only on plain http listeners", vpath);
+      }
+      if (vin.https_port() > 65535) {
+        Error("%s.https_port: %d is not a port", vpath, vin.https_port());
+      }
+      vout.https_port =
+          vin.https_port() ? static_cast<uint16_t>(vin.https_port()) : 443;
+      if (!vin.acme_challenge_upstream_group().empty()) {
+        vout.acme_challenge_group =
+            GroupRef(vin.acme_challenge_upstream_group(),
+                     vpath + ".acme_challenge_upstream_group");
+      }
+      if (vout.locations.empty() && !vout.redirect_to_https) {
+        Error("%s.locations: at least one required (or redirect_to_https)",
+              vpath);
+      }
+      out->virtual_hosts.push_back(std::move(vout));
+    }
+    if (in.virtual_hosts_size() == 0) {
+      Error("%s.virtual_hosts: at least one required", path);
+    }
+    auto matcher = route::ServerNameMatcher::Build(hosts, default_host);
+    if (!matcher.ok()) {
+      Error("%s.virtual_hosts: %s", path, matcher.status().message());
+    } else {
+      out->hosts =
+          std::make_shared<const route::ServerNameMatcher>(std::move(*matcher));
+    }
+  }
+
+  void CompileTls(const config::TlsTermination& in, const std::string& path,
+                  route::HttpRoutes* out) {
+    tls::ServerTlsOptions options;
+    auto min = TlsVersion(in.min_version(), 0x0303);
+    auto max = TlsVersion(in.max_version(), 0x0304);
+    if (!min)
+      Error("%s.min_version: \"%s\" (TLSv1.2 or TLSv1.3)", path,
+            in.min_version());
+    if (!max)
+      Error("%s.max_version: \"%s\" (TLSv1.2 or TLSv1.3)", path,
+            in.max_version());
+    if (min && max && *min > *max) {
+      Error("%s: min_version is above max_version", path);
+    }
+    options.min_version = min.value_or(0x0303);
+    options.max_version = max.value_or(0x0304);
+    options.cipher_list = in.ciphers();
+    if (!in.groups().empty()) options.groups = in.groups();
+    if (in.alpn_size() > 0)
+      options.alpn.assign(in.alpn().begin(), in.alpn().end());
+    options.unknown_server_name =
+        in.unknown_server_name() == config::TlsTermination::REFUSE
+            ? tls::UnknownServerName::kRefuse
+            : tls::UnknownServerName::kDefaultCertificate;
+    options.session_cache_size =
+        in.session_cache_off()
+            ? 0
+            : (in.session_cache_size() ? in.session_cache_size() : 20'000);
+    if (!in.has_session_tickets() || in.session_tickets()) {
+      options.tickets = options_.ticket_keys;
+    }
+    const config::ClientVerify& verify = in.client_verify();
+    switch (verify.mode()) {
+      case config::ClientVerify::OPTIONAL:
+        options.verify_client = tls::ClientVerify::kOptional;
+        break;
+      case config::ClientVerify::REQUIRED:
+        options.verify_client = tls::ClientVerify::kRequired;
+        break;
+      default:
+        options.verify_client = tls::ClientVerify::kOff;
+        break;
+    }
+    options.verify_depth =
+        verify.depth() ? static_cast<int>(verify.depth()) : 1;
+    if (options.verify_client != tls::ClientVerify::kOff) {
+      if (verify.ca_file().empty()) {
+        Error("%s.client_verify.ca_file: required unless mode is OFF", path);
+      } else {
+        auto ca = ReadFile(verify.ca_file());
+        if (!ca.ok()) {
+          Error("%s.client_verify.ca_file: %s", path, ca.status().message());
+        } else {
+          options.client_ca_pem = std::move(*ca);
+        }
+      }
+    }
+    for (const std::string* name :
+         {&verify.verify_result_header(), &verify.subject_header()}) {
+      if (!name->empty() && !IsToken(*name)) {
+        Error("%s.client_verify: \"%s\" is not a field name", path, *name);
+      }
+    }
+    out->forwarded.client_verify_header = verify.verify_result_header();
+    out->forwarded.client_subject_header = verify.subject_header();
+
+    std::vector<std::shared_ptr<const tls::ServerCertificate>> certificates;
+    if (in.certificates_size() == 0) {
+      Error("%s.certificates: at least one required", path);
+    }
+    for (int c = 0; c < in.certificates_size(); ++c) {
+      const config::Certificate& cert = in.certificates(c);
+      std::string cpath = absl::StrFormat("%s.certificates[%d]", path, c);
+      auto chain = ReadFile(cert.cert_file());
+      if (!chain.ok()) {
+        Error("%s.cert_file: %s", cpath, chain.status().message());
+        continue;
+      }
+      struct stat key_stat;
+      if (stat(cert.key_file().c_str(), &key_stat) == 0 &&
+          (key_stat.st_mode & 077) != 0) {
+        Error(
+            "%s.key_file: \"%s\" is readable by group or others (mode "
+            "%o); chmod 600 it",
+            cpath, cert.key_file(), key_stat.st_mode & 0777);
+        continue;
+      }
+      auto key = ReadFile(cert.key_file());
+      if (!key.ok()) {
+        Error("%s.key_file: %s", cpath, key.status().message());
+        continue;
+      }
+      std::string ocsp;
+      if (!cert.ocsp_file().empty()) {
+        auto der = ReadFile(cert.ocsp_file());
+        if (!der.ok()) {
+          Error("%s.ocsp_file: %s", cpath, der.status().message());
+          continue;
+        }
+        ocsp = std::move(*der);
+      }
+      auto loaded = tls::ServerCertificate::FromPem(*chain, *key, ocsp);
+      if (!loaded.ok()) {
+        Error("%s: %s", cpath, loaded.status().message());
+        continue;
+      }
+      certificates.push_back(std::move(*loaded));
+    }
+    if (!result_->errors.empty() || certificates.empty()) return;
+    auto config = tls::ServerTlsConfig::Build(options, std::move(certificates));
+    if (!config.ok()) {
+      Error("%s: %s", path, config.status().message());
+      return;
+    }
+    out->tls = std::move(*config);
+  }
+
   void CompileProxyProtocolInbound(const config::ProxyProtocolInbound& in,
                                    const std::string& path,
                                    route::ProxyProtocolInbound* out) {
@@ -251,6 +592,7 @@ class Compiler {
   }
 
   CompileResult* result_;
+  const CompileOptions& options_;
   std::shared_ptr<route::RouteSnapshot> snapshot_;
   absl::flat_hash_map<std::string, uint32_t> group_index_;
 };
@@ -258,6 +600,17 @@ class Compiler {
 }  // namespace
 
 CompileResult CompileConfigText(std::string_view text) {
+  // One ticket key secret per process, so tickets resume across applies.
+  static const CompileOptions* const kDefaults = [] {
+    auto* options = new CompileOptions;
+    options->ticket_keys = tls::TicketKeySource::Random(absl::Hours(12));
+    return options;
+  }();
+  return CompileConfigText(text, *kDefaults);
+}
+
+CompileResult CompileConfigText(std::string_view text,
+                                const CompileOptions& options) {
   CompileResult result;
   google::protobuf::TextFormat::Parser parser;
   CollectingErrors errors(&result.errors);
@@ -266,7 +619,7 @@ CompileResult CompileConfigText(std::string_view text) {
     if (result.errors.empty()) result.errors.push_back("cannot parse config");
     return result;
   }
-  Compiler(&result).Run();
+  Compiler(&result, options).Run();
   if (result.ok()) {
     result.snapshot->config_text = CanonicalText(result.config);
     result.snapshot->content_hash = ContentHash(result.snapshot->config_text);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "dataplane/route/route_snapshot.h"
+#include "dataplane/tls/ticket_keys.h"
 #include "proto/ringway_config.pb.h"
 
 namespace ringway::control {
@@ -29,7 +30,17 @@ struct CompileResult {
   bool ok() const { return errors.empty(); }
 };
 
+struct CompileOptions {
+  // Seals TLS session tickets of HTTPS listeners. The same source for
+  // every table of a process, so tickets outlive a route apply.
+  std::shared_ptr<const tls::TicketKeySource> ticket_keys;
+};
+
 // Parses, validates and compiles in one pass over the whole table.
+// Certificate and key files named by HTTPS listeners are read here.
+CompileResult CompileConfigText(std::string_view text,
+                                const CompileOptions& options);
+// The same with a process-wide ticket key source made on first use.
 CompileResult CompileConfigText(std::string_view text);
 
 // The canonical text of a config: what `routes show` prints, what the

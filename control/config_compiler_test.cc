@@ -94,7 +94,8 @@ TEST(ConfigCompilerTest, ReportsEveryErrorWithItsFieldPath) {
           "listeners[0]",
           "listeners[2].name: required",
           HasSubstr("listeners[2].address: bad IPv4 address"),
-          "listeners[2]: one of tcp_proxy or tls_passthrough is required"));
+          "listeners[2]: one of tcp_proxy, tls_passthrough, http or https is "
+          "required"));
 }
 
 TEST(ConfigCompilerTest, SyntaxErrorsNameLineAndColumn) {

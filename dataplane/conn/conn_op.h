@@ -28,7 +28,14 @@ enum ConnOp : uint8_t {
   kOpPollIn1,
   kOpPollOut0,  // splice: side 1 - d's socket buffer was full
   kOpPollOut1,
-  kOpLastConnectionOp = kOpPollOut1,
+  // HTTP listeners (http_proxy.h): one single-shot operation of each kind
+  // in flight at a time.
+  kOpHttpClientRecv,
+  kOpHttpClientSend,
+  kOpHttpUpstreamRecv,
+  kOpHttpUpstreamSend,
+  kOpHttpUpstreamCancel,  // cancel of the upstream socket's operations
+  kOpLastConnectionOp = kOpHttpUpstreamCancel,
 };
 
 }  // namespace ringway::conn

@@ -40,6 +40,8 @@ enum class CloseReason : uint8_t {
   kPeekTimeout,
 };
 
+struct HttpState;  // http_state.h
+
 inline constexpr int kClient = 0;
 inline constexpr int kUpstream = 1;
 
@@ -78,6 +80,10 @@ struct Connection {
   uint32_t attempts_left = 0;
   bool connect_timed_out = false;
   bool server_connected = false;  // counted in server->active_connections
+
+  // HTTP listeners: the exchange state (http_state.h), from the HttpProxy's
+  // pool; null on L4 listeners.
+  HttpState* http = nullptr;
 
   // One deadline at a time: peek, connect or idle, by state.
   timer::TimerEntry deadline;

@@ -18,7 +18,9 @@
 #include "absl/time/time.h"
 #include "dataplane/address/cidr.h"
 #include "dataplane/address/socket_address.h"
+#include "dataplane/codec/http_message.h"
 #include "dataplane/route/server_name_matcher.h"
+#include "dataplane/tls/server_context.h"
 
 namespace ringway::route {
 
@@ -32,7 +34,89 @@ struct UpstreamGroup {
   ProxyProtocolVersion send_proxy_protocol = ProxyProtocolVersion::kNone;
 };
 
-enum class ListenerKind : uint8_t { kTcpProxy, kTlsPassthrough };
+enum class ListenerKind : uint8_t { kTcpProxy, kTlsPassthrough, kHttp, kHttps };
+
+// ---------------------------------------------------------------------------
+// HTTP listeners (kHttp plain, kHttps terminating TLS first).
+
+struct HeaderField {
+  std::string name;  // as configured (case kept)
+  std::string value;
+};
+
+struct HttpLocation {
+  // Matches a request whose path starts with it ("/" matches every path).
+  std::string path_prefix;
+  uint32_t upstream_group = 0;  // index into RouteSnapshot::groups
+  // Non-empty: the Host sent upstream instead of the client's.
+  std::string upstream_host;
+};
+
+struct VirtualHost {
+  // For logs and stats: the first server name, or "default".
+  std::string name;
+  // Longest path_prefix first: the first whose prefix matches wins.
+  std::vector<HttpLocation> locations;
+  // Added to every response from an upstream (replacing a field of the
+  // same name the upstream sent), and to ringway's own responses.
+  std::vector<HeaderField> response_headers;
+  // Plain HTTP listeners: answer 301 to https://host[:port]/target, except
+  // for paths under /.well-known/acme-challenge/, which go to
+  // acme_challenge_group (or, without one, to the locations).
+  bool redirect_to_https = false;
+  uint16_t https_port = 443;  // left out of Location when 443
+  std::optional<uint32_t> acme_challenge_group;
+};
+
+// Which request headers carry the client to the upstream.
+struct ForwardedHeaders {
+  bool x_forwarded_for = true;  // appended to what the client sent
+  bool x_real_ip = true;
+  bool x_forwarded_proto = true;  // "https" or "http"
+  bool x_forwarded_host = true;   // the client's Host
+  bool forwarded = false;         // RFC 7239: for=...;proto=...;host=...
+  // Client certificate verification result ("SUCCESS", "NONE",
+  // "FAILED:<reason>") and subject (RFC 2253), each sent in the named
+  // header; empty names send nothing. A client's own copy is removed.
+  std::string client_verify_header;
+  std::string client_subject_header;
+};
+
+// nginx `set_real_ip_from` + `real_ip_header` (+ `real_ip_recursive`):
+// the client address is taken from a request header, but only when the
+// socket peer (after any PROXY header) is trusted.
+struct RealIpFromHeader {
+  bool enabled = false;
+  std::vector<address::Cidr> trusted;
+  std::string header = "x-forwarded-for";  // lower case
+  // X-Forwarded-For: skip trusted addresses from the right and take the
+  // first untrusted one; otherwise take the rightmost.
+  bool recursive = false;
+};
+
+struct HttpRoutes {
+  // Host (or, without one, SNI) → index into virtual_hosts. Port and
+  // trailing dot ignored. No match and no default: 404.
+  std::shared_ptr<const ServerNameMatcher> hosts;
+  std::vector<VirtualHost> virtual_hosts;
+  // kHttps only: certificates and TLS options, shared by every shard
+  // (each builds its own tls::ServerContext from it).
+  std::shared_ptr<const tls::ServerTlsConfig> tls;
+  codec::HttpLimits limits;
+  ForwardedHeaders forwarded;
+  RealIpFromHeader real_ip;
+  // A client that has not sent a complete request head this long after
+  // the connection opened or the previous response ended is closed
+  // (nginx client_header_timeout, default 60 s). Also the TLS handshake.
+  uint64_t header_timeout_ns = 0;
+  // Idle time between requests on a client keep-alive connection
+  // (nginx keepalive_timeout, default 75 s).
+  uint64_t keepalive_timeout_ns = 0;
+  // No byte of the response this long after the request was sent: 504
+  // (nginx proxy_read_timeout, default 60 s). Also bounds each later
+  // wait for response bytes, and a stalled request body (408-free close).
+  uint64_t upstream_timeout_ns = 0;
+};
 
 // What a passthrough listener does with a connection's first bytes.
 struct TlsPassthroughRoutes {
@@ -60,6 +144,7 @@ struct ListenerRoutes {
   ListenerKind kind = ListenerKind::kTcpProxy;
   uint32_t upstream_group = 0;  // index into RouteSnapshot::groups (TCP)
   TlsPassthroughRoutes tls;     // kTlsPassthrough
+  HttpRoutes http;              // kHttp, kHttps
   ProxyProtocolInbound proxy_protocol;
   uint64_t idle_timeout_ns = 0;
   // Peek timeout when only a PROXY header is awaited (TCP listeners).
@@ -72,6 +157,9 @@ struct ListenerRoutes {
   // is chosen.
   bool NeedsPeek() const {
     return kind == ListenerKind::kTlsPassthrough || proxy_protocol.enabled;
+  }
+  bool IsHttp() const {
+    return kind == ListenerKind::kHttp || kind == ListenerKind::kHttps;
   }
 };
 

@@ -106,6 +106,13 @@ absl::Status Shard::SetUp() {
   context.timers = &timers_;
   context.shard_id = options_.id;
   relay_ = std::make_unique<conn::Relay>(context, &OnConnectionFinished, this);
+  conn::HttpProxyContext http_context;
+  http_context.ring = ring_.get();
+  http_context.stats = &stats_;
+  http_context.timers = &timers_;
+  http_context.shard_id = options_.id;
+  http_ = std::make_unique<conn::HttpProxy>(http_context, &OnConnectionFinished,
+                                            this);
   return absl::OkStatus();
 }
 
@@ -129,6 +136,7 @@ void Shard::Run(std::promise<absl::Status>* started) {
   current_ = nullptr;
   // The buffer ring unregisters from the ring: it goes first.
   relay_.reset();
+  http_.reset();
   recv_buffers_.reset();
   ring_.reset();
 }
@@ -148,6 +156,7 @@ void Shard::Loop() {
     }
     now_ns_ = MonotonicNowNs();
     relay_->set_now(now_ns_);
+    http_->set_now(now_ns_);
     ring_->ForEachCompletion(
         [this](const io_uring_cqe& cqe) { Dispatch(cqe); });
     relay_->FlushPending();
@@ -163,7 +172,11 @@ void Shard::Dispatch(const io_uring_cqe& cqe) {
   if (tag.op >= conn::kFirstConnectionOp) {
     conn::Connection* conn = connections_.Find(tag.slot, tag.generation);
     if (conn == nullptr) return;  // stale: the slot moved on
-    relay_->OnCompletion(*conn, tag.op, cqe.res, cqe.flags);
+    if (conn->http != nullptr) {
+      http_->OnCompletion(*conn, tag.op, cqe.res, cqe.flags);
+    } else {
+      relay_->OnCompletion(*conn, tag.op, cqe.res, cqe.flags);
+    }
     return;
   }
   switch (tag.op) {
@@ -184,7 +197,11 @@ void Shard::OnTimer(timer::TimerEntry* entry) {
                 "shard %d: drain deadline passed; closing %u connections",
                 options_.id, connections_.live());
     connections_.ForEachLive([this](conn::Connection& conn) {
-      relay_->Abort(conn, conn::CloseReason::kDrain);
+      if (conn.http != nullptr) {
+        http_->Abort(conn);
+      } else {
+        relay_->Abort(conn, conn::CloseReason::kDrain);
+      }
     });
     return;
   }
@@ -197,7 +214,11 @@ void Shard::OnTimer(timer::TimerEntry* entry) {
   // Otherwise the deadline of a connection: the entry is its member.
   auto* conn = reinterpret_cast<conn::Connection*>(
       reinterpret_cast<char*>(entry) - offsetof(conn::Connection, deadline));
-  relay_->OnDeadline(*conn);
+  if (conn->http != nullptr) {
+    http_->OnDeadline(*conn);
+  } else {
+    relay_->OnDeadline(*conn);
+  }
 }
 
 void Shard::ArmAccept(size_t listener) {
@@ -250,7 +271,11 @@ void Shard::StartConnection(size_t listener, int fd) {
   conn->routes = current_;
   ++current_->connections;
   conn->idle_timeout_ns = routes.idle_timeout_ns;
-  relay_->Start(*conn);
+  if (routes.IsHttp()) {
+    http_->Start(*conn, listener);
+  } else {
+    relay_->Start(*conn);
+  }
 }
 
 void Shard::OnConnectionFinished(void* self, conn::Connection& conn) {
@@ -293,6 +318,11 @@ void Shard::BeginDrain(uint64_t deadline_ns) {
   if (draining_) return;
   draining_ = true;
   CloseListeners();
+  // Idle HTTP keep-alive connections end now; busy ones after their
+  // current response.
+  connections_.ForEachLive([this](conn::Connection& conn) {
+    if (conn.http != nullptr) http_->Drain(conn);
+  });
   timers_.Schedule(&drain_deadline_, deadline_ns);
 }
 

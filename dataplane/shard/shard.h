@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "dataplane/buffer/provided_buffer_ring.h"
+#include "dataplane/conn/http_proxy.h"
 #include "dataplane/conn/peek_buffer_pool.h"
 #include "dataplane/conn/relay.h"
 #include "dataplane/io/pipe_pool.h"
@@ -111,6 +112,7 @@ class Shard {
   timer::TimerWheel timers_;
   upstream::UpstreamRegistry upstreams_;
   std::unique_ptr<conn::Relay> relay_;
+  std::unique_ptr<conn::HttpProxy> http_;
   ConnectionTable connections_;
   std::vector<Listener> listeners_;
   upstream::LocalRoutes* current_ = nullptr;

@@ -58,6 +58,28 @@ std::string_view CounterName(Counter counter) {
       return "peek_timeouts";
     case Counter::kPeekClientClosed:
       return "peek_client_closed";
+    case Counter::kTlsHandshakes:
+      return "tls_handshakes";
+    case Counter::kTlsResumed:
+      return "tls_resumed";
+    case Counter::kHttpRequests:
+      return "http_requests";
+    case Counter::kHttpRedirects:
+      return "http_redirects";
+    case Counter::kHttpUpgrades:
+      return "http_upgrades";
+    case Counter::kTlsHandshakeErrors:
+      return "tls_handshake_errors";
+    case Counter::kHttpBadRequests:
+      return "http_bad_requests";
+    case Counter::kHttpNoVirtualHost:
+      return "http_no_virtual_host";
+    case Counter::kHttpBadGateway:
+      return "http_bad_gateway";
+    case Counter::kHttpGatewayTimeouts:
+      return "http_gateway_timeouts";
+    case Counter::kHttpClientTimeouts:
+      return "http_client_timeouts";
     case Counter::kNumCounters:
       break;
   }

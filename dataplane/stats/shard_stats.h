@@ -23,6 +23,12 @@ enum class Counter : int {
   kProxyHeadersAccepted,
   kBadClientHelloToDefault,  // bad first bytes, relayed to the default
   kDirectionsSpliced,  // relay directions that moved from recv/send to splice
+  // HTTP listeners.
+  kTlsHandshakes,  // completed (full or resumed)
+  kTlsResumed,     // of which resumed
+  kHttpRequests,   // request heads parsed and routed
+  kHttpRedirects,  // 301 to https
+  kHttpUpgrades,   // 101: tunnelled afterwards
   // Errors by kind.
   kUpstreamConnectRefused,
   kUpstreamConnectTimeout,
@@ -43,6 +49,12 @@ enum class Counter : int {
   kNoRoute,
   kPeekTimeouts,
   kPeekClientClosed,
+  kTlsHandshakeErrors,
+  kHttpBadRequests,      // malformed or over a limit: 4xx and closed
+  kHttpNoVirtualHost,    // 404: no virtual host or location
+  kHttpBadGateway,       // 502: no upstream took it, or a bad response
+  kHttpGatewayTimeouts,  // 504: no response in time
+  kHttpClientTimeouts,   // client too slow: head, body or keep-alive
   kNumCounters,
 };
 

@@ -3,6 +3,7 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <climits>
@@ -181,5 +182,25 @@ std::string_view TlsSession::cipher() const {
 }
 
 bool TlsSession::resumed() const { return SSL_session_reused(ssl_.get()); }
+
+std::string TlsSession::PeerVerifyResult() const {
+  if (SSL_get0_peer_certificates(ssl_.get()) == nullptr) return "NONE";
+  long result = SSL_get_verify_result(ssl_.get());
+  if (result == X509_V_OK) return "SUCCESS";
+  return std::string("FAILED:") + X509_verify_cert_error_string(result);
+}
+
+std::string TlsSession::PeerSubject() const {
+  if (PeerVerifyResult() != "SUCCESS") return "";
+  bssl::UniquePtr<X509> peer(SSL_get_peer_certificate(ssl_.get()));
+  if (!peer) return "";
+  bssl::UniquePtr<BIO> out(BIO_new(BIO_s_mem()));
+  X509_NAME_print_ex(out.get(), X509_get_subject_name(peer.get()), 0,
+                     XN_FLAG_RFC2253);
+  const uint8_t* data = nullptr;
+  size_t length = 0;
+  BIO_mem_contents(out.get(), &data, &length);
+  return std::string(reinterpret_cast<const char*>(data), length);
+}
 
 }  // namespace ringway::tls

@@ -72,6 +72,11 @@ class TlsSession {
   std::string_view version() const;      // "TLSv1.3", ...
   std::string_view cipher() const;       // standard cipher suite name
   bool resumed() const;
+  // The client certificate check, as nginx's $ssl_client_verify: "NONE"
+  // (no certificate), "SUCCESS", or "FAILED:<reason>"; and the verified
+  // certificate's subject in RFC 2253 form ("" unless SUCCESS).
+  std::string PeerVerifyResult() const;
+  std::string PeerSubject() const;
   std::string_view error_reason() const { return error_; }
   SSL* ssl() const { return ssl_.get(); }
 

@@ -1,5 +1,7 @@
 #include "dataplane/upstream/local_routes.h"
 
+#include "dataplane/common/log.h"
+
 namespace ringway::upstream {
 
 LocalRoutes::LocalRoutes(std::shared_ptr<const route::RouteSnapshot> snapshot,
@@ -13,6 +15,22 @@ LocalRoutes::LocalRoutes(std::shared_ptr<const route::RouteSnapshot> snapshot,
     for (const address::SocketAddress& server : group.servers) {
       servers_[g].push_back(registry_->AcquireServer(server));
     }
+  }
+  server_tls_.resize(snapshot_->listeners.size());
+  for (size_t l = 0; l < snapshot_->listeners.size(); ++l) {
+    const route::ListenerRoutes& listener = snapshot_->listeners[l];
+    if (listener.kind != route::ListenerKind::kHttps || !listener.http.tls) {
+      continue;
+    }
+    auto context = tls::ServerContext::Create(listener.http.tls);
+    if (!context.ok()) {
+      // The control thread built the same context as a probe before the
+      // table was accepted: this is a resource failure on this shard.
+      RINGWAY_LOG(kError, "listener \"%s\": TLS context: %s", listener.name,
+                  context.status().message());
+      continue;
+    }
+    server_tls_[l] = std::move(*context);
   }
 }
 

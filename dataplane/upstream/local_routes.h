@@ -5,6 +5,9 @@
 // connection never touches a cache line another shard writes. The holder,
 // and with it this shard's reference to the immutable RouteSnapshot, is
 // dropped when it is no longer current and its last connection has closed.
+// It also holds this shard's TLS server context (one SSL_CTX) for each
+// HTTPS listener of the snapshot, built from the listener's shared
+// ServerTlsConfig when the table is installed.
 // Shard-local.
 //
 //   auto* routes = new LocalRoutes(snapshot, &registry);
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "dataplane/route/route_snapshot.h"
+#include "dataplane/tls/server_context.h"
 #include "dataplane/upstream/upstream_registry.h"
 
 namespace ringway::upstream {
@@ -39,6 +43,11 @@ class LocalRoutes {
            static_cast<uint32_t>(servers_[g].size());
   }
   ServerState* server(uint32_t g, uint32_t s) const { return servers_[g][s]; }
+  // The TLS server context of listener `l` (an HTTPS listener), or null if
+  // it is not one or its context could not be built (logged).
+  tls::ServerContext* server_tls(size_t l) const {
+    return l < server_tls_.size() ? server_tls_[l].get() : nullptr;
+  }
 
   // Connections that started under this table and are still open.
   uint32_t connections = 0;
@@ -48,6 +57,7 @@ class LocalRoutes {
   UpstreamRegistry* registry_;
   std::vector<GroupState*> groups_;                 // by group index
   std::vector<std::vector<ServerState*>> servers_;  // [group][server]
+  std::vector<std::unique_ptr<tls::ServerContext>> server_tls_;  // by listener
 };
 
 }  // namespace ringway::upstream

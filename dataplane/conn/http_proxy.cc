@@ -1,0 +1,820 @@
+// HttpProxy: the client side (PROXY header, TLS handshake, request heads
+// and bodies, responses out), lifecycle and deadlines.
+
+#include "dataplane/conn/http_proxy.h"
+
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "dataplane/address/cidr.h"
+#include "dataplane/codec/proxy_protocol_parser.h"
+#include "dataplane/common/log.h"
+#include "dataplane/conn/conn_op.h"
+#include "dataplane/http/local_response.h"
+#include "dataplane/http/real_client_address.h"
+#include "dataplane/http/upstream_request.h"
+#include "dataplane/http/virtual_host_router.h"
+#include "dataplane/ring/user_data.h"
+
+namespace ringway::conn {
+namespace {
+
+using stats::Counter;
+
+// Bytes asked of one client or upstream receive.
+constexpr size_t kRecvBytes = 16 * 1024;
+// A direction whose unsent bytes pass this stops reading its source until
+// the destination catches up.
+constexpr size_t kMaxBufferedBytes = 64 * 1024;
+// A TLS handshake and first request head are bounded by this many bytes
+// of ciphertext held at once (the head limit plus record overhead).
+constexpr size_t kMaxRawBytes = 64 * 1024;
+
+// close() after this sends RST instead of FIN.
+void ArmReset(int fd) {
+  if (fd < 0) return;
+  linger hard{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+}
+
+}  // namespace
+
+HttpProxy::HttpProxy(const HttpProxyContext& context, FinishedFn on_finished,
+                     void* owner)
+    : ctx_(context), on_finished_(on_finished), owner_(owner) {}
+
+HttpProxy::~HttpProxy() = default;
+
+uint64_t HttpProxy::Tag(const Connection& conn, uint8_t op) const {
+  return ring::UserData{op, conn.slot, conn.generation}.Pack();
+}
+
+HttpState* HttpProxy::AcquireState() {
+  if (free_states_.empty()) return new HttpState();
+  HttpState* state = free_states_.back().release();
+  free_states_.pop_back();
+  return state;
+}
+
+void HttpProxy::ReleaseState(HttpState* state) {
+  state->ResetConnection();
+  free_states_.emplace_back(state);
+}
+
+void HttpProxy::ScheduleDeadline(Connection& conn, uint64_t after_ns) {
+  ctx_.timers->Schedule(&conn.deadline, now_ns_ + after_ns);
+}
+
+void HttpProxy::Start(Connection& conn, size_t listener_index) {
+  const route::ListenerRoutes& listener = *conn.listener;
+  HttpState* state = AcquireState();
+  conn.http = state;
+  conn.state = ConnectionState::kRelaying;
+  conn.side[kClient].writable = true;
+  state->request_parser = codec::HttpRequestParser(listener.http.limits);
+  codec::HttpLimits upstream_limits = listener.http.limits;
+  upstream_limits.max_body_bytes = 0;  // responses are not ours to cap
+  state->response_parser = codec::HttpResponseParser(upstream_limits);
+  state->request_chunks = codec::HttpChunkedDecoder(listener.http.limits);
+  state->response_chunks = codec::HttpChunkedDecoder(upstream_limits);
+
+  int fd = conn.side[kClient].fd;
+  socklen_t length = sizeof(conn.client_address);
+  getpeername(fd, reinterpret_cast<sockaddr*>(&conn.client_address), &length);
+  conn.addresses_known = true;
+
+  if (listener.kind == route::ListenerKind::kHttps) {
+    tls::ServerContext* context = conn.routes->server_tls(listener_index);
+    if (context == nullptr) {
+      Close(conn, CloseReason::kResourceError);
+      return;
+    }
+    state->tls = std::make_unique<tls::TlsSession>(context->NewSsl());
+  }
+  bool trusted = listener.proxy_protocol.enabled &&
+                 address::AnyContains(listener.proxy_protocol.trusted,
+                                      conn.client_address);
+  state->phase = trusted      ? HttpPhase::kProxyHeader
+                 : state->tls ? HttpPhase::kHandshake
+                              : HttpPhase::kRequestHead;
+  ScheduleDeadline(conn, listener.http.header_timeout_ns);
+  ArmClientRecv(conn);
+}
+
+// ---------------------------------------------------------------------------
+// Reading from the client.
+
+void HttpProxy::ArmClientRecv(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  // Ciphertext and PROXY bytes land in client_raw; plaintext in client_in.
+  bool raw = h.tls != nullptr || h.phase == HttpPhase::kProxyHeader;
+  buffer::ByteQueue& queue = raw ? h.client_raw : h.client_in;
+  uint8_t* tail = queue.PrepareTail(kRecvBytes);
+  io_uring_sqe* sqe = ctx_.ring->GetSqe();
+  io_uring_prep_recv(sqe, conn.side[kClient].fd, tail, queue.tail_room(), 0);
+  io_uring_sqe_set_data64(sqe, Tag(conn, kOpHttpClientRecv));
+  ++conn.inflight;
+  h.client_recv_armed = true;
+}
+
+// Reads more from the client when the current phase wants bytes and the
+// upstream is not behind.
+void HttpProxy::MaybeArmClientRecv(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  if (h.client_recv_armed || h.client_eof ||
+      conn.state == ConnectionState::kClosing) {
+    return;
+  }
+  switch (h.phase) {
+    case HttpPhase::kProxyHeader:
+    case HttpPhase::kHandshake:
+    case HttpPhase::kRequestHead:
+      break;
+    case HttpPhase::kExchange:
+      // A request body still coming, or (once it is complete) nothing: the
+      // next pipelined request waits in the socket until this response is
+      // done.
+      if (h.request_done) return;
+      if (h.upstream_send.bytes() + h.client_in.size() > kMaxBufferedBytes) {
+        return;
+      }
+      break;
+    case HttpPhase::kTunnel:
+      if (h.upstream_send.bytes() > kMaxBufferedBytes) return;
+      break;
+    case HttpPhase::kConnecting:
+    case HttpPhase::kFlushClose:
+      return;
+  }
+  ArmClientRecv(conn);
+}
+
+void HttpProxy::OnClientRecv(Connection& conn, int32_t res) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  h.client_recv_armed = false;
+  if (res < 0) {
+    if (res == -ECANCELED) return;
+    Close(conn, CloseReason::kClientReset);
+    return;
+  }
+  Touch(conn);
+  bool raw = h.tls != nullptr || h.phase == HttpPhase::kProxyHeader;
+  (raw ? h.client_raw : h.client_in).Commit(res);
+  if (res == 0) h.client_eof = true;
+  if (h.phase == HttpPhase::kProxyHeader) {
+    OnProxyHeaderBytes(conn);
+    return;
+  }
+  if (h.tls != nullptr) {
+    OnCiphertext(conn);
+    return;
+  }
+  OnClientPlaintext(conn);
+}
+
+// The inbound PROXY header from a trusted load balancer: its source
+// address becomes the client's.
+void HttpProxy::OnProxyHeaderBytes(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  const route::ListenerRoutes& listener = *conn.listener;
+  codec::ProxyHeader header;
+  codec::ProxyHeaderStatus status =
+      codec::ParseProxyHeader(h.client_raw.readable(), &header);
+  switch (status) {
+    case codec::ProxyHeaderStatus::kNeedMoreData:
+      if (h.client_eof || h.client_raw.size() > kMaxRawBytes) {
+        ctx_.stats->Add(Counter::kProxyHeaderMalformed);
+        Close(conn, CloseReason::kRejected);
+        return;
+      }
+      ArmClientRecv(conn);
+      return;
+    case codec::ProxyHeaderStatus::kMalformed:
+      ctx_.stats->Add(Counter::kProxyHeaderMalformed);
+      RINGWAY_LOG(kWarning, "listener \"%s\": malformed PROXY header from %s",
+                  listener.name, http::IpText(conn.client_address));
+      Close(conn, CloseReason::kRejected);
+      return;
+    case codec::ProxyHeaderStatus::kNotProxy:
+      if (listener.proxy_protocol.required) {
+        ctx_.stats->Add(Counter::kProxyHeaderMissing);
+        RINGWAY_LOG(kWarning, "listener \"%s\": no PROXY header from %s",
+                    listener.name, http::IpText(conn.client_address));
+        Close(conn, CloseReason::kRejected);
+        return;
+      }
+      break;
+    case codec::ProxyHeaderStatus::kComplete:
+      ctx_.stats->Add(Counter::kProxyHeadersAccepted);
+      if (!header.local()) conn.client_address = header.source();
+      h.client_raw.Consume(header.header_length());
+      break;
+  }
+  // What follows the header is TLS or HTTP. Plain HTTP bytes move to
+  // client_in (once per connection, at most one receive's worth).
+  if (h.tls != nullptr) {
+    h.phase = HttpPhase::kHandshake;
+    OnCiphertext(conn);
+    return;
+  }
+  h.phase = HttpPhase::kRequestHead;
+  h.client_in.Append(h.client_raw.readable());
+  h.client_raw.Consume(h.client_raw.size());
+  OnClientPlaintext(conn);
+}
+
+// Ciphertext arrived (or EOF): handshake, then decrypt into client_in.
+void HttpProxy::OnCiphertext(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  tls::TlsSession& tls = *h.tls;
+  tls.SetInput(h.client_raw.readable(), h.client_eof);
+  if (!tls.handshake_done()) {
+    tls::TlsResult result = tls.Handshake();
+    h.client_raw.Consume(tls.TakeInputConsumed());
+    if (result == tls::TlsResult::kError || result == tls::TlsResult::kClosed) {
+      ctx_.stats->Add(Counter::kTlsHandshakeErrors);
+      RINGWAY_LOG(kWarning, "listener \"%s\": TLS handshake with %s failed: %s",
+                  conn.listener->name, http::IpText(conn.client_address),
+                  result == tls::TlsResult::kClosed ? "client closed"
+                                                    : tls.error_reason());
+      // An alert may be waiting in the output: send it, then close.
+      h.phase = HttpPhase::kFlushClose;
+      FlushClient(conn);
+      return;
+    }
+    FlushClient(conn);  // the server's flight
+    if (result != tls::TlsResult::kOk) {
+      if (h.client_eof || h.client_raw.size() > kMaxRawBytes) {
+        ctx_.stats->Add(Counter::kTlsHandshakeErrors);
+        Close(conn, CloseReason::kRejected);
+        return;
+      }
+      MaybeArmClientRecv(conn);
+      return;
+    }
+    OnHandshakeDone(conn);
+    tls.SetInput(h.client_raw.readable(), h.client_eof);
+  }
+  // Decrypt everything there is.
+  for (;;) {
+    size_t n = 0;
+    uint8_t* tail = h.client_in.PrepareTail(kRecvBytes);
+    tls::TlsResult result = tls.Read({tail, h.client_in.tail_room()}, &n);
+    if (result == tls::TlsResult::kOk) {
+      h.client_in.Commit(n);
+      continue;
+    }
+    h.client_raw.Consume(tls.TakeInputConsumed());
+    if (result == tls::TlsResult::kClosed) {
+      h.client_eof = true;
+    } else if (result == tls::TlsResult::kError) {
+      RINGWAY_LOG(kInfo, "listener \"%s\": TLS error from %s: %s",
+                  conn.listener->name, http::IpText(conn.client_address),
+                  tls.error_reason());
+      Close(conn, CloseReason::kClientReset);
+      return;
+    }
+    break;  // kWantRead (kWantWrite: output waits for FlushClient)
+  }
+  FlushClient(conn);  // anything BoringSSL wrote while reading
+  OnClientPlaintext(conn);
+}
+
+void HttpProxy::OnHandshakeDone(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  ctx_.stats->Add(Counter::kTlsHandshakes);
+  if (h.tls->resumed()) ctx_.stats->Add(Counter::kTlsResumed);
+  const route::ForwardedHeaders& forwarded = conn.listener->http.forwarded;
+  if (!forwarded.client_verify_header.empty() ||
+      !forwarded.client_subject_header.empty()) {
+    h.client_verify = h.tls->PeerVerifyResult();
+    h.client_subject = h.tls->PeerSubject();
+  }
+  h.phase = HttpPhase::kRequestHead;
+}
+
+void HttpProxy::OnClientPlaintext(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  if (conn.state == ConnectionState::kClosing) return;
+  switch (h.phase) {
+    case HttpPhase::kRequestHead:
+      ParseRequest(conn);
+      return;
+    case HttpPhase::kExchange:
+      ForwardRequestBody(conn);
+      if (conn.http == nullptr || conn.state == ConnectionState::kClosing) {
+        return;
+      }
+      if (h.client_eof && !h.request_done) {
+        // The client went away in the middle of its request (nginx 499).
+        Close(conn, CloseReason::kClientReset);
+        return;
+      }
+      MaybeArmClientRecv(conn);
+      return;
+    case HttpPhase::kTunnel:
+      if (!h.client_in.empty()) {
+        auto bytes = h.client_in.readable();
+        h.upstream_send.pending.append(
+            reinterpret_cast<const char*>(bytes.data()), bytes.size());
+        ctx_.stats->Add(Counter::kBytesClientToUpstream, bytes.size());
+        h.client_in.Consume(bytes.size());
+        FlushUpstream(conn);
+      }
+      CheckTunnelEnds(conn);
+      MaybeArmClientRecv(conn);
+      return;
+    case HttpPhase::kConnecting:
+    case HttpPhase::kFlushClose:
+      if (h.client_eof && h.phase == HttpPhase::kConnecting) {
+        Close(conn, CloseReason::kClientReset);
+      }
+      return;
+    case HttpPhase::kProxyHeader:
+    case HttpPhase::kHandshake:
+      return;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Requests.
+
+void HttpProxy::ParseRequest(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  codec::HttpParseStatus status =
+      h.request_parser.Parse(h.client_in.readable(), &h.request);
+  if (status == codec::HttpParseStatus::kNeedMoreData) {
+    if (h.client_eof) {
+      // A keep-alive client closing between requests is the normal end.
+      Close(conn, CloseReason::kDone);
+      return;
+    }
+    MaybeArmClientRecv(conn);
+    return;
+  }
+  ++h.requests;
+  ctx_.timers->Cancel(&conn.deadline);
+  if (status != codec::HttpParseStatus::kComplete) {
+    ctx_.stats->Add(Counter::kHttpBadRequests);
+    RINGWAY_LOG(
+        kInfo, "listener \"%s\": bad request from %s: %s", conn.listener->name,
+        h.client_ip.empty() ? http::IpText(conn.client_address) : h.client_ip,
+        codec::HttpErrorName(h.request.error));
+    h.method = codec::HttpMethod::kGet;
+    h.client_version = codec::HttpVersion::kHttp11;
+    RespondLocally(conn, codec::HttpStatusCodeFor(status),
+                   codec::HttpErrorName(h.request.error));
+    return;
+  }
+  RouteRequest(conn);
+}
+
+void HttpProxy::RouteRequest(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  const route::ListenerRoutes& listener = *conn.listener;
+  const codec::HttpRequest& request = h.request;
+  ctx_.stats->Add(Counter::kHttpRequests);
+  h.method = request.method;
+  h.client_version = request.version;
+  h.request_keep_alive = request.keep_alive && !h.closing_soon;
+  h.request_upgrade = request.upgrade;
+  h.request_body = request.body_kind;
+  h.request_left = request.content_length;
+  h.client_ip = http::RealClientIp(listener.http.real_ip, conn.client_address,
+                                   request.headers);
+
+  std::string_view sni = h.tls != nullptr ? h.tls->server_name() : "";
+  h.vhost = http::FindVirtualHost(listener.http, request.authority, sni);
+  if (h.vhost == nullptr) {
+    ctx_.stats->Add(Counter::kHttpNoVirtualHost);
+    RespondLocally(conn, 404, "no virtual host");
+    return;
+  }
+  bool acme = http::IsAcmeChallenge(request.target);
+  if (h.vhost->redirect_to_https && !acme) {
+    ctx_.stats->Add(Counter::kHttpRedirects);
+    std::string& out = h.client_out;
+    http::WriteRedirectToHttps(
+        request.host, request.target, h.vhost->https_port, h.vhost,
+        h.request_keep_alive && request.body_kind == codec::HttpBodyKind::kNone,
+        &out);
+    h.response_started = true;
+    h.keep_client =
+        h.request_keep_alive && request.body_kind == codec::HttpBodyKind::kNone;
+    h.client_in.Consume(request.head_length);
+    h.request_done = true;
+    h.response_head_done = true;
+    FinishExchange(conn);
+    return;
+  }
+  if (acme && h.vhost->acme_challenge_group.has_value()) {
+    h.acme_location =
+        route::HttpLocation{"/", *h.vhost->acme_challenge_group, ""};
+    h.location = &h.acme_location;
+  } else {
+    h.location = http::FindLocation(*h.vhost, request.target);
+  }
+  if (h.location == nullptr) {
+    ctx_.stats->Add(Counter::kHttpNoVirtualHost);
+    RespondLocally(conn, 404, "no location");
+    return;
+  }
+  http::DownstreamFacts facts;
+  facts.client_ip = h.client_ip;
+  facts.https = h.tls != nullptr;
+  facts.client_verify = h.client_verify;
+  facts.client_subject = h.client_subject;
+  h.upstream_send.pending.clear();
+  http::WriteUpstreamRequestHead(
+      request, listener.http.forwarded, *h.location, facts,
+      /*keep_upstream_alive=*/false, &h.upstream_send.pending);
+  h.client_in.Consume(request.head_length);
+  h.request_done = h.request_body == codec::HttpBodyKind::kNone;
+  h.phase = HttpPhase::kConnecting;
+  ConnectUpstream(conn);
+}
+
+// Moves what the client sent of the request body to the upstream queue.
+void HttpProxy::ForwardRequestBody(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  if (h.request_done || h.client_in.empty()) return;
+  std::span<const uint8_t> bytes = h.client_in.readable();
+  size_t take = 0;
+  if (h.request_body == codec::HttpBodyKind::kContentLength) {
+    take =
+        static_cast<size_t>(std::min<uint64_t>(h.request_left, bytes.size()));
+    h.request_left -= take;
+    h.request_done = h.request_left == 0;
+  } else {
+    // Each call stops after one piece of chunk data.
+    codec::HttpChunkedResult r;
+    do {
+      r = h.request_chunks.Decode(bytes.subspan(take));
+      take += r.consumed;
+    } while (r.status == codec::HttpParseStatus::kNeedMoreData &&
+             r.consumed > 0 && take < bytes.size());
+    if (r.status == codec::HttpParseStatus::kComplete) {
+      h.request_done = true;
+    } else if (r.status != codec::HttpParseStatus::kNeedMoreData) {
+      ctx_.stats->Add(Counter::kHttpBadRequests);
+      RINGWAY_LOG(kInfo, "listener \"%s\": bad request body from %s: %s",
+                  conn.listener->name, h.client_ip,
+                  codec::HttpErrorName(h.request_chunks.error()));
+      if (!h.response_started) {
+        DropUpstream(conn);
+        RespondLocally(conn, codec::HttpStatusCodeFor(r.status),
+                       codec::HttpErrorName(h.request_chunks.error()));
+      } else {
+        Close(conn, CloseReason::kClientReset);
+      }
+      return;
+    }
+  }
+  h.upstream_send.pending.append(reinterpret_cast<const char*>(bytes.data()),
+                                 take);
+  ctx_.stats->Add(Counter::kBytesClientToUpstream, take);
+  h.client_in.Consume(take);
+  FlushUpstream(conn);
+}
+
+// ringway's own response (4xx, 502, 504): the connection closes after it
+// unless the request had no body and may be kept alive.
+void HttpProxy::RespondLocally(Connection& conn, int status,
+                               std::string_view why) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  bool bodyless = h.request_body == codec::HttpBodyKind::kNone &&
+                  h.request.error == codec::HttpError::kNone;
+  h.keep_client = status < 500 && bodyless && h.request_keep_alive &&
+                  h.phase != HttpPhase::kExchange;
+  http::WriteLocalResponse(status, why, h.vhost, h.keep_client,
+                           h.method == codec::HttpMethod::kHead, &h.client_out);
+  h.response_started = true;
+  if (h.keep_client && h.phase == HttpPhase::kRequestHead) {
+    h.client_in.Consume(h.request.head_length);
+  }
+  h.request_done = true;
+  h.response_head_done = true;
+  FinishExchange(conn);
+}
+
+// ---------------------------------------------------------------------------
+// Writing to the client.
+
+void HttpProxy::FlushClient(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  if (conn.state == ConnectionState::kClosing) return;
+  int fd = conn.side[kClient].fd;
+  if (h.tls == nullptr) {
+    if (!h.client_out.empty()) {
+      h.client_send.pending.append(h.client_out);
+      h.client_out.clear();
+    }
+    if (!h.client_send.in_flight && !h.client_send.pending.empty()) {
+      SendFrom(conn, fd, h.client_send, kOpHttpClientSend);
+    } else if (h.client_send.idle()) {
+      OnClientFlushed(conn);
+    }
+    return;
+  }
+  tls::TlsSession& tls = *h.tls;
+  if (h.client_tls_sending) return;
+  // Seal what fits; the rest waits for the next send's completion.
+  size_t taken = 0;
+  while (taken < h.client_out.size()) {
+    size_t n = 0;
+    tls::TlsResult result = tls.Write(
+        {reinterpret_cast<const uint8_t*>(h.client_out.data()) + taken,
+         h.client_out.size() - taken},
+        &n);
+    if (result != tls::TlsResult::kOk) break;
+    taken += n;
+  }
+  h.client_out.erase(0, taken);
+  std::span<const uint8_t> output = tls.output();
+  if (output.empty()) {
+    if (h.client_out.empty()) OnClientFlushed(conn);
+    return;
+  }
+  io_uring_sqe* sqe = ctx_.ring->GetSqe();
+  io_uring_prep_send(sqe, fd, output.data(), output.size(), MSG_NOSIGNAL);
+  io_uring_sqe_set_data64(sqe, Tag(conn, kOpHttpClientSend));
+  ++conn.inflight;
+  h.client_tls_sending = true;
+}
+
+void HttpProxy::SendFrom(Connection& conn, int fd, OutQueue& queue,
+                         uint8_t op) {
+  if (queue.sending.size() == queue.sent) {
+    queue.sending.clear();
+    queue.sent = 0;
+    std::swap(queue.sending, queue.pending);
+  }
+  io_uring_sqe* sqe = ctx_.ring->GetSqe();
+  io_uring_prep_send(sqe, fd, queue.sending.data() + queue.sent,
+                     queue.sending.size() - queue.sent, MSG_NOSIGNAL);
+  io_uring_sqe_set_data64(sqe, Tag(conn, op));
+  ++conn.inflight;
+  queue.in_flight = true;
+}
+
+void HttpProxy::OnClientSent(Connection& conn, int32_t res) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  if (res <= 0) {
+    h.client_send.in_flight = false;
+    h.client_tls_sending = false;
+    if (res != -ECANCELED) Close(conn, CloseReason::kClientReset);
+    return;
+  }
+  Touch(conn);
+  if (h.tls != nullptr) {
+    h.client_tls_sending = false;
+    h.tls->ConsumeOutput(res);
+  } else {
+    OutQueue& q = h.client_send;
+    q.in_flight = false;
+    q.sent += res;
+    if (q.sent < q.sending.size()) {
+      SendFrom(conn, conn.side[kClient].fd, q, kOpHttpClientSend);
+      return;
+    }
+  }
+  FlushClient(conn);
+  // Room again for response bytes.
+  MaybeArmUpstreamRecv(conn);
+}
+
+// Everything queued for the client is on the wire.
+void HttpProxy::OnClientFlushed(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  if (h.phase == HttpPhase::kFlushClose) {
+    // TLS ends with close_notify, sent like any other record; this comes
+    // back here once it is on the wire.
+    if (h.tls != nullptr && h.tls->handshake_done() && !h.close_notify_queued) {
+      h.close_notify_queued = true;
+      h.tls->Shutdown();
+      FlushClient(conn);
+      return;
+    }
+    shutdown(conn.side[kClient].fd, SHUT_WR);
+    Close(conn, CloseReason::kDone);
+    return;
+  }
+  if (h.phase == HttpPhase::kTunnel) CheckTunnelEnds(conn);
+}
+
+// The response is complete (and the request, or the connection closes):
+// on to the next request, or close.
+void HttpProxy::StartNextRequest(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  if (!h.keep_client || h.closing_soon) {
+    h.phase = HttpPhase::kFlushClose;
+    // A client that stops reading does not hold the connection forever.
+    ScheduleDeadline(conn, conn.listener->http.header_timeout_ns);
+    FlushClient(conn);
+    return;
+  }
+  h.ResetExchange();
+  h.phase = HttpPhase::kRequestHead;
+  const route::HttpRoutes& http = conn.listener->http;
+  ScheduleDeadline(conn, h.client_in.empty() ? http.keepalive_timeout_ns
+                                             : http.header_timeout_ns);
+  FlushClient(conn);
+  if (!h.client_in.empty()) {
+    ParseRequest(conn);  // pipelined
+  } else {
+    MaybeArmClientRecv(conn);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Lifecycle.
+
+void HttpProxy::OnCompletion(Connection& conn, uint8_t op, int32_t res,
+                             uint32_t /*flags*/) {
+  --conn.inflight;
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  bool upstream_op = op == kOpSocket || op == kOpConnect ||
+                     op == kOpHttpUpstreamRecv || op == kOpHttpUpstreamSend ||
+                     op == kOpHttpUpstreamCancel;
+  if (upstream_op) --h.upstream_inflight;
+  if (conn.state == ConnectionState::kClosing) {
+    if (op == kOpSocket && res >= 0) close(res);
+    MaybeFinish(conn);
+    return;
+  }
+  if (upstream_op && h.upstream_dropping) {
+    if (op == kOpSocket && res >= 0) close(res);
+    if (op == kOpHttpUpstreamRecv) h.upstream_recv_armed = false;
+    if (op == kOpHttpUpstreamSend) h.upstream_send.in_flight = false;
+    OnUpstreamOpDone(conn);
+    return;
+  }
+  switch (op) {
+    case kOpHttpClientRecv:
+      OnClientRecv(conn, res);
+      break;
+    case kOpHttpClientSend:
+      OnClientSent(conn, res);
+      break;
+    case kOpConnect:
+      OnUpstreamConnected(conn, res);
+      break;
+    case kOpHttpUpstreamRecv:
+      OnUpstreamRecv(conn, res);
+      break;
+    case kOpHttpUpstreamSend:
+      OnUpstreamSent(conn, res);
+      break;
+    default:
+      break;  // cancels
+  }
+}
+
+void HttpProxy::OnDeadline(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  const route::ListenerRoutes& listener = *conn.listener;
+  switch (h.phase) {
+    case HttpPhase::kProxyHeader:
+    case HttpPhase::kHandshake:
+    case HttpPhase::kRequestHead:
+      if (h.phase == HttpPhase::kRequestHead && h.requests > 0 &&
+          h.client_in.empty()) {
+        ctx_.stats->Add(Counter::kIdleTimeouts);  // keep-alive ended
+      } else {
+        ctx_.stats->Add(Counter::kHttpClientTimeouts);
+      }
+      Close(conn, CloseReason::kDone);
+      return;
+    case HttpPhase::kConnecting: {
+      conn.connect_timed_out = true;
+      io_uring_sqe* sqe = ctx_.ring->GetSqe();
+      io_uring_prep_cancel64(sqe, Tag(conn, kOpConnect), 0);
+      io_uring_sqe_set_data64(sqe, Tag(conn, kOpHttpUpstreamCancel));
+      ++conn.inflight;
+      ++h.upstream_inflight;
+      return;
+    }
+    case HttpPhase::kExchange: {
+      uint64_t due = conn.last_activity_ns + listener.http.upstream_timeout_ns;
+      if (now_ns_ < due) {
+        ctx_.timers->Schedule(&conn.deadline, due);
+        return;
+      }
+      if (!h.request_done) {
+        // The client stopped sending its body.
+        ctx_.stats->Add(Counter::kHttpClientTimeouts);
+        Close(conn, CloseReason::kIdleTimeout);
+        return;
+      }
+      if (!h.response_started) {
+        FailUpstream(conn, 504, "upstream timed out");
+        return;
+      }
+      Close(conn, CloseReason::kIdleTimeout);
+      return;
+    }
+    case HttpPhase::kTunnel: {
+      uint64_t due = conn.last_activity_ns + conn.idle_timeout_ns;
+      if (now_ns_ < due) {
+        ctx_.timers->Schedule(&conn.deadline, due);
+        return;
+      }
+      Close(conn, CloseReason::kIdleTimeout);
+      return;
+    }
+    case HttpPhase::kFlushClose:
+      Close(conn, CloseReason::kIdleTimeout);
+      return;
+  }
+}
+
+void HttpProxy::Drain(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  h.closing_soon = true;
+  bool idle = h.phase == HttpPhase::kRequestHead && h.client_in.empty() &&
+              h.requests > 0;
+  if (idle || h.phase == HttpPhase::kProxyHeader) {
+    Close(conn, CloseReason::kDone);
+  }
+}
+
+void HttpProxy::Abort(Connection& conn) { Close(conn, CloseReason::kDrain); }
+
+void HttpProxy::Close(Connection& conn, CloseReason reason) {
+  if (conn.state == ConnectionState::kClosing) return;
+  conn.state = ConnectionState::kClosing;
+  switch (reason) {
+    case CloseReason::kClientReset:
+      ctx_.stats->Add(Counter::kClientResets);
+      ArmReset(conn.side[kUpstream].fd);
+      break;
+    case CloseReason::kUpstreamReset:
+      ctx_.stats->Add(Counter::kUpstreamResets);
+      ArmReset(conn.side[kClient].fd);
+      break;
+    case CloseReason::kIdleTimeout:
+      ctx_.stats->Add(Counter::kIdleTimeouts);
+      break;
+    case CloseReason::kDrain:
+      ctx_.stats->Add(Counter::kDrainForcedCloses);
+      break;
+    default:
+      break;
+  }
+  ctx_.timers->Cancel(&conn.deadline);
+  if (conn.inflight > 0) {
+    for (const Endpoint& side : conn.side) {
+      if (side.fd < 0) continue;
+      io_uring_sqe* sqe = ctx_.ring->GetSqe();
+      io_uring_prep_cancel_fd(sqe, side.fd, IORING_ASYNC_CANCEL_ALL);
+      io_uring_sqe_set_data64(sqe, Tag(conn, kOpCancel));
+      ++conn.inflight;
+    }
+    // A connect or socket op has no fd to cancel by yet.
+    io_uring_sqe* sqe = ctx_.ring->GetSqe();
+    io_uring_prep_cancel64(sqe, Tag(conn, kOpConnect), 0);
+    io_uring_sqe_set_data64(sqe, Tag(conn, kOpCancel));
+    ++conn.inflight;
+  }
+  MaybeFinish(conn);
+}
+
+void HttpProxy::MaybeFinish(Connection& conn) {
+  if (conn.state != ConnectionState::kClosing || conn.inflight != 0) return;
+  for (Endpoint& side : conn.side) {
+    if (side.fd >= 0) close(side.fd);
+    side = Endpoint{};
+  }
+  if (conn.server_connected) {
+    --conn.server->active_connections;
+    conn.server_connected = false;
+  }
+  ReleaseState(conn.http);
+  conn.http = nullptr;
+  on_finished_(owner_, conn);
+}
+
+}  // namespace ringway::conn

@@ -1,0 +1,126 @@
+// The HTTP reverse-proxy state machine, for plain HTTP and HTTPS (TLS
+// terminated here) listeners: an optional inbound PROXY header, the TLS
+// handshake, then request after request on the client connection:
+//
+//   read the request head → route it (virtual host by Host/SNI, location by
+//   path prefix; 301 to https, 404) → connect to a server of the location's
+//   group (next server on failure, 502 when none) → send the rewritten head
+//   (forwarded headers, hop-by-hop fields removed) and stream the body →
+//   read the response head (1xx passed on) → send the rewritten head (added
+//   response headers) and stream the body → next request, or close.
+//
+// A 101 turns the connection into a tunnel both ways. Bodies are streamed
+// with bounded buffers: a side that falls behind stops the other's reads.
+// All I/O is single-shot recv/send on the shard's ring into per-connection
+// buffers; BoringSSL decrypts into and encrypts from them (tls_session.h).
+// Deadlines: header (and TLS handshake) time, keep-alive idle time,
+// upstream connect time and upstream response time, from the shard's timer
+// wheel.
+//
+// Shard-local: one HttpProxy per shard, driven by the shard's loop, which it
+// knows nothing of (the shard dispatches completions and deadlines here).
+
+#ifndef RINGWAY_DATAPLANE_CONN_HTTP_PROXY_H_
+#define RINGWAY_DATAPLANE_CONN_HTTP_PROXY_H_
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "dataplane/conn/connection.h"
+#include "dataplane/conn/http_state.h"
+#include "dataplane/ring/ring.h"
+#include "dataplane/stats/shard_stats.h"
+#include "dataplane/timer/timer_wheel.h"
+
+namespace ringway::conn {
+
+struct HttpProxyContext {
+  ring::Ring* ring = nullptr;
+  stats::ShardStats* stats = nullptr;
+  timer::TimerWheel* timers = nullptr;
+  int shard_id = 0;
+};
+
+class HttpProxy {
+ public:
+  // Called once a closing connection has nothing in flight and its sockets
+  // are closed: the owner frees the slot.
+  using FinishedFn = void (*)(void* owner, Connection& conn);
+
+  HttpProxy(const HttpProxyContext& context, FinishedFn on_finished,
+            void* owner);
+  ~HttpProxy();
+
+  // `conn` has side[kClient].fd, listener (an HTTP one) and routes set;
+  // `listener_index` is the listener's index in the snapshot.
+  void Start(Connection& conn, size_t listener_index);
+  void OnCompletion(Connection& conn, uint8_t op, int32_t res, uint32_t flags);
+  void OnDeadline(Connection& conn);
+  // Shard drain: idle keep-alive connections close now; busy ones close
+  // after their current response.
+  void Drain(Connection& conn);
+  void Abort(Connection& conn);
+
+  void set_now(uint64_t now_ns) { now_ns_ = now_ns; }
+
+ private:
+  // http_proxy.cc: the client side.
+  void ArmClientRecv(Connection& conn);
+  void MaybeArmClientRecv(Connection& conn);
+  void OnClientRecv(Connection& conn, int32_t res);
+  void OnProxyHeaderBytes(Connection& conn);
+  void OnCiphertext(Connection& conn);
+  void OnHandshakeDone(Connection& conn);
+  void OnClientPlaintext(Connection& conn);
+  void ParseRequest(Connection& conn);
+  void RouteRequest(Connection& conn);
+  void ForwardRequestBody(Connection& conn);
+  void RespondLocally(Connection& conn, int status, std::string_view why);
+  void FlushClient(Connection& conn);
+  void OnClientSent(Connection& conn, int32_t res);
+  void OnClientFlushed(Connection& conn);
+  void StartNextRequest(Connection& conn);
+
+  // http_proxy_upstream.cc: the upstream side.
+  void ConnectUpstream(Connection& conn);
+  void TryNextServer(Connection& conn);
+  void OnUpstreamConnected(Connection& conn, int32_t res);
+  void ArmUpstreamRecv(Connection& conn);
+  void MaybeArmUpstreamRecv(Connection& conn);
+  void OnUpstreamRecv(Connection& conn, int32_t res);
+  void ProcessResponse(Connection& conn);
+  bool ForwardResponseBody(Connection& conn);
+  void FinishExchange(Connection& conn);
+  void FailUpstream(Connection& conn, int status, std::string_view why);
+  void FlushUpstream(Connection& conn);
+  void OnUpstreamSent(Connection& conn, int32_t res);
+  void DropUpstream(Connection& conn);
+  void OnUpstreamOpDone(Connection& conn);
+  void StartTunnel(Connection& conn);
+  void CheckTunnelEnds(Connection& conn);
+  size_t ClientBacklog(const HttpState& h) const;
+
+  // Either side.
+  void SendFrom(Connection& conn, int fd, OutQueue& queue, uint8_t op);
+  void ScheduleDeadline(Connection& conn, uint64_t after_ns);
+  void Touch(Connection& conn) { conn.last_activity_ns = now_ns_; }
+  void Close(Connection& conn, CloseReason reason);
+  void MaybeFinish(Connection& conn);
+  uint64_t Tag(const Connection& conn, uint8_t op) const;
+  HttpState* AcquireState();
+  void ReleaseState(HttpState* state);
+
+  HttpProxyContext ctx_;
+  FinishedFn on_finished_;
+  void* owner_;
+  uint64_t now_ns_ = 0;
+  // Exchange states of closed connections, for reuse. A live connection
+  // owns its state through Connection::http until it finishes.
+  std::vector<std::unique_ptr<HttpState>> free_states_;
+};
+
+}  // namespace ringway::conn
+
+#endif  // RINGWAY_DATAPLANE_CONN_HTTP_PROXY_H_

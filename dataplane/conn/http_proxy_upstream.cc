@@ -1,0 +1,463 @@
+// HttpProxy: the upstream side (connect with failover, request bytes up,
+// response heads and bodies down), 502/504, and the 101 tunnel.
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "dataplane/common/log.h"
+#include "dataplane/conn/conn_op.h"
+#include "dataplane/conn/http_proxy.h"
+#include "dataplane/http/client_response.h"
+
+namespace ringway::conn {
+namespace {
+
+using stats::Counter;
+
+constexpr size_t kRecvBytes = 16 * 1024;
+constexpr size_t kMaxBufferedBytes = 64 * 1024;
+constexpr int kSocketType = SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC;
+
+void AppendBytes(std::string* out, std::span<const uint8_t> bytes) {
+  out->append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+}  // namespace
+
+size_t HttpProxy::ClientBacklog(const HttpState& h) const {
+  return h.client_out.size() + h.client_send.bytes() +
+         (h.tls != nullptr ? h.tls->output().size() : 0);
+}
+
+// ---------------------------------------------------------------------------
+// Connecting.
+
+void HttpProxy::ConnectUpstream(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  uint32_t g = h.location->upstream_group;
+  conn.group_index = g;
+  conn.group = &conn.routes->snapshot().groups[g];
+  conn.attempts_left = conn.group->max_connect_attempts;
+  conn.server_index = conn.routes->NextServer(g);
+  TryNextServer(conn);
+}
+
+void HttpProxy::TryNextServer(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  if (conn.attempts_left == 0) {
+    FailUpstream(conn, 502, "no server of the group took the connection");
+    return;
+  }
+  --conn.attempts_left;
+  conn.server = conn.routes->server(conn.group_index, conn.server_index);
+  conn.server_index = (conn.server_index + 1) %
+                      static_cast<uint32_t>(conn.group->servers.size());
+  const address::SocketAddress& server = conn.server->address;
+  int fd = socket(server.family(), kSocketType, 0);
+  if (fd < 0) {
+    RINGWAY_LOG(kError, "shard %d: socket(): %s", ctx_.shard_id,
+                std::strerror(errno));
+    FailUpstream(conn, 502, "no socket");
+    return;
+  }
+  static const int kOne = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &kOne, sizeof(kOne));
+  conn.side[kUpstream].fd = fd;
+  io_uring_sqe* sqe = ctx_.ring->GetSqe();
+  io_uring_prep_connect(sqe, fd, server.sockaddr_ptr(), server.length());
+  io_uring_sqe_set_data64(sqe, Tag(conn, kOpConnect));
+  ++conn.inflight;
+  ++h.upstream_inflight;
+  conn.connect_timed_out = false;
+  ScheduleDeadline(conn, conn.group->connect_timeout_ns);
+}
+
+void HttpProxy::OnUpstreamConnected(Connection& conn, int32_t res) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  ctx_.timers->Cancel(&conn.deadline);
+  upstream::ServerState& server = *conn.server;
+  if (res == 0) {
+    ctx_.stats->Add(Counter::kUpstreamConnectsOk);
+    ++server.connects_ok;
+    server.consecutive_failures = 0;
+    ++server.active_connections;
+    conn.server_connected = true;
+    h.phase = HttpPhase::kExchange;
+    Touch(conn);
+    ScheduleDeadline(conn, conn.listener->http.upstream_timeout_ns);
+    ArmUpstreamRecv(conn);
+    ForwardRequestBody(conn);  // what arrived with the head
+    FlushUpstream(conn);
+    MaybeArmClientRecv(conn);
+    return;
+  }
+  bool timed_out = res == -ECANCELED && conn.connect_timed_out;
+  ctx_.stats->Add(res == -ECONNREFUSED ? Counter::kUpstreamConnectRefused
+                  : timed_out          ? Counter::kUpstreamConnectTimeout
+                                       : Counter::kUpstreamConnectOtherError);
+  ++server.connect_failures;
+  ++server.consecutive_failures;
+  RINGWAY_LOG(kWarning,
+              "shard %d: connect to upstream group \"%s\" server %s failed: "
+              "%s",
+              ctx_.shard_id, conn.group->name, server.address.ToString(),
+              timed_out ? "timed out" : std::strerror(-res));
+  close(conn.side[kUpstream].fd);
+  conn.side[kUpstream].fd = -1;
+  TryNextServer(conn);
+}
+
+// ---------------------------------------------------------------------------
+// Request bytes up.
+
+void HttpProxy::FlushUpstream(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  int fd = conn.side[kUpstream].fd;
+  if (fd < 0 || h.upstream_dropping || h.upstream_send.in_flight ||
+      h.upstream_send.pending.empty() ||
+      conn.state == ConnectionState::kClosing ||
+      (h.phase != HttpPhase::kExchange && h.phase != HttpPhase::kTunnel)) {
+    return;
+  }
+  SendFrom(conn, fd, h.upstream_send, kOpHttpUpstreamSend);
+  ++h.upstream_inflight;
+}
+
+void HttpProxy::OnUpstreamSent(Connection& conn, int32_t res) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  OutQueue& q = h.upstream_send;
+  q.in_flight = false;
+  if (res <= 0) {
+    if (res == -ECANCELED) return;
+    FailUpstream(conn, 502, "upstream closed while the request was sent");
+    return;
+  }
+  Touch(conn);
+  q.sent += res;
+  if (q.sent < q.sending.size()) {
+    SendFrom(conn, conn.side[kUpstream].fd, q, kOpHttpUpstreamSend);
+    ++h.upstream_inflight;
+    return;
+  }
+  if (h.phase == HttpPhase::kTunnel) {
+    FlushUpstream(conn);
+    CheckTunnelEnds(conn);
+    MaybeArmClientRecv(conn);
+    return;
+  }
+  ForwardRequestBody(conn);
+  FlushUpstream(conn);
+  MaybeArmClientRecv(conn);
+}
+
+// ---------------------------------------------------------------------------
+// Response bytes down.
+
+void HttpProxy::ArmUpstreamRecv(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  uint8_t* tail = h.upstream_in.PrepareTail(kRecvBytes);
+  io_uring_sqe* sqe = ctx_.ring->GetSqe();
+  io_uring_prep_recv(sqe, conn.side[kUpstream].fd, tail,
+                     h.upstream_in.tail_room(), 0);
+  io_uring_sqe_set_data64(sqe, Tag(conn, kOpHttpUpstreamRecv));
+  ++conn.inflight;
+  ++h.upstream_inflight;
+  h.upstream_recv_armed = true;
+}
+
+void HttpProxy::MaybeArmUpstreamRecv(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  if (h.upstream_recv_armed || h.upstream_eof || h.upstream_dropping ||
+      conn.side[kUpstream].fd < 0 || conn.state == ConnectionState::kClosing ||
+      h.exchange_finished ||
+      (h.phase != HttpPhase::kExchange && h.phase != HttpPhase::kTunnel)) {
+    return;
+  }
+  if (ClientBacklog(h) > kMaxBufferedBytes) return;  // the client is behind
+  ArmUpstreamRecv(conn);
+}
+
+void HttpProxy::OnUpstreamRecv(Connection& conn, int32_t res) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  h.upstream_recv_armed = false;
+  if (res < 0) {
+    if (res == -ECANCELED) return;
+    if (h.phase == HttpPhase::kTunnel || h.response_started) {
+      Close(conn, CloseReason::kUpstreamReset);
+      return;
+    }
+    FailUpstream(conn, 502, "upstream reset the connection");
+    return;
+  }
+  Touch(conn);
+  h.upstream_in.Commit(res);
+  if (res == 0) h.upstream_eof = true;
+  if (h.phase == HttpPhase::kTunnel) {
+    if (!h.upstream_in.empty()) {
+      ctx_.stats->Add(Counter::kBytesUpstreamToClient, h.upstream_in.size());
+      AppendBytes(&h.client_out, h.upstream_in.readable());
+      h.upstream_in.Consume(h.upstream_in.size());
+      FlushClient(conn);
+    }
+    CheckTunnelEnds(conn);
+    MaybeArmUpstreamRecv(conn);
+    return;
+  }
+  ProcessResponse(conn);
+}
+
+void HttpProxy::ProcessResponse(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  const codec::HttpResponseContext context{h.method, h.request_upgrade};
+  while (!h.response_head_done) {
+    codec::HttpParseStatus status =
+        h.response_parser.Parse(h.upstream_in.readable(), context, &h.response);
+    if (status == codec::HttpParseStatus::kNeedMoreData) {
+      if (h.upstream_eof) {
+        FailUpstream(conn, 502, "upstream closed before a complete response");
+        return;
+      }
+      MaybeArmUpstreamRecv(conn);
+      return;
+    }
+    if (status != codec::HttpParseStatus::kComplete) {
+      FailUpstream(conn, 502, codec::HttpErrorName(h.response.error));
+      return;
+    }
+    const codec::HttpResponse& response = h.response;
+    if (response.interim()) {
+      // 100 Continue and friends go on as they are; the final response
+      // follows on the same connection.
+      http::WriteClientResponseHead(response, h.vhost, h.method,
+                                    h.client_version, true, &h.client_out);
+      h.upstream_in.Consume(response.head_length);
+      h.response_parser.Reset();
+      continue;
+    }
+    h.keep_client = h.request_keep_alive && !h.closing_soon &&
+                    http::ClientMayKeepAlive(response, h.request_keep_alive);
+    if (response.body_kind == codec::HttpBodyKind::kUntilClose ||
+        response.upgrade) {
+      h.keep_client = false;
+    }
+    http::WriteClientResponseHead(response, h.vhost, h.method, h.client_version,
+                                  h.keep_client, &h.client_out);
+    h.upstream_in.Consume(response.head_length);
+    h.response_head_done = true;
+    h.response_started = true;
+    h.response_body = response.body_kind;
+    h.response_left = response.content_length;
+    if (response.body_kind == codec::HttpBodyKind::kTunnel) {
+      if (response.upgrade) {
+        StartTunnel(conn);
+        return;
+      }
+      // A 2xx to CONNECT: ringway does not forward CONNECT tunnels.
+      h.keep_client = false;
+      h.response_body = codec::HttpBodyKind::kNone;
+    }
+  }
+  bool done = ForwardResponseBody(conn);
+  if (conn.http == nullptr || conn.state == ConnectionState::kClosing) return;
+  FlushClient(conn);
+  if (done) {
+    FinishExchange(conn);
+    return;
+  }
+  if (h.upstream_eof) {
+    RINGWAY_LOG(kWarning,
+                "listener \"%s\": upstream %s closed in the middle of a "
+                "response body",
+                conn.listener->name, conn.server->address.ToString());
+    Close(conn, CloseReason::kUpstreamReset);
+    return;
+  }
+  MaybeArmUpstreamRecv(conn);
+}
+
+// Moves response body bytes to the client; true once the body is complete.
+bool HttpProxy::ForwardResponseBody(Connection& conn) {
+  if (conn.http == nullptr) return false;
+  HttpState& h = *conn.http;
+  std::span<const uint8_t> bytes = h.upstream_in.readable();
+  size_t take = 0;
+  bool done = false;
+  switch (h.response_body) {
+    case codec::HttpBodyKind::kNone:
+    case codec::HttpBodyKind::kTunnel:
+      return true;
+    case codec::HttpBodyKind::kContentLength:
+      take = static_cast<size_t>(
+          std::min<uint64_t>(h.response_left, bytes.size()));
+      h.response_left -= take;
+      done = h.response_left == 0;
+      break;
+    case codec::HttpBodyKind::kChunked: {
+      // Each call stops after one piece of chunk data.
+      codec::HttpChunkedResult r;
+      do {
+        r = h.response_chunks.Decode(bytes.subspan(take));
+        take += r.consumed;
+      } while (r.status == codec::HttpParseStatus::kNeedMoreData &&
+               r.consumed > 0 && take < bytes.size());
+      if (r.status == codec::HttpParseStatus::kComplete) {
+        done = true;
+      } else if (r.status != codec::HttpParseStatus::kNeedMoreData) {
+        ctx_.stats->Add(Counter::kHttpBadGateway);
+        RINGWAY_LOG(kWarning, "listener \"%s\": bad chunked body from %s: %s",
+                    conn.listener->name, conn.server->address.ToString(),
+                    codec::HttpErrorName(h.response_chunks.error()));
+        Close(conn, CloseReason::kUpstreamReset);
+        return false;
+      }
+      break;
+    }
+    case codec::HttpBodyKind::kUntilClose:
+      take = bytes.size();
+      done = h.upstream_eof;
+      break;
+  }
+  if (take > 0) {
+    AppendBytes(&h.client_out, bytes.first(take));
+    ctx_.stats->Add(Counter::kBytesUpstreamToClient, take);
+    h.upstream_in.Consume(take);
+  }
+  return done;
+}
+
+// The response is complete (or ringway answered itself): release the
+// upstream socket, then the next request or the close.
+void HttpProxy::FinishExchange(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  // A request body the upstream did not wait for cannot be skipped
+  // reliably: the connection ends with this response.
+  if (!h.request_done) h.keep_client = false;
+  h.exchange_finished = true;
+  ctx_.timers->Cancel(&conn.deadline);
+  DropUpstream(conn);
+  if (!h.upstream_dropping) StartNextRequest(conn);
+  // Otherwise OnUpstreamOpDone goes on once the upstream socket is closed.
+}
+
+void HttpProxy::FailUpstream(Connection& conn, int status,
+                             std::string_view why) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  ctx_.stats->Add(status == 504 ? Counter::kHttpGatewayTimeouts
+                                : Counter::kHttpBadGateway);
+  RINGWAY_LOG(
+      kWarning, "listener \"%s\": %d for %s: upstream group \"%s\"%s%s: %s",
+      conn.listener->name, status, h.client_ip,
+      conn.group != nullptr ? conn.group->name : "",
+      conn.server != nullptr ? " server " : "",
+      conn.server != nullptr ? conn.server->address.ToString() : "", why);
+  if (h.response_started) {
+    Close(conn, CloseReason::kUpstreamReset);
+    return;
+  }
+  h.phase = HttpPhase::kExchange;  // keeps RespondLocally from keeping alive
+  RespondLocally(conn, status, why);
+}
+
+// Closes the upstream socket, cancelling what is in flight on it first.
+void HttpProxy::DropUpstream(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  if (h.upstream_dropping) return;
+  if (conn.server_connected) {
+    --conn.server->active_connections;
+    conn.server_connected = false;
+  }
+  int fd = conn.side[kUpstream].fd;
+  if (h.upstream_inflight == 0) {
+    if (fd >= 0) close(fd);
+    conn.side[kUpstream] = Endpoint{};
+    h.upstream_in.Clear();
+    h.upstream_send = OutQueue{};
+    h.upstream_eof = false;
+    h.upstream_shut = false;
+    return;
+  }
+  h.upstream_dropping = true;
+  if (fd >= 0) {
+    io_uring_sqe* sqe = ctx_.ring->GetSqe();
+    io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
+    io_uring_sqe_set_data64(sqe, Tag(conn, kOpHttpUpstreamCancel));
+    ++conn.inflight;
+    ++h.upstream_inflight;
+  }
+}
+
+void HttpProxy::OnUpstreamOpDone(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  if (h.upstream_inflight != 0) return;
+  h.upstream_dropping = false;
+  DropUpstream(conn);  // nothing in flight now: closes
+  if (h.exchange_finished) StartNextRequest(conn);
+}
+
+// ---------------------------------------------------------------------------
+// After 101 Switching Protocols.
+
+void HttpProxy::StartTunnel(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  ctx_.stats->Add(Counter::kHttpUpgrades);
+  h.phase = HttpPhase::kTunnel;
+  h.keep_client = false;
+  ScheduleDeadline(conn, conn.idle_timeout_ns);
+  // Bytes that came right after either head belong to the new protocol.
+  if (!h.upstream_in.empty()) {
+    AppendBytes(&h.client_out, h.upstream_in.readable());
+    h.upstream_in.Consume(h.upstream_in.size());
+  }
+  if (!h.client_in.empty()) {
+    AppendBytes(&h.upstream_send.pending, h.client_in.readable());
+    h.client_in.Consume(h.client_in.size());
+  }
+  FlushClient(conn);
+  FlushUpstream(conn);
+  CheckTunnelEnds(conn);
+  MaybeArmClientRecv(conn);
+  MaybeArmUpstreamRecv(conn);
+}
+
+// Passes each side's FIN on once its bytes are delivered; closes when both
+// directions have ended.
+void HttpProxy::CheckTunnelEnds(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  if (conn.state == ConnectionState::kClosing) return;
+  if (h.client_eof && h.client_in.empty() && h.upstream_send.idle() &&
+      !h.upstream_shut) {
+    h.upstream_shut = true;
+    shutdown(conn.side[kUpstream].fd, SHUT_WR);
+  }
+  bool client_flushed = ClientBacklog(h) == 0 && !h.client_tls_sending &&
+                        !h.client_send.in_flight;
+  if (h.upstream_eof && h.upstream_in.empty() && client_flushed &&
+      !h.client_shut) {
+    h.client_shut = true;
+    shutdown(conn.side[kClient].fd, SHUT_WR);
+  }
+  if (h.client_shut && h.upstream_shut) Close(conn, CloseReason::kDone);
+}
+
+}  // namespace ringway::conn

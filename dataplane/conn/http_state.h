@@ -1,0 +1,171 @@
+// What an HTTP listener's connection carries beyond the L4 Connection: the
+// client's TLS session, the bytes on their way in each direction, and the
+// request/response exchange in progress.
+//
+// One request is in flight at a time (pipelined requests wait in
+// `client_in` until the response before them is complete), so responses go
+// out in request order without queueing them. Objects come from the
+// HttpProxy's pool and keep their buffers' capacity when reused: a warm
+// connection allocates nothing per request. Shard-local.
+
+#ifndef RINGWAY_DATAPLANE_CONN_HTTP_STATE_H_
+#define RINGWAY_DATAPLANE_CONN_HTTP_STATE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "dataplane/buffer/byte_queue.h"
+#include "dataplane/codec/http_chunked_decoder.h"
+#include "dataplane/codec/http_message.h"
+#include "dataplane/codec/http_request_parser.h"
+#include "dataplane/codec/http_response_parser.h"
+#include "dataplane/route/route_snapshot.h"
+#include "dataplane/tls/tls_session.h"
+
+namespace ringway::conn {
+
+enum class HttpPhase : uint8_t {
+  kProxyHeader,  // reading an inbound PROXY header
+  kHandshake,    // TLS handshake with the client
+  kRequestHead,  // reading the next request head (or idle keep-alive)
+  kConnecting,   // request routed; upstream connect in flight
+  kExchange,     // request body up, response down
+  kTunnel,       // after 101: bytes both ways until either side ends
+  kFlushClose,   // last bytes to the client, then close
+};
+
+// Bytes to send on one socket. Appended to while a send is in flight, so
+// the bytes of that send are kept apart (`sending`) until it completes.
+struct OutQueue {
+  std::string pending;
+  std::string sending;
+  size_t sent = 0;  // of `sending`
+  bool in_flight = false;
+
+  bool idle() const { return !in_flight && pending.empty(); }
+  size_t bytes() const { return pending.size() + sending.size() - sent; }
+};
+
+struct HttpState {
+  HttpPhase phase = HttpPhase::kRequestHead;
+
+  // Client side.
+  std::unique_ptr<tls::TlsSession> tls;  // HTTPS listeners
+  buffer::ByteQueue client_raw;          // TLS or PROXY bytes not yet taken
+  buffer::ByteQueue client_in;           // plaintext from the client
+  std::string client_out;           // plaintext for the client (TLS seals it)
+  OutQueue client_send;             // plain listeners: what goes on the wire
+  bool client_tls_sending = false;  // a send of tls->output() in flight
+  bool client_recv_armed = false;
+  bool client_eof = false;
+  // Real client address after any PROXY header and trusted header, as
+  // text for forwarded headers and logs.
+  std::string client_ip;
+  std::string client_verify;   // "SUCCESS", "NONE", "FAILED:..." or ""
+  std::string client_subject;  // RFC 2253, verified clients only
+
+  // Upstream side (socket in Connection::side[kUpstream]).
+  buffer::ByteQueue upstream_in;
+  OutQueue upstream_send;
+  bool upstream_recv_armed = false;
+  bool upstream_eof = false;
+  uint16_t upstream_inflight = 0;  // ops naming the upstream socket
+  bool upstream_dropping = false;  // cancel issued; close at 0 inflight
+
+  // The exchange in progress.
+  codec::HttpRequestParser request_parser;
+  codec::HttpRequest request;  // views valid only until client_in moves
+  codec::HttpResponseParser response_parser;
+  codec::HttpResponse response;  // views valid only until upstream_in moves
+  codec::HttpChunkedDecoder request_chunks;
+  codec::HttpChunkedDecoder response_chunks;
+  uint32_t requests = 0;  // on this connection, the current one included
+  // Scalars kept from the request head once its bytes are consumed.
+  codec::HttpMethod method = codec::HttpMethod::kGet;
+  codec::HttpVersion client_version = codec::HttpVersion::kHttp11;
+  codec::HttpBodyKind request_body = codec::HttpBodyKind::kNone;
+  uint64_t request_left = 0;  // kContentLength bytes still to forward
+  bool request_keep_alive = false;
+  bool request_upgrade = false;
+  bool request_done = false;
+  bool response_head_done = false;
+  bool response_started = false;  // bytes of a response reached client_out
+  codec::HttpBodyKind response_body = codec::HttpBodyKind::kNone;
+  uint64_t response_left = 0;
+  bool keep_client = false;  // the client connection outlives the response
+  const route::VirtualHost* vhost = nullptr;
+  const route::HttpLocation* location = nullptr;
+  route::HttpLocation acme_location;  // when the ACME group takes a request
+  // The response is complete; the next request waits for the upstream
+  // socket to be released.
+  bool exchange_finished = false;
+  // Tunnel: our FIN sent on each side.
+  bool client_shut = false;
+  bool upstream_shut = false;
+  bool close_notify_queued = false;
+  // Set by a drain: the next response closes the connection.
+  bool closing_soon = false;
+
+  // Resets everything for the next connection; buffers keep their
+  // capacity.
+  void ResetConnection() {
+    phase = HttpPhase::kRequestHead;
+    tls.reset();
+    client_raw.Clear();
+    client_in.Clear();
+    client_out.clear();
+    client_send.pending.clear();
+    client_send.sending.clear();
+    client_send.sent = 0;
+    client_send.in_flight = false;
+    client_tls_sending = false;
+    client_recv_armed = false;
+    client_eof = false;
+    client_ip.clear();
+    client_verify.clear();
+    client_subject.clear();
+    upstream_in.Clear();
+    upstream_send.pending.clear();
+    upstream_send.sending.clear();
+    upstream_send.sent = 0;
+    upstream_send.in_flight = false;
+    upstream_recv_armed = false;
+    upstream_eof = false;
+    upstream_inflight = 0;
+    upstream_dropping = false;
+    requests = 0;
+    method = codec::HttpMethod::kGet;
+    client_version = codec::HttpVersion::kHttp11;
+    client_shut = false;
+    upstream_shut = false;
+    close_notify_queued = false;
+    closing_soon = false;
+    ResetExchange();
+  }
+
+  // Resets the exchange for the next request on the same connection.
+  void ResetExchange() {
+    request_parser.Reset();
+    response_parser.Reset();
+    request_chunks.Reset();
+    response_chunks.Reset();
+    request_body = codec::HttpBodyKind::kNone;
+    request_left = 0;
+    request_keep_alive = false;
+    request_upgrade = false;
+    request_done = false;
+    response_head_done = false;
+    response_started = false;
+    response_body = codec::HttpBodyKind::kNone;
+    response_left = 0;
+    keep_client = false;
+    vhost = nullptr;
+    location = nullptr;
+    exchange_finished = false;
+  }
+};
+
+}  // namespace ringway::conn
+
+#endif  // RINGWAY_DATAPLANE_CONN_HTTP_STATE_H_
