@@ -1,7 +1,15 @@
 #include "control/config_compiler.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "dataplane/tls/test_pki.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -246,6 +254,116 @@ TEST(ConfigCompilerTest, PassthroughErrorsNameTheirFields) {
                     "prefix length"),
           HasSubstr("listeners[1].proxy_protocol.trusted_cidrs: at least one "
                     "required")));
+}
+
+// Certificate files in a fresh directory, keys mode 0600 (one 0644).
+class HttpConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/ringway-config-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
+    const tls::TestPki& pki = tls::GetTestPki();
+    Write("a.pem", pki.a_ecdsa.cert_pem, 0644);
+    Write("a.key", pki.a_ecdsa.key_pem, 0600);
+    Write("open.key", pki.a_ecdsa.key_pem, 0644);
+  }
+  void TearDown() override {
+    EXPECT_EQ(std::system(absl::StrCat("rm -rf ", dir_).c_str()), 0);
+  }
+  void Write(const std::string& name, const std::string& text, mode_t mode) {
+    std::string path = absl::StrCat(dir_, "/", name);
+    std::ofstream(path) << text;
+    chmod(path.c_str(), mode);
+  }
+  std::string Cert(const std::string& cert, const std::string& key) const {
+    return absl::StrCat("certificates { cert_file: \"", dir_, "/", cert,
+                        "\" key_file: \"", dir_, "/", key, "\" }");
+  }
+  std::string dir_;
+};
+
+TEST_F(HttpConfigTest, CompilesHttpsAndHttpListenersWithDefaults) {
+  CompileResult result = CompileConfigText(absl::StrCat(
+      "listeners { name: \"s\" address: \"127.0.0.1:0\" https { tls { ",
+      Cert("a.pem", "a.key"),
+      " } virtual_hosts { server_names: \"a.example.org\" "
+      "locations { path_prefix: \"/\" upstream_group: \"g\" } "
+      "locations { path_prefix: \"/api/v1/\" upstream_group: \"g\" } "
+      "locations { path_prefix: \"/api/\" upstream_group: \"g\" } } } }\n"
+      "listeners { name: \"p\" address: \"127.0.0.1:0\" http { "
+      "virtual_hosts { redirect_to_https: true "
+      "acme_challenge_upstream_group: \"g\" } } }\n"
+      "upstream_groups { name: \"g\" servers { address: \"127.0.0.1:1\" } }"));
+  ASSERT_TRUE(result.ok()) << absl::StrJoin(result.errors, "\n");
+  const route::ListenerRoutes& https = result.snapshot->listeners[0];
+  EXPECT_EQ(https.kind, route::ListenerKind::kHttps);
+  ASSERT_NE(https.http.tls, nullptr);
+  EXPECT_NE(https.http.tls->options().tickets, nullptr);
+  const auto& locations = https.http.virtual_hosts[0].locations;
+  ASSERT_EQ(locations.size(), 3u);
+  EXPECT_EQ(locations[0].path_prefix, "/api/v1/");  // longest first
+  EXPECT_EQ(locations[2].path_prefix, "/");
+  EXPECT_EQ(https.http.header_timeout_ns, 60'000'000'000u);
+  EXPECT_EQ(https.http.keepalive_timeout_ns, 75'000'000'000u);
+  EXPECT_EQ(https.http.upstream_timeout_ns, 60'000'000'000u);
+  EXPECT_TRUE(https.http.forwarded.x_forwarded_for);
+  EXPECT_FALSE(https.http.forwarded.forwarded);
+  EXPECT_EQ(https.defer_accept_s, 60);  // clients speak first
+  const route::ListenerRoutes& plain = result.snapshot->listeners[1];
+  EXPECT_EQ(plain.kind, route::ListenerKind::kHttp);
+  EXPECT_EQ(plain.http.tls, nullptr);
+  EXPECT_TRUE(plain.http.virtual_hosts[0].redirect_to_https);
+  EXPECT_EQ(plain.http.virtual_hosts[0].acme_challenge_group, 0u);
+}
+
+TEST_F(HttpConfigTest, HttpErrorsNameTheirFields) {
+  CompileResult result = CompileConfigText(absl::StrCat(
+      // 0: https without tls
+      "listeners { name: \"a\" address: \"127.0.0.1:0\" https { "
+      "virtual_hosts { locations { path_prefix: \"/\" upstream_group: "
+      "\"g\" } } } }\n",
+      // 1: tls on plain http, a location without "/", an unknown group, a
+      // bad header name, two defaults
+      "listeners { name: \"b\" address: \"127.0.0.1:0\" http { tls { ",
+      Cert("a.pem", "a.key"),
+      " } virtual_hosts { locations { path_prefix: \"x\" upstream_group: "
+      "\"nope\" } response_headers { name: \"Bad Name\" value: \"v\" } } "
+      "virtual_hosts { locations { path_prefix: \"/\" upstream_group: "
+      "\"g\" } } } }\n",
+      // 2: a key readable by others, a missing cert file, redirect on https
+      "listeners { name: \"c\" address: \"127.0.0.1:0\" https { tls { ",
+      Cert("a.pem", "open.key"), " ", Cert("missing.pem", "a.key"),
+      " } virtual_hosts { redirect_to_https: true } } }\n",
+      "upstream_groups { name: \"g\" servers { address: \"127.0.0.1:1\" } }"));
+  ASSERT_FALSE(result.ok());
+  std::string all = absl::StrJoin(result.errors, "\n");
+  EXPECT_THAT(all, HasSubstr("listeners[0].https.tls: required on an https "
+                             "listener"));
+  EXPECT_THAT(all, HasSubstr("listeners[1].http.tls: only for https "
+                             "listeners"));
+  EXPECT_THAT(all, HasSubstr("listeners[1].http.virtual_hosts[0].locations[0]"
+                             ".path_prefix: must start with \"/\""));
+  EXPECT_THAT(all, HasSubstr("listeners[1].http.virtual_hosts[0].locations[0]"
+                             ".upstream_group: unknown upstream group "
+                             "\"nope\""));
+  EXPECT_THAT(all, HasSubstr("listeners[1].http.virtual_hosts[0]"
+                             ".response_headers[0].name: \"Bad Name\" is "
+                             "not a field name"));
+  EXPECT_THAT(all, HasSubstr("listeners[1].http.virtual_hosts[1]: a second "
+                             "virtual host without server_names"));
+  EXPECT_THAT(all, HasSubstr("listeners[2].https.tls.certificates[0].key_file"
+                             ": \"" +
+                             dir_ +
+                             "/open.key\" is readable by "
+                             "group or others (mode 644)"));
+  EXPECT_THAT(all,
+              HasSubstr("listeners[2].https.tls.certificates[1]"
+                        ".cert_file: cannot read \"" +
+                        dir_ + "/missing.pem\": No such file or directory"));
+  EXPECT_THAT(all, HasSubstr("listeners[2].https.virtual_hosts[0]"
+                             ".redirect_to_https: only on plain http "
+                             "listeners"));
 }
 
 }  // namespace

@@ -8,33 +8,70 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "dataplane/address/socket_address.h"
 
 namespace ringway::control {
 
-const char kBuiltInConfig[] = R"pb(
-  # Built-in demo: ringway relays 127.0.0.1:8080 to its own demo backend.
-  listeners {
-    name: "demo"
-    address: "127.0.0.1:8080"
-    tcp_proxy { upstream_group: "demo-backend" }
-  }
-  upstream_groups {
-    name: "demo-backend"
-    servers { address: "127.0.0.1:8081" }
-  }
-)pb";
+std::string BuiltInConfig(const std::string& cert_file,
+                          const std::string& key_file) {
+  return absl::StrFormat(
+      R"pb(
+        # Built-in demo: HTTPS on 127.0.0.1:8443 with a self-signed certificate
+        # from the state directory, terminating and proxying to ringway's own
+        # demo backend; plain HTTP on 127.0.0.1:8080 redirecting there (except
+        # ACME http-01 challenges, proxied as they would be for Let's Encrypt).
+        listeners {
+          name: "https"
+          address: "127.0.0.1:8443"
+          https {
+            tls { certificates { cert_file: "%s" key_file: "%s" } }
+            virtual_hosts {
+              locations { path_prefix: "/" upstream_group: "demo-backend" }
+              response_headers {
+                name: "Strict-Transport-Security"
+                value: "max-age=63072000"
+              }
+              response_headers {
+                name: "X-Content-Type-Options"
+                value: "nosniff"
+              }
+            }
+          }
+        }
+        listeners {
+          name: "http"
+          address: "127.0.0.1:8080"
+          http {
+            virtual_hosts {
+              redirect_to_https: true
+              https_port: 8443
+              acme_challenge_upstream_group: "demo-backend"
+            }
+          }
+        }
+        upstream_groups {
+          name: "demo-backend"
+          servers { address: "127.0.0.1:8081" }
+        }
+      )pb",
+      cert_file, key_file);
+}
 
 namespace {
 
-constexpr char kReply[] =
-    "HTTP/1.1 200 OK\r\n"
-    "Content-Type: text/plain\r\n"
-    "Connection: close\r\n"
-    "\r\n"
-    "Hello from ringway's demo backend on 127.0.0.1:8081.\n"
-    "You reached it through ringway's listener \"demo\" on 127.0.0.1:8080.\n";
+// The demo backend's answer: who it is, then the request head it got, so a
+// newcomer sees the headers ringway added.
+std::string Reply(const std::string& head) {
+  std::string body = absl::StrCat(
+      "Hello from ringway's demo backend on 127.0.0.1:8081.\n"
+      "ringway terminated TLS and forwarded this request:\n\n",
+      head);
+  return absl::StrCat(
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ",
+      body.size(), "\r\nConnection: close\r\n\r\n", body);
+}
 
 }  // namespace
 
@@ -86,7 +123,8 @@ void DemoBackend::Serve() {
       if (n <= 0) break;
       head.append(buffer, n);
     }
-    ssize_t ignored = write(fd, kReply, sizeof(kReply) - 1);
+    std::string reply = Reply(head.substr(0, head.find("\r\n\r\n") + 4));
+    ssize_t ignored = write(fd, reply.data(), reply.size());
     (void)ignored;
     close(fd);
   }

@@ -1,6 +1,7 @@
 // A tiny HTTP backend that ringway starts only with its built-in default
 // configuration, so a newcomer's first `curl` through ringway gets an answer
-// without setting anything else up. Not used with --config.
+// (the request head it received, forwarded headers included) without
+// setting anything else up. Not used with --config.
 
 #ifndef RINGWAY_CONTROL_DEMO_BACKEND_H_
 #define RINGWAY_CONTROL_DEMO_BACKEND_H_
@@ -13,8 +14,11 @@
 
 namespace ringway::control {
 
-// The built-in route table: listener "demo" 127.0.0.1:8080 → 127.0.0.1:8081.
-extern const char kBuiltInConfig[];
+// The built-in route table: HTTPS on 127.0.0.1:8443 (serving the given
+// certificate) and HTTP on 127.0.0.1:8080 (redirecting to it), proxying to
+// the demo backend on 127.0.0.1:8081.
+std::string BuiltInConfig(const std::string& cert_file,
+                          const std::string& key_file);
 
 class DemoBackend {
  public:

@@ -20,6 +20,7 @@
 #include "control/config_compiler.h"
 #include "control/demo_backend.h"
 #include "control/ringway_server.h"
+#include "control/snakeoil.h"
 #include "dataplane/common/log.h"
 
 ABSL_FLAG(std::string, config, "",
@@ -35,6 +36,10 @@ ABSL_FLAG(int, drain_timeout_ms, 10000,
           "On SIGTERM/SIGINT: how long open connections may finish before "
           "they are closed.");
 ABSL_FLAG(bool, verbose, false, "Log debug lines.");
+ABSL_FLAG(std::string, state_dir, "",
+          "Where ringway keeps generated state (the built-in demo's "
+          "self-signed certificate). Empty: $XDG_STATE_HOME/ringway or "
+          "~/.local/state/ringway.");
 
 namespace {
 
@@ -79,11 +84,26 @@ int main(int argc, char** argv) {
     ringway::g_log_level = static_cast<int>(ringway::LogLevel::kDebug);
   }
   std::string path = absl::GetFlag(FLAGS_config);
-  std::string text = ringway::control::kBuiltInConfig;
+  std::string text;
   std::string source = "built-in";
   if (!path.empty()) {
     if (!ReadFile(path, &text)) return Fail("cannot read config " + path);
     source = path;
+  } else {
+    // The demo serves HTTPS with a certificate made for this installation
+    // on first start (like Debian's snakeoil), never one from the repo.
+    std::string state = absl::GetFlag(FLAGS_state_dir);
+    if (state.empty()) state = ringway::control::DefaultStateDir();
+    auto snakeoil =
+        ringway::control::EnsureSnakeoil(state + "/snakeoil", "localhost");
+    if (!snakeoil.ok()) return Fail(std::string(snakeoil.status().message()));
+    if (snakeoil->generated) {
+      RINGWAY_LOG(kInfo,
+                  "generated a self-signed certificate for localhost: %s",
+                  snakeoil->cert_file);
+    }
+    text = ringway::control::BuiltInConfig(snakeoil->cert_file,
+                                           snakeoil->key_file);
   }
   if (absl::GetFlag(FLAGS_validate)) return Validate(text, source);
 
@@ -130,7 +150,9 @@ int main(int argc, char** argv) {
   RINGWAY_LOG(kInfo, "ready: route table version %d from %s; admin socket %s",
               snapshot->version, source, options.admin_socket);
   if (demo != nullptr) {
-    RINGWAY_LOG(kInfo, "built-in demo: try  curl http://127.0.0.1:8080/");
+    RINGWAY_LOG(kInfo,
+                "built-in demo: try  curl -k https://localhost:8443/  "
+                "(and curl -i http://localhost:8080/ for the redirect)");
   }
 
   int signal_number = 0;

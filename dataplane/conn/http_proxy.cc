@@ -442,6 +442,8 @@ void HttpProxy::RouteRequest(Connection& conn) {
   http::WriteUpstreamRequestHead(
       request, listener.http.forwarded, *h.location, facts,
       /*keep_upstream_alive=*/false, &h.upstream_send.pending);
+  ctx_.stats->Add(Counter::kBytesClientToUpstream,
+                  h.upstream_send.pending.size());
   h.client_in.Consume(request.head_length);
   h.request_done = h.request_body == codec::HttpBodyKind::kNone;
   h.phase = HttpPhase::kConnecting;

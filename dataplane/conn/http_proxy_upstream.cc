@@ -255,8 +255,11 @@ void HttpProxy::ProcessResponse(Connection& conn) {
         response.upgrade) {
       h.keep_client = false;
     }
+    const size_t before = h.client_out.size();
     http::WriteClientResponseHead(response, h.vhost, h.method, h.client_version,
                                   h.keep_client, &h.client_out);
+    ctx_.stats->Add(Counter::kBytesUpstreamToClient,
+                    h.client_out.size() - before);
     h.upstream_in.Consume(response.head_length);
     h.response_head_done = true;
     h.response_started = true;
