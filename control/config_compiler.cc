@@ -139,6 +139,10 @@ class Compiler {
                                      : std::max(1, in.servers_size());
       out.send_proxy_protocol =
           static_cast<route::ProxyProtocolVersion>(in.send_proxy_protocol());
+      out.keepalive = in.has_keepalive() ? in.keepalive() : 32;
+      out.keepalive_timeout_ns =
+          (in.keepalive_timeout_ms() ? in.keepalive_timeout_ms() : 60'000) *
+          kNsPerMs;
       snapshot_->groups.push_back(std::move(out));
     }
   }

@@ -150,6 +150,45 @@ TEST(HttpProxyTest, KeepAliveAndPipelinedRequestsShareOneClientConnection) {
   EXPECT_EQ(proxy->Total(Counter::kConnectionsTotal), 1u);
 }
 
+TEST(HttpProxyTest, UpstreamConnectionsAreKeptAndReused) {
+  HttpEchoBackend backend;
+  auto proxy = StartProxy(PlainTable(backend.address()), /*shards=*/1);
+  ASSERT_NE(proxy, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    std::string reply = RoundTrip(proxy->listener_address("web"),
+                                  "GET /r HTTP/1.1\r\nHost: app.test\r\n\r\n");
+    EXPECT_TRUE(absl::StrContains(reply, "Connection: keep-alive\r\n"))
+        << reply;  // what the upstream was asked
+  }
+  EXPECT_EQ(backend.connections(), 1);
+  EXPECT_EQ(proxy->Total(Counter::kHttpUpstreamReuses), 2u);
+  // A kept connection the server closed is noticed, not reused.
+  std::string reply =
+      RoundTrip(proxy->listener_address("web"),
+                "GET /once/ HTTP/1.1\r\nHost: app.test\r\n\r\n");
+  EXPECT_TRUE(absl::StartsWith(reply, "HTTP/1.1 200 ")) << reply;
+  reply = RoundTrip(proxy->listener_address("web"),
+                    "GET /after HTTP/1.1\r\nHost: app.test\r\n\r\n");
+  EXPECT_TRUE(absl::StartsWith(reply, "HTTP/1.1 200 ")) << reply;
+  EXPECT_EQ(backend.connections(), 2);
+  EXPECT_EQ(proxy->Total(Counter::kHttpBadGateway), 0u);
+}
+
+TEST(HttpProxyTest, KeepaliveZeroClosesEachUpstreamConnection) {
+  HttpEchoBackend backend;
+  std::string table = PlainTable(backend.address());
+  table.replace(table.rfind(" }"), 2, " keepalive: 0 }");
+  auto proxy = StartProxy(table, /*shards=*/1);
+  ASSERT_NE(proxy, nullptr);
+  for (int i = 0; i < 2; ++i) {
+    std::string reply = RoundTrip(proxy->listener_address("web"),
+                                  "GET /r HTTP/1.1\r\nHost: app.test\r\n\r\n");
+    EXPECT_TRUE(absl::StrContains(reply, "Connection: close\r\n")) << reply;
+  }
+  EXPECT_EQ(backend.connections(), 2);
+  EXPECT_EQ(proxy->Total(Counter::kHttpUpstreamReuses), 0u);
+}
+
 TEST(HttpProxyTest, ChunkedBodiesGoBothWays) {
   HttpEchoBackend backend;
   auto proxy = StartProxy(PlainTable(backend.address()));

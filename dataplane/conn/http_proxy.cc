@@ -438,10 +438,16 @@ void HttpProxy::RouteRequest(Connection& conn) {
   facts.https = h.tls != nullptr;
   facts.client_verify = h.client_verify;
   facts.client_subject = h.client_subject;
+  const route::UpstreamGroup& group =
+      conn.routes->snapshot().groups[h.location->upstream_group];
+  h.upstream_keep = group.keepalive > 0 && !request.upgrade;
   h.upstream_send.pending.clear();
-  http::WriteUpstreamRequestHead(
-      request, listener.http.forwarded, *h.location, facts,
-      /*keep_upstream_alive=*/false, &h.upstream_send.pending);
+  http::WriteUpstreamRequestHead(request, listener.http.forwarded, *h.location,
+                                 facts, h.upstream_keep,
+                                 &h.upstream_send.pending);
+  if (h.upstream_keep && request.body_kind == codec::HttpBodyKind::kNone) {
+    h.retry_head = h.upstream_send.pending;
+  }
   ctx_.stats->Add(Counter::kBytesClientToUpstream,
                   h.upstream_send.pending.size());
   h.client_in.Consume(request.head_length);

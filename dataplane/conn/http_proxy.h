@@ -87,6 +87,9 @@ class HttpProxy {
   void ConnectUpstream(Connection& conn);
   void TryNextServer(Connection& conn);
   void OnUpstreamConnected(Connection& conn, int32_t res);
+  void UpstreamReady(Connection& conn);
+  bool KeepUpstream(Connection& conn);
+  bool RetryOnFreshConnection(Connection& conn);
   void ArmUpstreamRecv(Connection& conn);
   void MaybeArmUpstreamRecv(Connection& conn);
   void OnUpstreamRecv(Connection& conn, int32_t res);

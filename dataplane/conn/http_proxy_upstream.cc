@@ -61,6 +61,21 @@ void HttpProxy::TryNextServer(Connection& conn) {
   conn.server_index = (conn.server_index + 1) %
                       static_cast<uint32_t>(conn.group->servers.size());
   const address::SocketAddress& server = conn.server->address;
+  if (h.upstream_keep && !h.upstream_retried) {
+    int idle =
+        conn.server->idle.Take(now_ns_, conn.group->keepalive_timeout_ns);
+    if (idle >= 0) {
+      ctx_.stats->Add(Counter::kHttpUpstreamReuses);
+      ++conn.server->reuses;
+      ++conn.server->active_connections;
+      conn.server_connected = true;
+      conn.side[kUpstream].fd = idle;
+      h.upstream_reused = true;
+      UpstreamReady(conn);
+      return;
+    }
+  }
+  h.upstream_reused = false;
   int fd = socket(server.family(), kSocketType, 0);
   if (fd < 0) {
     RINGWAY_LOG(kError, "shard %d: socket(): %s", ctx_.shard_id,
@@ -82,7 +97,6 @@ void HttpProxy::TryNextServer(Connection& conn) {
 
 void HttpProxy::OnUpstreamConnected(Connection& conn, int32_t res) {
   if (conn.http == nullptr) return;  // finished meanwhile
-  HttpState& h = *conn.http;
   ctx_.timers->Cancel(&conn.deadline);
   upstream::ServerState& server = *conn.server;
   if (res == 0) {
@@ -91,13 +105,7 @@ void HttpProxy::OnUpstreamConnected(Connection& conn, int32_t res) {
     server.consecutive_failures = 0;
     ++server.active_connections;
     conn.server_connected = true;
-    h.phase = HttpPhase::kExchange;
-    Touch(conn);
-    ScheduleDeadline(conn, conn.listener->http.upstream_timeout_ns);
-    ArmUpstreamRecv(conn);
-    ForwardRequestBody(conn);  // what arrived with the head
-    FlushUpstream(conn);
-    MaybeArmClientRecv(conn);
+    UpstreamReady(conn);
     return;
   }
   bool timed_out = res == -ECANCELED && conn.connect_timed_out;
@@ -114,6 +122,18 @@ void HttpProxy::OnUpstreamConnected(Connection& conn, int32_t res) {
   close(conn.side[kUpstream].fd);
   conn.side[kUpstream].fd = -1;
   TryNextServer(conn);
+}
+
+// Connected (or reused): the request goes out, the response is awaited.
+void HttpProxy::UpstreamReady(Connection& conn) {
+  if (conn.http == nullptr) return;
+  conn.http->phase = HttpPhase::kExchange;
+  Touch(conn);
+  ScheduleDeadline(conn, conn.listener->http.upstream_timeout_ns);
+  ArmUpstreamRecv(conn);
+  ForwardRequestBody(conn);  // what arrived with the head
+  FlushUpstream(conn);
+  MaybeArmClientRecv(conn);
 }
 
 // ---------------------------------------------------------------------------
@@ -140,6 +160,7 @@ void HttpProxy::OnUpstreamSent(Connection& conn, int32_t res) {
   q.in_flight = false;
   if (res <= 0) {
     if (res == -ECANCELED) return;
+    if (RetryOnFreshConnection(conn)) return;
     FailUpstream(conn, 502, "upstream closed while the request was sent");
     return;
   }
@@ -200,12 +221,18 @@ void HttpProxy::OnUpstreamRecv(Connection& conn, int32_t res) {
       Close(conn, CloseReason::kUpstreamReset);
       return;
     }
+    if (RetryOnFreshConnection(conn)) return;
     FailUpstream(conn, 502, "upstream reset the connection");
     return;
   }
   Touch(conn);
   h.upstream_in.Commit(res);
-  if (res == 0) h.upstream_eof = true;
+  if (res == 0) {
+    if (h.phase == HttpPhase::kExchange && RetryOnFreshConnection(conn)) {
+      return;
+    }
+    h.upstream_eof = true;
+  }
   if (h.phase == HttpPhase::kTunnel) {
     if (!h.upstream_in.empty()) {
       ctx_.stats->Add(Counter::kBytesUpstreamToClient, h.upstream_in.size());
@@ -263,6 +290,7 @@ void HttpProxy::ProcessResponse(Connection& conn) {
     h.upstream_in.Consume(response.head_length);
     h.response_head_done = true;
     h.response_started = true;
+    h.response_from_upstream = true;
     h.response_body = response.body_kind;
     h.response_left = response.content_length;
     if (response.body_kind == codec::HttpBodyKind::kTunnel) {
@@ -353,7 +381,7 @@ void HttpProxy::FinishExchange(Connection& conn) {
   if (!h.request_done) h.keep_client = false;
   h.exchange_finished = true;
   ctx_.timers->Cancel(&conn.deadline);
-  DropUpstream(conn);
+  if (!KeepUpstream(conn)) DropUpstream(conn);
   if (!h.upstream_dropping) StartNextRequest(conn);
   // Otherwise OnUpstreamOpDone goes on once the upstream socket is closed.
 }
@@ -376,6 +404,57 @@ void HttpProxy::FailUpstream(Connection& conn, int status,
   }
   h.phase = HttpPhase::kExchange;  // keeps RespondLocally from keeping alive
   RespondLocally(conn, status, why);
+}
+
+// Puts the upstream connection in its server's idle pool when the
+// exchange left it clean: the server said keep-alive, every byte of the
+// request went and of the response came, nothing is in flight on it.
+bool HttpProxy::KeepUpstream(Connection& conn) {
+  HttpState& h = *conn.http;
+  int fd = conn.side[kUpstream].fd;
+  if (!h.upstream_keep || fd < 0 || !h.response_from_upstream ||
+      !h.response.keep_alive || !h.request_done || !h.upstream_in.empty() ||
+      h.upstream_eof || h.upstream_inflight != 0 || h.upstream_dropping ||
+      !h.upstream_send.idle() || conn.group == nullptr) {
+    return false;
+  }
+  if (!conn.server->idle.Put(fd, now_ns_, conn.group->keepalive,
+                             conn.group->keepalive_timeout_ns)) {
+    return false;
+  }
+  if (conn.server_connected) {
+    --conn.server->active_connections;
+    conn.server_connected = false;
+  }
+  conn.side[kUpstream] = Endpoint{};
+  h.upstream_send = OutQueue{};
+  return true;
+}
+
+// A kept connection the server closed just as it was reused (the race
+// every keep-alive pool has): a bodiless request that got no byte back is
+// sent once more on a fresh connection. True if that retry started.
+bool HttpProxy::RetryOnFreshConnection(Connection& conn) {
+  HttpState& h = *conn.http;
+  if (!h.upstream_reused || h.upstream_retried || h.response_started ||
+      h.retry_head.empty() || !h.upstream_in.empty() ||
+      h.upstream_inflight != 0) {
+    return false;
+  }
+  RINGWAY_LOG(kDebug, "shard %d: kept connection to %s was closed; retrying",
+              ctx_.shard_id, conn.server->address.ToString());
+  h.upstream_retried = true;
+  DropUpstream(conn);  // nothing in flight: closes now
+  h.response_parser.Reset();
+  h.upstream_send.pending = h.retry_head;
+  h.phase = HttpPhase::kConnecting;
+  conn.attempts_left = std::max<uint32_t>(conn.attempts_left, 1);
+  // The same server first: it was alive a moment ago.
+  conn.server_index = (conn.server_index +
+                       static_cast<uint32_t>(conn.group->servers.size()) - 1) %
+                      static_cast<uint32_t>(conn.group->servers.size());
+  TryNextServer(conn);
+  return true;
 }
 
 // Closes the upstream socket, cancelling what is in flight on it first.

@@ -72,6 +72,14 @@ struct HttpState {
   bool upstream_eof = false;
   uint16_t upstream_inflight = 0;  // ops naming the upstream socket
   bool upstream_dropping = false;  // cancel issued; close at 0 inflight
+  // Keep-alive to the upstream: asked for this request; the connection
+  // came from the idle pool; the request head, kept for one retry on a
+  // fresh connection when a reused one turns out closed (bodiless
+  // requests only).
+  bool upstream_keep = false;
+  bool upstream_reused = false;
+  bool upstream_retried = false;
+  std::string retry_head;
 
   // The exchange in progress.
   codec::HttpRequestParser request_parser;
@@ -91,6 +99,7 @@ struct HttpState {
   bool request_done = false;
   bool response_head_done = false;
   bool response_started = false;  // bytes of a response reached client_out
+  bool response_from_upstream = false;  // (not one of ringway's own)
   codec::HttpBodyKind response_body = codec::HttpBodyKind::kNone;
   uint64_t response_left = 0;
   bool keep_client = false;  // the client connection outlives the response
@@ -157,6 +166,11 @@ struct HttpState {
     request_done = false;
     response_head_done = false;
     response_started = false;
+    response_from_upstream = false;
+    upstream_keep = false;
+    upstream_reused = false;
+    upstream_retried = false;
+    retry_head.clear();
     response_body = codec::HttpBodyKind::kNone;
     response_left = 0;
     keep_client = false;

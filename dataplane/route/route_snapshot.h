@@ -32,6 +32,10 @@ struct UpstreamGroup {
   uint64_t connect_timeout_ns = 0;
   uint32_t max_connect_attempts = 0;  // >= 1
   ProxyProtocolVersion send_proxy_protocol = ProxyProtocolVersion::kNone;
+  // HTTP listeners: idle connections kept per server and shard for reuse
+  // (0: none), and for how long.
+  uint32_t keepalive = 32;
+  uint64_t keepalive_timeout_ns = 0;
 };
 
 enum class ListenerKind : uint8_t { kTcpProxy, kTlsPassthrough, kHttp, kHttps };

@@ -80,6 +80,8 @@ std::string_view CounterName(Counter counter) {
       return "http_gateway_timeouts";
     case Counter::kHttpClientTimeouts:
       return "http_client_timeouts";
+    case Counter::kHttpUpstreamReuses:
+      return "http_upstream_reuses";
     case Counter::kNumCounters:
       break;
   }

@@ -24,11 +24,12 @@ enum class Counter : int {
   kBadClientHelloToDefault,  // bad first bytes, relayed to the default
   kDirectionsSpliced,  // relay directions that moved from recv/send to splice
   // HTTP listeners.
-  kTlsHandshakes,  // completed (full or resumed)
-  kTlsResumed,     // of which resumed
-  kHttpRequests,   // request heads parsed and routed
-  kHttpRedirects,  // 301 to https
-  kHttpUpgrades,   // 101: tunnelled afterwards
+  kTlsHandshakes,       // completed (full or resumed)
+  kTlsResumed,          // of which resumed
+  kHttpRequests,        // request heads parsed and routed
+  kHttpRedirects,       // 301 to https
+  kHttpUpgrades,        // 101: tunnelled afterwards
+  kHttpUpstreamReuses,  // requests sent on a kept upstream connection
   // Errors by kind.
   kUpstreamConnectRefused,
   kUpstreamConnectTimeout,

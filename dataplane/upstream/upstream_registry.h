@@ -24,6 +24,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "dataplane/address/socket_address.h"
+#include "dataplane/upstream/idle_connections.h"
 
 namespace ringway::upstream {
 
@@ -35,6 +36,10 @@ struct ServerState {
   uint64_t connects_ok = 0;
   uint64_t connect_failures = 0;
   uint32_t consecutive_failures = 0;  // reset by a successful connect
+  uint64_t reuses = 0;                // HTTP requests on a kept connection
+  // HTTP keep-alive: connections idle between requests (closed with the
+  // entry when no table names the server any more).
+  IdleConnections idle;
 };
 
 struct GroupState {

@@ -212,6 +212,10 @@ void HttpEchoBackend::Serve(int fd) {
                                        payload.size(), "\r\n\r\n", payload))) {
       return;
     }
+    if (target.starts_with("/once/")) {
+      shutdown(fd, SHUT_RDWR);  // keep-alive promised, then closed
+      return;
+    }
   }
 }
 

@@ -7,6 +7,7 @@
 //   /chunked/...   body sent chunked, in three chunks
 //   /silent/...    reads the request and never answers (504 tests)
 //   /ws/...        with "Upgrade: websocket": 101, then echoes bytes
+//   /once/...      as below, then closes the connection (no notice)
 //   anything else  200, Content-Length, body = the request head as received
 //                  followed by the request body (chunked bodies as decoded
 //                  payload, so a test sees what the upstream got)
