@@ -260,7 +260,7 @@ class Run:
         a, b = self.args, self.backend
         config = os.path.join(workdir, "proxy.conf")
         if proxy == "ringway":
-            text = proxy_configs.ringway_config(workload, port, b)
+            text = proxy_configs.ringway_config(workload, port, b, self.tls)
             argv = proxy_configs.ringway_argv(a.ringway, config, a.shards)
         elif proxy == "nginx":
             text = proxy_configs.nginx_proxy_config(
@@ -439,7 +439,7 @@ def print_configs(args):
             conf = workdir + "/proxy.conf"
             try:
                 if proxy == "ringway":
-                    text = proxy_configs.ringway_config(w, port, backend)
+                    text = proxy_configs.ringway_config(w, port, backend, tls)
                     argv = proxy_configs.ringway_argv(
                         args.ringway or "ringway", conf, args.shards)
                 elif proxy == "nginx":

@@ -8,8 +8,8 @@ as ringway has shards. Example:
     text = nginx_proxy_config(workloads.BY_NAME["l4_bulk"], 10000, backend,
                               tls, "/tmp/bench/nginx", workers=1)
 
-ringway cannot terminate TLS yet (its config schema has no such listener), so
-ringway_config() raises Unsupported for terminate and re-encrypt workloads.
+ringway cannot re-encrypt to upstreams yet, so ringway_config() raises
+Unsupported for re-encrypt workloads.
 """
 
 import dataclasses
@@ -68,7 +68,7 @@ def splice_floor_note(workload, listen_port, backend):
 # --- ringway -----------------------------------------------------------------
 
 
-def ringway_config(workload, listen_port, backend):
+def ringway_config(workload, listen_port, backend, tls=None):
     """ringway's route table (proto/ringway_config.proto, text format)."""
     upstream = backend.address_for(workload)
     listen = "%s:%d" % (HOST, listen_port)
@@ -106,7 +106,33 @@ upstream_groups {
 }
 """ % dict(name=workload.name, listen=listen, upstream=upstream,
            sni=SERVER_NAME)
-    raise Unsupported("no TLS-terminating listener in "
+    if workload.job == workloads.TERMINATE:
+        return """\
+# ringway bench: %(name)s (TLS terminated, HTTP/1.1 to the backend)
+# Upstream keep-alive is on by default (32 idle per server and shard), as
+# nginx's `keepalive 64` and HAProxy's default connection reuse below.
+listeners {
+  name: "bench"
+  address: "%(listen)s"
+  https {
+    tls { certificates { cert_file: "%(cert)s" key_file: "%(key)s" } }
+    virtual_hosts {
+      locations { path_prefix: "/" upstream_group: "backend" }
+    }
+    header_timeout_ms: 600000
+    keepalive_timeout_ms: 600000
+    upstream_timeout_ms: 600000
+  }
+}
+upstream_groups {
+  name: "backend"
+  servers { address: "%(upstream)s" }
+  keepalive: 64
+  keepalive_timeout_ms: 600000
+}
+""" % dict(name=workload.name, listen=listen, upstream=upstream,
+           cert=tls.cert, key=tls.key)
+    raise Unsupported("no re-encryption to upstreams in "
                       "proto/ringway_config.proto yet")
 
 
