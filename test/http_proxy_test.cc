@@ -253,6 +253,63 @@ TEST(HttpProxyTest, SmugglingAndMalformedRequestsGet400AndCloseOnlyThat) {
   EXPECT_TRUE(absl::StartsWith(reply, "HTTP/1.1 200 ")) << reply;
 }
 
+TEST(HttpProxyTest, ExpectContinueGetsTheUpstreamsInterimResponse) {
+  HttpEchoBackend backend;
+  auto proxy = StartProxy(PlainTable(backend.address()));
+  ASSERT_NE(proxy, nullptr);
+  int fd = ConnectTo(proxy->listener_address("web"));
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(fd,
+                      "PUT /up HTTP/1.1\r\nHost: app.test\r\n"
+                      "Expect: 100-continue\r\nContent-Length: 4\r\n\r\n"));
+  // The client waits for the 100 before it sends its body.
+  std::string interim = ReadExactly(fd, 25);
+  EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(SendAll(fd, "data"));
+  std::string reply = ReadResponses(fd, 1);
+  close(fd);
+  EXPECT_TRUE(absl::StartsWith(reply, "HTTP/1.1 200 ")) << reply;
+  EXPECT_TRUE(absl::StrContains(reply, "Expect: 100-continue\r\n")) << reply;
+  EXPECT_TRUE(absl::EndsWith(reply, "\r\n\r\ndata")) << reply;
+}
+
+TEST(HttpProxyTest, LimitsAnswer413And431AndCloseOnlyThatConnection) {
+  HttpEchoBackend backend;
+  auto proxy = StartProxy(PlainTable(
+      backend.address(), "limits { max_body_bytes: 10 max_header_count: 5 }"));
+  ASSERT_NE(proxy, nullptr);
+  std::string reply = RoundTrip(proxy->listener_address("web"),
+                                "POST / HTTP/1.1\r\nHost: app.test\r\n"
+                                "Content-Length: 11\r\n\r\nhello world");
+  EXPECT_TRUE(absl::StartsWith(reply, "HTTP/1.1 413 ")) << reply;
+  reply = RoundTrip(proxy->listener_address("web"),
+                    "GET / HTTP/1.1\r\nHost: app.test\r\nA: 1\r\nB: 2\r\n"
+                    "C: 3\r\nD: 4\r\nE: 5\r\n\r\n");
+  EXPECT_TRUE(absl::StartsWith(reply, "HTTP/1.1 431 ")) << reply;
+  EXPECT_EQ(backend.requests(), 0);
+  EXPECT_EQ(proxy->Total(Counter::kHttpBadRequests), 2u);
+}
+
+TEST(HttpProxyTest, AClientStalledMidHeadIsClosedWhileOthersAreServed) {
+  HttpEchoBackend backend;
+  auto proxy =
+      StartProxy(PlainTable(backend.address(), "header_timeout_ms: 300"));
+  ASSERT_NE(proxy, nullptr);
+  int stalled = ConnectTo(proxy->listener_address("web"));
+  ASSERT_GE(stalled, 0);
+  ASSERT_TRUE(SendAll(stalled, "GET / HTTP/1.1\r\nHost: app"));
+  std::string reply = RoundTrip(proxy->listener_address("web"),
+                                "GET / HTTP/1.1\r\nHost: app.test\r\n\r\n");
+  EXPECT_TRUE(absl::StartsWith(reply, "HTTP/1.1 200 ")) << reply;
+  bool ok = false;
+  std::string rest = ReadToEof(stalled, &ok);  // ringway closes it
+  close(stalled);
+  EXPECT_TRUE(ok);
+  EXPECT_EQ(rest, "");
+  EXPECT_TRUE(Eventually(
+      [&] { return proxy->Total(Counter::kHttpClientTimeouts) == 1; }));
+}
+
 TEST(HttpProxyTest, UnknownHostIs404) {
   HttpEchoBackend backend;
   auto proxy = StartProxy(PlainTable(backend.address()));

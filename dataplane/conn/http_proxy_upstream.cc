@@ -259,6 +259,7 @@ void HttpProxy::ProcessResponse(Connection& conn) {
         FailUpstream(conn, 502, "upstream closed before a complete response");
         return;
       }
+      FlushClient(conn);  // an interim response (100 Continue) goes now
       MaybeArmUpstreamRecv(conn);
       return;
     }

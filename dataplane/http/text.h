@@ -5,6 +5,7 @@
 #ifndef RINGWAY_DATAPLANE_HTTP_TEXT_H_
 #define RINGWAY_DATAPLANE_HTTP_TEXT_H_
 
+#include <charconv>
 #include <concepts>
 #include <string>
 #include <string_view>
@@ -36,9 +37,13 @@ inline std::string_view StripWhitespace(std::string_view s) {
 inline void AppendPiece(std::string* out, std::string_view s) {
   out->append(s);
 }
+// Integers in decimal, formatted on the stack (no temporary string).
 template <std::integral T>
-requires(!std::same_as<T, char>) void AppendPiece(std::string* out, T n) {
-  out->append(std::to_string(n));
+requires(!std::same_as<T, char> && !std::same_as<T, bool>) void AppendPiece(
+    std::string* out, T n) {
+  char digits[24];  // 20 digits of 2^64 - 1, or a sign and 19
+  const std::to_chars_result r = std::to_chars(digits, digits + sizeof(digits), n);
+  out->append(digits, r.ptr);
 }
 
 // Appends each piece (strings, string_views, C strings, integers).

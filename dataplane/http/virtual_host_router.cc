@@ -1,23 +1,40 @@
 #include "dataplane/http/virtual_host_router.h"
 
+#include <cstdint>
+#include <optional>
+
 namespace ringway::http {
+namespace {
+
+constexpr size_t kNpos = std::string_view::npos;
+
+// For absolute-form ("scheme://authority[/path][?query]"): where the
+// authority ends (the path, query or end), or npos for other forms.
+size_t AbsoluteFormPathStart(std::string_view target) {
+  if (target.empty() || target.front() == '/') return kNpos;
+  const size_t scheme = target.find("://");
+  if (scheme == kNpos) return kNpos;
+  const size_t end = target.find_first_of("/?#", scheme + 3);
+  return end == kNpos ? target.size() : end;
+}
+
+}  // namespace
 
 std::string_view HostName(std::string_view host) {
   if (!host.empty() && host.front() == '[') {
-    size_t close = host.find(']');
-    return close == std::string_view::npos ? host.substr(1)
-                                           : host.substr(1, close - 1);
+    const size_t close = host.find(']');
+    return close == kNpos ? host.substr(1) : host.substr(1, close - 1);
   }
-  size_t colon = host.rfind(':');
-  return colon == std::string_view::npos ? host : host.substr(0, colon);
+  const size_t colon = host.rfind(':');
+  return colon == kNpos ? host : host.substr(0, colon);
 }
 
 const route::VirtualHost* FindVirtualHost(const route::HttpRoutes& routes,
                                           std::string_view host,
                                           std::string_view sni) {
   if (routes.hosts == nullptr) return nullptr;
-  std::string_view name = host.empty() ? sni : HostName(host);
-  std::optional<uint32_t> index = routes.hosts->Lookup(name);
+  const std::string_view name = host.empty() ? sni : HostName(host);
+  const std::optional<uint32_t> index = routes.hosts->Lookup(name);
   if (!index.has_value() || *index >= routes.virtual_hosts.size()) {
     return nullptr;
   }
@@ -25,21 +42,35 @@ const route::VirtualHost* FindVirtualHost(const route::HttpRoutes& routes,
 }
 
 std::string_view TargetPath(std::string_view target) {
-  if (!target.empty() && target.front() != '/') {
-    // absolute-form: scheme "://" authority path
-    size_t scheme = target.find("://");
-    if (scheme == std::string_view::npos) return "/";
-    size_t slash = target.find('/', scheme + 3);
-    if (slash == std::string_view::npos) return "/";
-    target.remove_prefix(slash);
+  if (target.empty() || target.front() != '/') {
+    const size_t start = AbsoluteFormPathStart(target);
+    if (start == kNpos || start == target.size() || target[start] != '/') {
+      return "/";
+    }
+    target.remove_prefix(start);
   }
-  size_t query = target.find('?');
-  return query == std::string_view::npos ? target : target.substr(0, query);
+  return target.substr(0, target.find_first_of("?#"));
+}
+
+void AppendOriginForm(std::string_view target, std::string* out) {
+  if (!target.empty() && target.front() == '/') {
+    out->append(target);
+    return;
+  }
+  const size_t start = AbsoluteFormPathStart(target);
+  if (start == kNpos) {
+    out->push_back('/');
+    return;
+  }
+  std::string_view rest = target.substr(start);
+  rest = rest.substr(0, rest.find('#'));  // a fragment is never sent
+  if (rest.empty() || rest.front() != '/') out->push_back('/');
+  out->append(rest);
 }
 
 const route::HttpLocation* FindLocation(const route::VirtualHost& vhost,
                                         std::string_view target) {
-  std::string_view path = TargetPath(target);
+  const std::string_view path = TargetPath(target);
   for (const route::HttpLocation& location : vhost.locations) {
     if (path.starts_with(location.path_prefix)) return &location;
   }

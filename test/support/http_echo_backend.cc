@@ -143,6 +143,10 @@ void HttpEchoBackend::Serve(int fd) {
     ++requests_;
     std::string body;
     uint64_t length = 0;
+    if (http::EqualsIgnoreCase(HeaderValue(head, "expect"), "100-continue") &&
+        !SendAllBytes(fd, "HTTP/1.1 100 Continue\r\n\r\n")) {
+      return;
+    }
     if (http::EqualsIgnoreCase(HeaderValue(head, "transfer-encoding"),
                                "chunked")) {
       if (!ReadChunked(fd, &buffer, &body)) return;

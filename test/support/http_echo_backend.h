@@ -11,6 +11,7 @@
 //   anything else  200, Content-Length, body = the request head as received
 //                  followed by the request body (chunked bodies as decoded
 //                  payload, so a test sees what the upstream got)
+// "Expect: 100-continue" gets its 100 before the body is read.
 // Every response carries "X-Backend: <name>" and
 // "Strict-Transport-Security: upstream" (to check header replacement).
 
