@@ -409,9 +409,9 @@ void HttpProxy::RouteRequest(Connection& conn) {
     ctx_.stats->Add(Counter::kHttpRedirects);
     std::string& out = h.client_out;
     http::WriteRedirectToHttps(
-        request.host, request.target, h.vhost->https_port, h.vhost,
+        request.authority, request.target, h.vhost->https_port, h.vhost,
         h.request_keep_alive && request.body_kind == codec::HttpBodyKind::kNone,
-        &out);
+        request.method == codec::HttpMethod::kHead, &out);
     h.response_started = true;
     h.keep_client =
         h.request_keep_alive && request.body_kind == codec::HttpBodyKind::kNone;

@@ -39,10 +39,11 @@ inline void AppendPiece(std::string* out, std::string_view s) {
 }
 // Integers in decimal, formatted on the stack (no temporary string).
 template <std::integral T>
-requires(!std::same_as<T, char> && !std::same_as<T, bool>) void AppendPiece(
-    std::string* out, T n) {
+requires(!std::same_as<T, char> &&
+         !std::same_as<T, bool>) void AppendPiece(std::string* out, T n) {
   char digits[24];  // 20 digits of 2^64 - 1, or a sign and 19
-  const std::to_chars_result r = std::to_chars(digits, digits + sizeof(digits), n);
+  const std::to_chars_result r =
+      std::to_chars(digits, digits + sizeof(digits), n);
   out->append(digits, r.ptr);
 }
 
