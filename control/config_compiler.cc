@@ -9,6 +9,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "dataplane/address/socket_address.h"
 #include "dataplane/common/monotonic_clock.h"
@@ -66,6 +68,33 @@ bool IsFieldValue(std::string_view value) {
     if (c == '\r' || c == '\n' || c == '\0') return false;
   }
   return true;
+}
+
+// ServerNameMatcher::Build names its inputs "routes[i]"; for virtual hosts
+// input i is virtual_hosts[hosts[i].target] (the default host has no
+// input), so every "routes[i]" in `message` is rewritten to that.
+std::string VirtualHostError(absl::string_view message,
+                             const std::vector<route::ServerNameRoute>& hosts) {
+  constexpr absl::string_view kRoutes = "routes[";
+  std::string out;
+  size_t pos = 0;
+  for (size_t at; (at = message.find(kRoutes, pos)) != message.npos;) {
+    const size_t digits = at + kRoutes.size();
+    const size_t close = message.find(']', digits);
+    uint32_t index = 0;
+    if (close == message.npos ||
+        !absl::SimpleAtoi(message.substr(digits, close - digits), &index) ||
+        index >= hosts.size()) {
+      absl::StrAppend(&out, message.substr(pos, digits - pos));
+      pos = digits;
+      continue;
+    }
+    absl::StrAppend(&out, message.substr(pos, at - pos), "virtual_hosts[",
+                    hosts[index].target, "]");
+    pos = close + 1;
+  }
+  absl::StrAppend(&out, message.substr(pos));
+  return out;
 }
 
 std::optional<uint16_t> TlsVersion(const std::string& text, uint16_t dflt) {
@@ -381,11 +410,16 @@ class Compiler {
             {},
             static_cast<uint32_t>(v)});
       }
+      absl::flat_hash_map<std::string, int> prefixes;
       for (int l = 0; l < vin.locations_size(); ++l) {
         const config::Location& lin = vin.locations(l);
         std::string lpath = absl::StrFormat("%s.locations[%d]", vpath, l);
         if (lin.path_prefix().empty() || lin.path_prefix()[0] != '/') {
           Error("%s.path_prefix: must start with \"/\"", lpath);
+        } else if (auto [it, fresh] = prefixes.emplace(lin.path_prefix(), l);
+                   !fresh) {
+          Error("%s.path_prefix: \"%s\" repeats locations[%d]", lpath,
+                lin.path_prefix(), it->second);
         }
         if (!IsFieldValue(lin.upstream_host())) {
           Error("%s.upstream_host: CR, LF or NUL in it", lpath);
@@ -437,7 +471,7 @@ class Compiler {
     }
     auto matcher = route::ServerNameMatcher::Build(hosts, default_host);
     if (!matcher.ok()) {
-      Error("%s.virtual_hosts: %s", path, matcher.status().message());
+      Error("%s.%s", path, VirtualHostError(matcher.status().message(), hosts));
     } else {
       out->hosts =
           std::make_shared<const route::ServerNameMatcher>(std::move(*matcher));
@@ -446,6 +480,9 @@ class Compiler {
 
   void CompileTls(const config::TlsTermination& in, const std::string& path,
                   route::HttpRoutes* out) {
+    // Errors found before this listener's TLS block do not keep its
+    // options from being checked by ServerTlsConfig::Build.
+    const size_t errors_before = result_->errors.size();
     tls::ServerTlsOptions options;
     auto min = TlsVersion(in.min_version(), 0x0303);
     auto max = TlsVersion(in.max_version(), 0x0304);
@@ -462,6 +499,12 @@ class Compiler {
     options.max_version = max.value_or(0x0304);
     options.cipher_list = in.ciphers();
     if (!in.groups().empty()) options.groups = in.groups();
+    for (int a = 0; a < in.alpn_size(); ++a) {
+      // RFC 7301 section 3.1: a protocol ID is 1 to 255 bytes.
+      if (in.alpn(a).empty() || in.alpn(a).size() > 255) {
+        Error("%s.alpn[%d]: must be 1 to 255 bytes long (RFC 7301)", path, a);
+      }
+    }
     if (in.alpn_size() > 0)
       options.alpn.assign(in.alpn().begin(), in.alpn().end());
     options.unknown_server_name =
@@ -517,6 +560,11 @@ class Compiler {
     for (int c = 0; c < in.certificates_size(); ++c) {
       const config::Certificate& cert = in.certificates(c);
       std::string cpath = absl::StrFormat("%s.certificates[%d]", path, c);
+      if (cert.cert_file().empty() || cert.key_file().empty()) {
+        Error("%s.%s: required", cpath,
+              cert.cert_file().empty() ? "cert_file" : "key_file");
+        continue;
+      }
       auto chain = ReadFile(cert.cert_file());
       if (!chain.ok()) {
         Error("%s.cert_file: %s", cpath, chain.status().message());
@@ -552,7 +600,9 @@ class Compiler {
       }
       certificates.push_back(std::move(*loaded));
     }
-    if (!result_->errors.empty() || certificates.empty()) return;
+    if (result_->errors.size() != errors_before || certificates.empty()) {
+      return;
+    }
     auto config = tls::ServerTlsConfig::Build(options, std::move(certificates));
     if (!config.ok()) {
       Error("%s: %s", path, config.status().message());

@@ -32,7 +32,8 @@ struct CompileResult {
 
 struct CompileOptions {
   // Seals TLS session tickets of HTTPS listeners. The same source for
-  // every table of a process, so tickets outlive a route apply.
+  // every table of a process, so tickets outlive a route apply. nullptr:
+  // no tickets, whatever session_tickets says.
   std::shared_ptr<const tls::TicketKeySource> ticket_keys;
 };
 

@@ -9,7 +9,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "dataplane/tls/server_context.h"
 #include "dataplane/tls/test_pki.h"
+#include "dataplane/tls/ticket_keys.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -267,6 +270,7 @@ class HttpConfigTest : public ::testing::Test {
     Write("a.pem", pki.a_ecdsa.cert_pem, 0644);
     Write("a.key", pki.a_ecdsa.key_pem, 0600);
     Write("open.key", pki.a_ecdsa.key_pem, 0644);
+    Write("rsa.key", pki.a_rsa.key_pem, 0600);  // not a.pem's key
   }
   void TearDown() override {
     EXPECT_EQ(std::system(absl::StrCat("rm -rf ", dir_).c_str()), 0);
@@ -364,6 +368,148 @@ TEST_F(HttpConfigTest, HttpErrorsNameTheirFields) {
   EXPECT_THAT(all, HasSubstr("listeners[2].https.virtual_hosts[0]"
                              ".redirect_to_https: only on plain http "
                              "listeners"));
+}
+
+TEST_F(HttpConfigTest, AppliesDefaultsAndExplicitSettings) {
+  CompileResult result = CompileConfigText(absl::StrCat(
+      "listeners { name: \"s\" address: \"127.0.0.1:0\" https { tls { ",
+      Cert("a.pem", "a.key"),
+      " session_cache_off: true } "
+      "virtual_hosts { server_names: \"a.example.org\" "
+      "locations { path_prefix: \"/\" upstream_group: \"g\" "
+      "upstream_host: \"app.internal\" } "
+      "response_headers { name: \"X-Content-Type-Options\" value: \"nosniff\" "
+      "} } } }\n"
+      "listeners { name: \"p\" address: \"127.0.0.1:0\" http { "
+      "virtual_hosts { locations { path_prefix: \"/\" upstream_group: \"h\" } "
+      "} forwarded_headers { x_real_ip: false forwarded: true } "
+      "real_ip { trusted_cidrs: \"10.0.0.0/8\" header: \"X-Real-IP\" } "
+      "header_timeout_ms: 1500 limits { max_header_count: 50 "
+      "max_body_bytes: 1048576 } } }\n"
+      "upstream_groups { name: \"g\" servers { address: \"127.0.0.1:1\" } }\n"
+      "upstream_groups { name: \"h\" servers { address: \"127.0.0.1:2\" } "
+      "keepalive: 0 keepalive_timeout_ms: 5000 }"));
+  ASSERT_TRUE(result.ok()) << absl::StrJoin(result.errors, "\n");
+  const route::RouteSnapshot& s = *result.snapshot;
+  EXPECT_EQ(s.groups[0].keepalive, 32u);
+  EXPECT_EQ(s.groups[0].keepalive_timeout_ns, 60'000'000'000u);
+  EXPECT_EQ(s.groups[1].keepalive, 0u);
+  EXPECT_EQ(s.groups[1].keepalive_timeout_ns, 5'000'000'000u);
+
+  const route::HttpRoutes& https = s.listeners[0].http;
+  const tls::ServerTlsOptions& options = https.tls->options();
+  EXPECT_EQ(options.min_version, 0x0303);
+  EXPECT_EQ(options.max_version, 0x0304);
+  EXPECT_EQ(options.groups, "X25519:P-256:P-384");
+  EXPECT_THAT(options.alpn, ElementsAre("http/1.1"));
+  EXPECT_EQ(options.session_cache_size, 0u);
+  EXPECT_EQ(options.verify_client, tls::ClientVerify::kOff);
+  EXPECT_EQ(https.limits.max_request_line, 8192u);
+  EXPECT_EQ(https.limits.max_head_bytes, 16384u);
+  EXPECT_EQ(https.limits.max_header_count, 100u);
+  EXPECT_EQ(https.limits.max_body_bytes, 0u);
+  EXPECT_FALSE(https.real_ip.enabled);
+  const route::VirtualHost& host = https.virtual_hosts[0];
+  EXPECT_EQ(host.name, "a.example.org");
+  EXPECT_EQ(host.locations[0].upstream_host, "app.internal");
+  EXPECT_EQ(host.https_port, 443);
+  ASSERT_EQ(host.response_headers.size(), 1u);
+  EXPECT_EQ(host.response_headers[0].name, "X-Content-Type-Options");
+  EXPECT_EQ(https.hosts->Lookup("a.example.org"), 0u);
+  EXPECT_FALSE(https.hosts->Lookup("b.example.org").has_value());
+
+  const route::ListenerRoutes& plain = s.listeners[1];
+  EXPECT_EQ(plain.http.hosts->Lookup("any.example.net"), 0u);  // default
+  EXPECT_EQ(plain.http.virtual_hosts[0].name, "default");
+  EXPECT_EQ(plain.http.virtual_hosts[0].locations[0].upstream_group, 1u);
+  EXPECT_TRUE(plain.http.forwarded.x_forwarded_for);
+  EXPECT_FALSE(plain.http.forwarded.x_real_ip);
+  EXPECT_TRUE(plain.http.forwarded.forwarded);
+  EXPECT_TRUE(plain.http.real_ip.enabled);
+  EXPECT_EQ(plain.http.real_ip.header, "x-real-ip");
+  EXPECT_FALSE(plain.http.real_ip.recursive);
+  EXPECT_EQ(plain.http.limits.max_header_count, 50u);
+  EXPECT_EQ(plain.http.limits.max_body_bytes, 1048576u);
+  EXPECT_EQ(plain.http.header_timeout_ns, 1'500'000'000u);
+  EXPECT_EQ(plain.peek_timeout_ns, 1'500'000'000u);
+  EXPECT_EQ(plain.defer_accept_s, 2);  // rounded up to whole seconds
+}
+
+TEST_F(HttpConfigTest, TicketKeysComeFromTheOptionsAndOutliveACompile) {
+  auto https = [this](const std::string& tls_extra) {
+    return absl::StrCat(
+        "listeners { name: \"s\" address: \"127.0.0.1:0\" https { tls { ",
+        Cert("a.pem", "a.key"), " ", tls_extra,
+        " } virtual_hosts { locations { path_prefix: \"/\" "
+        "upstream_group: \"g\" } } } }\n"
+        "upstream_groups { name: \"g\" servers { address: \"127.0.0.1:1\" } "
+        "}");
+  };
+  CompileOptions options;
+  options.ticket_keys = tls::TicketKeySource::Random(absl::Hours(1));
+  for (int i = 0; i < 2; ++i) {
+    CompileResult result = CompileConfigText(https(""), options);
+    ASSERT_TRUE(result.ok()) << absl::StrJoin(result.errors, "\n");
+    EXPECT_EQ(result.snapshot->listeners[0].http.tls->options().tickets,
+              options.ticket_keys);
+  }
+  CompileResult off =
+      CompileConfigText(https("session_tickets: false"), options);
+  ASSERT_TRUE(off.ok()) << absl::StrJoin(off.errors, "\n");
+  EXPECT_EQ(off.snapshot->listeners[0].http.tls->options().tickets, nullptr);
+
+  // The one-argument form: one process-wide source, the same every time.
+  CompileResult first = CompileConfigText(https(""));
+  CompileResult second = CompileConfigText(https(""));
+  ASSERT_TRUE(first.ok() && second.ok());
+  const auto& keys = first.snapshot->listeners[0].http.tls->options().tickets;
+  ASSERT_NE(keys, nullptr);
+  EXPECT_EQ(second.snapshot->listeners[0].http.tls->options().tickets, keys);
+}
+
+TEST_F(HttpConfigTest, DuplicateServerNamesAndPathPrefixesAreRefused) {
+  CompileResult result = CompileConfigText(
+      "listeners { name: \"p\" address: \"127.0.0.1:0\" http { "
+      "virtual_hosts { locations { path_prefix: \"/\" upstream_group: \"g\" "
+      "} } "
+      "virtual_hosts { server_names: \"a.example.org\" "
+      "locations { path_prefix: \"/\" upstream_group: \"g\" } "
+      "locations { path_prefix: \"/api/\" upstream_group: \"g\" } "
+      "locations { path_prefix: \"/api/\" upstream_group: \"g\" } } "
+      "virtual_hosts { server_names: [\"b.example.org\", \"A.example.org.\"] "
+      "locations { path_prefix: \"/\" upstream_group: \"g\" } } } }\n"
+      "upstream_groups { name: \"g\" servers { address: \"127.0.0.1:1\" } }");
+  EXPECT_THAT(
+      result.errors,
+      ElementsAre(
+          "listeners[0].http.virtual_hosts[1].locations[2]"
+          ".path_prefix: \"/api/\" repeats locations[1]",
+          HasSubstr("listeners[0].http.virtual_hosts[2].server_names[1] "
+                    "\"A.example.org.\": virtual_hosts[1]"
+                    ".server_names[0] already has this pattern")));
+}
+
+TEST_F(HttpConfigTest, CertificateAndTlsOptionErrorsNameTheirFields) {
+  CompileResult result = CompileConfigText(absl::StrCat(
+      // 0: a key that does not match the certificate; an empty ALPN ID
+      "listeners { name: \"a\" address: \"127.0.0.1:0\" https { tls { ",
+      Cert("a.pem", "rsa.key"),
+      " alpn: \"\" } virtual_hosts { locations { path_prefix: \"/\" "
+      "upstream_group: \"g\" } } } }\n",
+      // 1: groups BoringSSL refuses, reported despite listener 0's errors
+      "listeners { name: \"b\" address: \"127.0.0.1:0\" https { tls { ",
+      Cert("a.pem", "a.key"),
+      " groups: \"X25519:nope\" } virtual_hosts { locations { path_prefix: "
+      "\"/\" upstream_group: \"g\" } } } }\n",
+      "upstream_groups { name: \"g\" servers { address: \"127.0.0.1:1\" } }"));
+  EXPECT_THAT(
+      result.errors,
+      ElementsAre(
+          "listeners[0].https.tls.alpn[0]: must be 1 to 255 bytes long "
+          "(RFC 7301)",
+          "listeners[0].https.tls.certificates[0]: the private key does not "
+          "match the first certificate",
+          HasSubstr("listeners[1].https.tls: groups \"X25519:nope\"")));
 }
 
 }  // namespace

@@ -310,6 +310,31 @@ TEST(HttpProxyTest, AClientStalledMidHeadIsClosedWhileOthersAreServed) {
       [&] { return proxy->Total(Counter::kHttpClientTimeouts) == 1; }));
 }
 
+TEST(HttpProxyTest, RealClientAddressComesFromHeadersOfTrustedPeersOnly) {
+  HttpEchoBackend backend;
+  auto trusting = StartProxy(
+      PlainTable(backend.address(),
+                 "real_ip { trusted_cidrs: \"127.0.0.0/8\" recursive: true }"));
+  ASSERT_NE(trusting, nullptr);
+  const std::string request =
+      "GET / HTTP/1.1\r\nHost: app.test\r\n"
+      "X-Forwarded-For: 198.51.100.9, 127.0.0.5\r\n\r\n";
+  std::string reply = RoundTrip(trusting->listener_address("web"), request);
+  // 127.0.0.1 (the socket peer) and 127.0.0.5 are trusted proxies: the
+  // client is the first address from the right that is not.
+  EXPECT_TRUE(absl::StrContains(reply, "X-Real-IP: 198.51.100.9\r\n")) << reply;
+  EXPECT_TRUE(absl::StrContains(
+      reply, "X-Forwarded-For: 198.51.100.9, 127.0.0.5, 198.51.100.9\r\n"))
+      << reply;
+  trusting.reset();
+
+  auto wary = StartProxy(PlainTable(
+      backend.address(), "real_ip { trusted_cidrs: \"10.0.0.0/8\" }"));
+  ASSERT_NE(wary, nullptr);
+  reply = RoundTrip(wary->listener_address("web"), request);
+  EXPECT_TRUE(absl::StrContains(reply, "X-Real-IP: 127.0.0.1\r\n")) << reply;
+}
+
 TEST(HttpProxyTest, UnknownHostIs404) {
   HttpEchoBackend backend;
   auto proxy = StartProxy(PlainTable(backend.address()));
