@@ -66,22 +66,39 @@ std::string DefaultStateDir() {
 absl::StatusOr<SnakeoilFiles> EnsureSnakeoil(const std::string& dir,
                                              const std::string& host_name,
                                              bool force) {
-  SnakeoilFiles files;
-  files.cert_file = absl::StrCat(dir, "/cert.pem");
-  files.key_file = absl::StrCat(dir, "/key.pem");
-  const bool have_cert = Exists(files.cert_file);
-  const bool have_key = Exists(files.key_file);
-  if (have_cert && have_key && !force) return files;
+  const std::string cert_file = absl::StrCat(dir, "/cert.pem");
+  const std::string key_file = absl::StrCat(dir, "/key.pem");
+  const bool have_cert = Exists(cert_file);
+  const bool have_key = Exists(key_file);
+  if (have_cert && have_key && !force) {
+    return SnakeoilFiles{cert_file, key_file, false};
+  }
   if ((have_cert || have_key) && !force) {
     return absl::AlreadyExistsError(absl::StrFormat(
         "\"%s\" exists without its %s; remove it or use --force",
-        have_cert ? files.cert_file : files.key_file,
-        have_cert ? "key" : "certificate"));
+        have_cert ? cert_file : key_file, have_cert ? "key" : "certificate"));
+  }
+  return GenerateSnakeoil(dir, host_name, tls::KeyType::kEcdsaP256, force);
+}
+
+absl::StatusOr<SnakeoilFiles> GenerateSnakeoil(const std::string& dir,
+                                               const std::string& host_name,
+                                               tls::KeyType key_type,
+                                               bool force) {
+  SnakeoilFiles files;
+  files.cert_file = absl::StrCat(dir, "/cert.pem");
+  files.key_file = absl::StrCat(dir, "/key.pem");
+  for (const std::string& path : {files.cert_file, files.key_file}) {
+    if (!force && Exists(path)) {
+      return absl::AlreadyExistsError(absl::StrFormat(
+          "\"%s\" exists; not overwritten without --force", path));
+    }
   }
   if (absl::Status made = MakeDirs(dir, 0700); !made.ok()) return made;
   tls::CertificateRequest request;
   request.common_name = host_name;
   request.dns_names = {host_name};
+  request.key_type = key_type;
   request.days = 3650;
   auto generated = tls::GenerateCertificate(request);
   if (!generated.ok()) return generated.status();

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "dataplane/tls/certificate_generator.h"
 
 namespace ringway::control {
 
@@ -25,6 +26,13 @@ struct SnakeoilFiles {
 absl::StatusOr<SnakeoilFiles> EnsureSnakeoil(const std::string& dir,
                                              const std::string& host_name,
                                              bool force = false);
+
+// `ringwayctl certs snakeoil`: always generates; existing files are an
+// error unless `force`.
+absl::StatusOr<SnakeoilFiles> GenerateSnakeoil(const std::string& dir,
+                                               const std::string& host_name,
+                                               tls::KeyType key_type,
+                                               bool force);
 
 // Where ringway keeps state for the user running it:
 // $XDG_STATE_HOME/ringway, else $HOME/.local/state/ringway, else

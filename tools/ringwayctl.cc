@@ -5,6 +5,8 @@
 //   ringwayctl routes show [--json]  version, content hash, source, applied-at
 //   ringwayctl routes rollback       back to the previous table
 //   ringwayctl stats [--json]        per-shard counters
+//   ringwayctl certs snakeoil --out DIR [--name N] [--rsa] [--force]
+//                                    a fresh self-signed key and certificate
 //
 // Exit codes: 0 ok, 1 rejected (the reasons follow), 2 usage error or admin
 // socket unreachable. Each failure prints one line saying why.
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "control/admin_protocol.h"
+#include "control/snakeoil.h"
 
 namespace {
 
@@ -35,6 +38,12 @@ constexpr char kUsage[] =
     "  routes show [--json]   the live table: version, hash, source, time\n"
     "  routes rollback        go back to the previous route table\n"
     "  stats [--json]         per-shard connection, byte and error counters\n"
+    "  certs snakeoil --out DIR [--name HOST] [--rsa] [--force]\n"
+    "                         write DIR/key.pem (0600) and DIR/cert.pem: a "
+    "fresh\n"
+    "                         self-signed ECDSA P-256 (or RSA 2048) "
+    "certificate\n"
+    "                         for HOST (default: this machine's name)\n"
     "exit: 0 ok, 1 rejected, 2 usage or admin socket unreachable\n";
 
 int Usage(const std::string& why) {
@@ -120,9 +129,67 @@ int BuildRequest(const std::vector<std::string>& words, bool json,
   return Usage("bad arguments for routes " + verb);
 }
 
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') {
+    return "localhost";
+  }
+  return name;
+}
+
+// `certs snakeoil ...`: runs here, without the admin socket (like
+// make-ssl-cert generate-default-snakeoil).
+int CertsCommand(int argc, char** argv) {
+  std::string out_dir, name = HostName();
+  bool force = false;
+  auto key_type = ringway::tls::KeyType::kEcdsaP256;
+  for (int i = 3; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](const std::string& flag, std::string* to) {
+      if (arg.rfind(flag + "=", 0) == 0) {
+        *to = arg.substr(flag.size() + 1);
+        return true;
+      }
+      if (arg == flag && i + 1 < argc) {
+        *to = argv[++i];
+        return true;
+      }
+      return false;
+    };
+    if (value("--out", &out_dir) || value("--name", &name)) continue;
+    if (arg == "--force") {
+      force = true;
+    } else if (arg == "--rsa") {
+      key_type = ringway::tls::KeyType::kRsa2048;
+    } else {
+      return Usage("bad argument for certs snakeoil: " + arg);
+    }
+  }
+  if (out_dir.empty()) return Usage("certs snakeoil needs --out DIR");
+  if (name.empty() || name.find_first_of(" /\n") != std::string::npos) {
+    return Usage("bad --name: " + name);
+  }
+  auto files =
+      ringway::control::GenerateSnakeoil(out_dir, name, key_type, force);
+  if (!files.ok()) {
+    std::fprintf(stderr, "ringwayctl: %s\n",
+                 std::string(files.status().message()).c_str());
+    return 1;
+  }
+  std::printf("wrote %s (mode 0600) and %s for %s\n", files->key_file.c_str(),
+              files->cert_file.c_str(), name.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "certs") {
+    if (argc < 3 || std::string(argv[2]) != "snakeoil") {
+      return Usage("unknown certs command (try: certs snakeoil --out DIR)");
+    }
+    return CertsCommand(argc, argv);
+  }
   std::string socket_path = ringway::control::kDefaultAdminSocket;
   bool json = false;
   std::vector<std::string> words;
