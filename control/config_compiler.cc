@@ -3,7 +3,6 @@
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 #include <openssl/sha.h>
-#include <sys/stat.h>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -12,10 +11,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "control/tls_config_compiler.h"
 #include "dataplane/address/socket_address.h"
 #include "dataplane/common/monotonic_clock.h"
-#include "dataplane/tls/server_certificate.h"
-#include "dataplane/tls/server_context.h"
 #include "dataplane/tls/ticket_keys.h"
 
 namespace ringway::control {
@@ -34,23 +32,6 @@ constexpr uint32_t kDefaultKeepaliveTimeoutMs = 75'000;
 constexpr uint32_t kDefaultUpstreamTimeoutMs = 60'000;
 // TCP_DEFER_ACCEPT period of a listener that does not peek.
 constexpr uint64_t kDeferAcceptNoPeekNs = 10 * kNsPerSec;
-
-// The whole file at `path`, or an error naming it.
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    return absl::NotFoundError(
-        absl::StrFormat("cannot read \"%s\": %s", path, std::strerror(errno)));
-  }
-  std::string text;
-  char buffer[8192];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), file)) > 0) {
-    text.append(buffer, n);
-  }
-  std::fclose(file);
-  return text;
-}
 
 bool IsToken(std::string_view name) {
   if (name.empty()) return false;
@@ -97,11 +78,19 @@ std::string VirtualHostError(absl::string_view message,
   return out;
 }
 
-std::optional<uint16_t> TlsVersion(const std::string& text, uint16_t dflt) {
-  if (text.empty()) return dflt;
-  if (text == "TLSv1.2") return 0x0303;
-  if (text == "TLSv1.3") return 0x0304;
-  return std::nullopt;
+// What a server's certificate is checked against: the group's tls.name,
+// else the server's name, else its address (without the port).
+std::string ServerTlsName(const config::UpstreamGroup& group, int server,
+                          const address::SocketAddress& address) {
+  if (!group.tls().name().empty()) return group.tls().name();
+  if (!group.servers(server).name().empty()) {
+    return group.servers(server).name();
+  }
+  std::string text = address.ToString();
+  text.erase(text.rfind(':'));
+  if (!text.empty() && text.front() == '[')
+    text = text.substr(1, text.size() - 2);
+  return text;
 }
 
 class CollectingErrors : public google::protobuf::io::ErrorCollector {
@@ -159,6 +148,12 @@ class Compiler {
           continue;
         }
         out.servers.push_back(*address);
+        if (!in.servers(s).name().empty() &&
+            in.servers(s).name().find_first_of(" /\r\n") != std::string::npos) {
+          Error("%s.servers[%d].name: \"%s\" is not a host name", path, s,
+                in.servers(s).name());
+        }
+        out.tls_names.push_back(ServerTlsName(in, s, *address));
       }
       uint32_t timeout_ms = in.connect_timeout_ms() ? in.connect_timeout_ms()
                                                     : kDefaultConnectTimeoutMs;
@@ -172,6 +167,13 @@ class Compiler {
       out.keepalive_timeout_ns =
           (in.keepalive_timeout_ms() ? in.keepalive_timeout_ms() : 60'000) *
           kNsPerMs;
+      if (in.has_tls()) {
+        out.tls = CompileUpstreamTls(in.tls(), path + ".tls", &result_->errors);
+        out.tls_send_sni = in.tls().server_name();
+        // Same settings, same key: a swap keeps idle connections and
+        // sessions of servers that stay.
+        out.transport_key = "tls:" + ContentHash(in.tls().ShortDebugString());
+      }
       snapshot_->groups.push_back(std::move(out));
     }
   }
@@ -480,70 +482,7 @@ class Compiler {
 
   void CompileTls(const config::TlsTermination& in, const std::string& path,
                   route::HttpRoutes* out) {
-    // Errors found before this listener's TLS block do not keep its
-    // options from being checked by ServerTlsConfig::Build.
-    const size_t errors_before = result_->errors.size();
-    tls::ServerTlsOptions options;
-    auto min = TlsVersion(in.min_version(), 0x0303);
-    auto max = TlsVersion(in.max_version(), 0x0304);
-    if (!min)
-      Error("%s.min_version: \"%s\" (TLSv1.2 or TLSv1.3)", path,
-            in.min_version());
-    if (!max)
-      Error("%s.max_version: \"%s\" (TLSv1.2 or TLSv1.3)", path,
-            in.max_version());
-    if (min && max && *min > *max) {
-      Error("%s: min_version is above max_version", path);
-    }
-    options.min_version = min.value_or(0x0303);
-    options.max_version = max.value_or(0x0304);
-    options.cipher_list = in.ciphers();
-    if (!in.groups().empty()) options.groups = in.groups();
-    for (int a = 0; a < in.alpn_size(); ++a) {
-      // RFC 7301 section 3.1: a protocol ID is 1 to 255 bytes.
-      if (in.alpn(a).empty() || in.alpn(a).size() > 255) {
-        Error("%s.alpn[%d]: must be 1 to 255 bytes long (RFC 7301)", path, a);
-      }
-    }
-    if (in.alpn_size() > 0)
-      options.alpn.assign(in.alpn().begin(), in.alpn().end());
-    options.unknown_server_name =
-        in.unknown_server_name() == config::TlsTermination::REFUSE
-            ? tls::UnknownServerName::kRefuse
-            : tls::UnknownServerName::kDefaultCertificate;
-    options.session_cache_size =
-        in.session_cache_off()
-            ? 0
-            : (in.session_cache_size() ? in.session_cache_size() : 20'000);
-    if (!in.has_session_tickets() || in.session_tickets()) {
-      options.tickets = options_.ticket_keys;
-    }
     const config::ClientVerify& verify = in.client_verify();
-    switch (verify.mode()) {
-      case config::ClientVerify::OPTIONAL:
-        options.verify_client = tls::ClientVerify::kOptional;
-        break;
-      case config::ClientVerify::REQUIRED:
-        options.verify_client = tls::ClientVerify::kRequired;
-        break;
-      default:
-        options.verify_client = tls::ClientVerify::kOff;
-        break;
-    }
-    options.verify_depth =
-        verify.depth() ? static_cast<int>(verify.depth()) : 1;
-    if (options.verify_client != tls::ClientVerify::kOff) {
-      if (verify.ca_file().empty()) {
-        Error("%s.client_verify.ca_file: required unless mode is OFF", path);
-      } else {
-        auto ca = ReadFile(verify.ca_file());
-        if (!ca.ok()) {
-          Error("%s.client_verify.ca_file: %s", path, ca.status().message());
-        } else {
-          options.client_ca_pem = std::move(*ca);
-        }
-      }
-    }
     for (const std::string* name :
          {&verify.verify_result_header(), &verify.subject_header()}) {
       if (!name->empty() && !IsToken(*name)) {
@@ -552,63 +491,8 @@ class Compiler {
     }
     out->forwarded.client_verify_header = verify.verify_result_header();
     out->forwarded.client_subject_header = verify.subject_header();
-
-    std::vector<std::shared_ptr<const tls::ServerCertificate>> certificates;
-    if (in.certificates_size() == 0) {
-      Error("%s.certificates: at least one required", path);
-    }
-    for (int c = 0; c < in.certificates_size(); ++c) {
-      const config::Certificate& cert = in.certificates(c);
-      std::string cpath = absl::StrFormat("%s.certificates[%d]", path, c);
-      if (cert.cert_file().empty() || cert.key_file().empty()) {
-        Error("%s.%s: required", cpath,
-              cert.cert_file().empty() ? "cert_file" : "key_file");
-        continue;
-      }
-      auto chain = ReadFile(cert.cert_file());
-      if (!chain.ok()) {
-        Error("%s.cert_file: %s", cpath, chain.status().message());
-        continue;
-      }
-      struct stat key_stat;
-      if (stat(cert.key_file().c_str(), &key_stat) == 0 &&
-          (key_stat.st_mode & 077) != 0) {
-        Error(
-            "%s.key_file: \"%s\" is readable by group or others (mode "
-            "%o); chmod 600 it",
-            cpath, cert.key_file(), key_stat.st_mode & 0777);
-        continue;
-      }
-      auto key = ReadFile(cert.key_file());
-      if (!key.ok()) {
-        Error("%s.key_file: %s", cpath, key.status().message());
-        continue;
-      }
-      std::string ocsp;
-      if (!cert.ocsp_file().empty()) {
-        auto der = ReadFile(cert.ocsp_file());
-        if (!der.ok()) {
-          Error("%s.ocsp_file: %s", cpath, der.status().message());
-          continue;
-        }
-        ocsp = std::move(*der);
-      }
-      auto loaded = tls::ServerCertificate::FromPem(*chain, *key, ocsp);
-      if (!loaded.ok()) {
-        Error("%s: %s", cpath, loaded.status().message());
-        continue;
-      }
-      certificates.push_back(std::move(*loaded));
-    }
-    if (result_->errors.size() != errors_before || certificates.empty()) {
-      return;
-    }
-    auto config = tls::ServerTlsConfig::Build(options, std::move(certificates));
-    if (!config.ok()) {
-      Error("%s: %s", path, config.status().message());
-      return;
-    }
-    out->tls = std::move(*config);
+    out->tls =
+        CompileTlsTermination(in, path, options_.ticket_keys, &result_->errors);
   }
 
   void CompileProxyProtocolInbound(const config::ProxyProtocolInbound& in,

@@ -512,5 +512,84 @@ TEST_F(HttpConfigTest, CertificateAndTlsOptionErrorsNameTheirFields) {
           HasSubstr("listeners[1].https.tls: groups \"X25519:nope\"")));
 }
 
+TEST_F(HttpConfigTest, UpstreamTlsCompilesWithNginxDefaults) {
+  Write("ca.pem", tls::GetTestPki().ca.cert_pem, 0644);
+  CompileResult result = CompileConfigText(absl::StrCat(
+      "listeners { name: \"t\" address: \"127.0.0.1:0\" tcp_proxy { "
+      "upstream_group: \"plain\" } }\n"
+      "upstream_groups { name: \"plain\" servers { address: \"127.0.0.1:1\" } "
+      "tls { } }\n"
+      "upstream_groups { name: \"strict\" servers { address: \"[::1]:1\" } "
+      "servers { address: \"127.0.0.1:2\" name: \"b.internal\" } "
+      "tls { verify: true trusted_ca_file: \"",
+      dir_,
+      "/ca.pem\" verify_depth: 2 server_name: true "
+      "client_cert_file: \"",
+      dir_, "/a.pem\" client_key_file: \"", dir_,
+      "/a.key\" alpn: \"http/1.1\" session_reuse: false } }\n"
+      "upstream_groups { name: \"named\" servers { address: \"127.0.0.1:1\" "
+      "name: \"ignored\" } tls { name: \"svc.internal\" } }\n"
+      "upstream_groups { name: \"tcp\" servers { address: \"127.0.0.1:1\" } "
+      "}"));
+  ASSERT_TRUE(result.ok()) << absl::StrJoin(result.errors, "\n");
+  const auto& groups = result.snapshot->groups;
+  ASSERT_NE(groups[0].tls, nullptr);
+  const tls::ClientTlsOptions& plain = groups[0].tls->options();
+  EXPECT_FALSE(plain.verify);  // as nginx
+  EXPECT_TRUE(plain.session_reuse);
+  EXPECT_EQ(plain.client_certificate, nullptr);
+  EXPECT_FALSE(groups[0].tls_send_sni);
+  EXPECT_THAT(groups[0].tls_names, ElementsAre("127.0.0.1"));
+  const tls::ClientTlsOptions& strict = groups[1].tls->options();
+  EXPECT_TRUE(strict.verify);
+  EXPECT_EQ(strict.verify_depth, 2);
+  EXPECT_FALSE(strict.session_reuse);
+  EXPECT_NE(strict.client_certificate, nullptr);
+  EXPECT_THAT(strict.alpn, ElementsAre("http/1.1"));
+  EXPECT_TRUE(groups[1].tls_send_sni);
+  EXPECT_THAT(groups[1].tls_names, ElementsAre("::1", "b.internal"));
+  EXPECT_THAT(groups[2].tls_names, ElementsAre("svc.internal"));
+  EXPECT_EQ(groups[3].tls, nullptr);
+  EXPECT_EQ(groups[3].transport_key, "");
+  // Different settings, different upstream state.
+  EXPECT_NE(groups[0].transport_key, groups[1].transport_key);
+  EXPECT_NE(groups[0].transport_key, "");
+}
+
+TEST_F(HttpConfigTest, UpstreamTlsErrorsNameTheirFields) {
+  CompileResult result = CompileConfigText(absl::StrCat(
+      "listeners { name: \"t\" address: \"127.0.0.1:0\" tcp_proxy { "
+      "upstream_group: \"a\" } }\n"
+      // verify without a CA; a version that does not exist
+      "upstream_groups { name: \"a\" servers { address: \"127.0.0.1:1\" } "
+      "tls { verify: true min_version: \"TLSv1.1\" } }\n"
+      // a client key others may read; a certificate without its key
+      "upstream_groups { name: \"b\" servers { address: \"127.0.0.1:1\" } "
+      "tls { client_cert_file: \"",
+      dir_, "/a.pem\" client_key_file: \"", dir_, "/open.key\" } }\n",
+      "upstream_groups { name: \"c\" servers { address: \"127.0.0.1:1\" } "
+      "tls { client_cert_file: \"",
+      dir_, "/a.pem\" ciphers: \"NOPE\" } }\n",
+      // a CA file that is not PEM; ciphers BoringSSL refuses
+      "upstream_groups { name: \"d\" servers { address: \"127.0.0.1:1\" } "
+      "tls { trusted_ca_file: \"",
+      dir_, "/a.key\" verify: true } }\n",
+      "upstream_groups { name: \"e\" servers { address: \"127.0.0.1:1\" } "
+      "tls { ciphers: \"NOPE\" } }\n"));
+  EXPECT_THAT(
+      result.errors,
+      ElementsAre(
+          "upstream_groups[0].tls.min_version: \"TLSv1.1\" (TLSv1.2 or "
+          "TLSv1.3)",
+          "upstream_groups[0].tls.trusted_ca_file: required with verify",
+          HasSubstr("upstream_groups[1].tls.client_key_file: \""),
+          "upstream_groups[2].tls.client_key_file: required with "
+          "client_cert_file",
+          HasSubstr("upstream_groups[3].tls.trusted_ca_file: no PEM "
+                    "certificate in"),
+          HasSubstr("upstream_groups[4].tls: cipher list \"NOPE\"")));
+  EXPECT_THAT(result.errors[2], HasSubstr("is readable by group or others"));
+}
+
 }  // namespace
 }  // namespace ringway::control

@@ -142,12 +142,12 @@ void HttpProxy::MaybeArmClientRecv(Connection& conn) {
       // next pipelined request waits in the socket until this response is
       // done.
       if (h.request_done) return;
-      if (h.upstream_send.bytes() + h.client_in.size() > kMaxBufferedBytes) {
+      if (UpstreamBacklog(h) + h.client_in.size() > kMaxBufferedBytes) {
         return;
       }
       break;
     case HttpPhase::kTunnel:
-      if (h.upstream_send.bytes() > kMaxBufferedBytes) return;
+      if (UpstreamBacklog(h) > kMaxBufferedBytes) return;
       break;
     case HttpPhase::kConnecting:
     case HttpPhase::kFlushClose:
@@ -716,6 +716,13 @@ void HttpProxy::OnDeadline(Connection& conn) {
       Close(conn, CloseReason::kDone);
       return;
     case HttpPhase::kConnecting: {
+      if (h.upstream_handshaking) {
+        ctx_.stats->Add(Counter::kUpstreamTlsErrors);
+        ++conn.server->tls_failures;
+        h.upstream_handshaking = false;
+        FailUpstream(conn, 504, "TLS handshake with the upstream timed out");
+        return;
+      }
       conn.connect_timed_out = true;
       io_uring_sqe* sqe = ctx_.ring->GetSqe();
       io_uring_prep_cancel64(sqe, Tag(conn, kOpConnect), 0);

@@ -87,6 +87,10 @@ class HttpProxy {
   void ConnectUpstream(Connection& conn);
   void TryNextServer(Connection& conn);
   void OnUpstreamConnected(Connection& conn, int32_t res);
+  void StartUpstreamTls(Connection& conn);
+  void ContinueUpstreamHandshake(Connection& conn);
+  void UpstreamTlsFailed(Connection& conn);
+  bool DecryptUpstream(Connection& conn);
   void UpstreamReady(Connection& conn);
   bool KeepUpstream(Connection& conn);
   bool RetryOnFreshConnection(Connection& conn);
@@ -104,6 +108,8 @@ class HttpProxy {
   void StartTunnel(Connection& conn);
   void CheckTunnelEnds(Connection& conn);
   size_t ClientBacklog(const HttpState& h) const;
+  size_t UpstreamBacklog(const HttpState& h) const;
+  bool UpstreamSendIdle(const HttpState& h) const;
 
   // Either side.
   void SendFrom(Connection& conn, int fd, OutQueue& queue, uint8_t op);

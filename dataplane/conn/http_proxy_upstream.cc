@@ -1,5 +1,6 @@
-// HttpProxy: the upstream side (connect with failover, request bytes up,
-// response heads and bodies down), 502/504, and the 101 tunnel.
+// HttpProxy: the upstream side (connect with failover, the TLS handshake
+// when the group re-encrypts, request bytes up, response heads and bodies
+// down), 502/504, and the 101 tunnel.
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -14,6 +15,7 @@
 #include "dataplane/conn/conn_op.h"
 #include "dataplane/conn/http_proxy.h"
 #include "dataplane/http/client_response.h"
+#include "dataplane/tls/client_context.h"
 
 namespace ringway::conn {
 namespace {
@@ -29,6 +31,16 @@ void AppendBytes(std::string* out, std::span<const uint8_t> bytes) {
 }
 
 }  // namespace
+
+size_t HttpProxy::UpstreamBacklog(const HttpState& h) const {
+  return h.upstream_send.bytes() +
+         (h.upstream_tls != nullptr ? h.upstream_tls->output().size() : 0);
+}
+
+bool HttpProxy::UpstreamSendIdle(const HttpState& h) const {
+  return h.upstream_send.idle() &&
+         (h.upstream_tls == nullptr || h.upstream_tls->output().empty());
+}
 
 size_t HttpProxy::ClientBacklog(const HttpState& h) const {
   return h.client_out.size() + h.client_send.bytes() +
@@ -58,18 +70,22 @@ void HttpProxy::TryNextServer(Connection& conn) {
   }
   --conn.attempts_left;
   conn.server = conn.routes->server(conn.group_index, conn.server_index);
+  if (conn.group->tls) {
+    h.upstream_tls_name = &conn.group->tls_names[conn.server_index];
+  }
   conn.server_index = (conn.server_index + 1) %
                       static_cast<uint32_t>(conn.group->servers.size());
   const address::SocketAddress& server = conn.server->address;
   if (h.upstream_keep && !h.upstream_retried) {
-    int idle =
+    upstream::IdleConnection idle =
         conn.server->idle.Take(now_ns_, conn.group->keepalive_timeout_ns);
-    if (idle >= 0) {
+    if (idle.fd >= 0) {
       ctx_.stats->Add(Counter::kHttpUpstreamReuses);
       ++conn.server->reuses;
       ++conn.server->active_connections;
       conn.server_connected = true;
-      conn.side[kUpstream].fd = idle;
+      conn.side[kUpstream].fd = idle.fd;
+      h.upstream_tls = std::move(idle.tls);
       h.upstream_reused = true;
       UpstreamReady(conn);
       return;
@@ -105,6 +121,10 @@ void HttpProxy::OnUpstreamConnected(Connection& conn, int32_t res) {
     server.consecutive_failures = 0;
     ++server.active_connections;
     conn.server_connected = true;
+    if (conn.group->tls) {
+      StartUpstreamTls(conn);
+      return;
+    }
     UpstreamReady(conn);
     return;
   }
@@ -124,13 +144,118 @@ void HttpProxy::OnUpstreamConnected(Connection& conn, int32_t res) {
   TryNextServer(conn);
 }
 
+// ---------------------------------------------------------------------------
+// Re-encryption: the TLS handshake with the server, bounded by the connect
+// timeout.
+
+void HttpProxy::StartUpstreamTls(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  tls::ClientContext* context = conn.routes->client_tls(conn.group_index);
+  if (context == nullptr) {
+    FailUpstream(conn, 502, "no TLS context for the group");
+    return;
+  }
+  tls::UpstreamPeerName peer{*h.upstream_tls_name, conn.group->tls_send_sni};
+  h.upstream_tls = std::make_unique<tls::TlsSession>(
+      context->NewSsl(peer, &conn.server->tls_session));
+  h.upstream_handshaking = true;
+  ScheduleDeadline(conn, conn.group->connect_timeout_ns);
+  ContinueUpstreamHandshake(conn);
+}
+
+void HttpProxy::ContinueUpstreamHandshake(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  tls::TlsSession& tls = *h.upstream_tls;
+  tls.SetInput(h.upstream_raw.readable(), h.upstream_eof);
+  tls::TlsResult result = tls.Handshake();
+  h.upstream_raw.Consume(tls.TakeInputConsumed());
+  if (result == tls::TlsResult::kError || result == tls::TlsResult::kClosed) {
+    UpstreamTlsFailed(conn);
+    return;
+  }
+  FlushUpstream(conn);  // our flight
+  if (result != tls::TlsResult::kOk) {
+    if (h.upstream_eof) {
+      UpstreamTlsFailed(conn);
+      return;
+    }
+    if (!h.upstream_recv_armed) ArmUpstreamRecv(conn);
+    return;
+  }
+  h.upstream_handshaking = false;
+  ctx_.timers->Cancel(&conn.deadline);
+  ctx_.stats->Add(Counter::kUpstreamTlsHandshakes);
+  ++conn.server->tls_handshakes;
+  if (tls.resumed()) {
+    ctx_.stats->Add(Counter::kUpstreamTlsResumed);
+    ++conn.server->tls_resumed;
+  }
+  UpstreamReady(conn);
+}
+
+// A failed handshake (or an alert right after it, in TLS 1.3, when the
+// server refuses our certificate): 502 naming the reason.
+void HttpProxy::UpstreamTlsFailed(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  ctx_.stats->Add(Counter::kUpstreamTlsErrors);
+  ++conn.server->tls_failures;
+  std::string_view reason = h.upstream_tls->error_reason();
+  if (reason.empty() && h.upstream_eof) reason = "the server closed";
+  std::string why =
+      "TLS: " + tls::DescribeUpstreamTlsError(h.upstream_tls->ssl(), reason);
+  h.upstream_handshaking = false;
+  FailUpstream(conn, 502, why);
+}
+
+// Ciphertext from the server: decrypted into upstream_in. False when the
+// connection is no longer in a state to process a response.
+bool HttpProxy::DecryptUpstream(Connection& conn) {
+  HttpState& h = *conn.http;
+  if (h.upstream_handshaking) {
+    ContinueUpstreamHandshake(conn);
+    return false;
+  }
+  tls::TlsSession& tls = *h.upstream_tls;
+  tls.SetInput(h.upstream_raw.readable(), h.upstream_eof);
+  for (;;) {
+    size_t n = 0;
+    uint8_t* tail = h.upstream_in.PrepareTail(kRecvBytes);
+    tls::TlsResult result = tls.Read({tail, h.upstream_in.tail_room()}, &n);
+    if (result == tls::TlsResult::kOk) {
+      h.upstream_in.Commit(n);
+      continue;
+    }
+    h.upstream_raw.Consume(tls.TakeInputConsumed());
+    if (result == tls::TlsResult::kError && !h.upstream_eof) {
+      if (h.phase == HttpPhase::kTunnel || h.response_started) {
+        RINGWAY_LOG(kInfo, "listener \"%s\": TLS error from upstream %s: %s",
+                    conn.listener->name, conn.server->address.ToString(),
+                    tls.error_reason());
+        Close(conn, CloseReason::kUpstreamReset);
+      } else {
+        UpstreamTlsFailed(conn);
+      }
+      return false;
+    }
+    // kClosed (close_notify) ends the stream; so does a TCP FIN without
+    // one (kError at EOF), as nginx takes it.
+    if (result != tls::TlsResult::kWantRead) h.upstream_eof = true;
+    break;
+  }
+  FlushUpstream(conn);  // anything BoringSSL wrote while reading
+  return true;
+}
+
 // Connected (or reused): the request goes out, the response is awaited.
 void HttpProxy::UpstreamReady(Connection& conn) {
   if (conn.http == nullptr) return;
   conn.http->phase = HttpPhase::kExchange;
   Touch(conn);
   ScheduleDeadline(conn, conn.listener->http.upstream_timeout_ns);
-  ArmUpstreamRecv(conn);
+  if (!conn.http->upstream_recv_armed) ArmUpstreamRecv(conn);
   ForwardRequestBody(conn);  // what arrived with the head
   FlushUpstream(conn);
   MaybeArmClientRecv(conn);
@@ -143,14 +268,44 @@ void HttpProxy::FlushUpstream(Connection& conn) {
   if (conn.http == nullptr) return;  // finished meanwhile
   HttpState& h = *conn.http;
   int fd = conn.side[kUpstream].fd;
+  bool handshaking =
+      h.phase == HttpPhase::kConnecting && h.upstream_handshaking;
   if (fd < 0 || h.upstream_dropping || h.upstream_send.in_flight ||
-      h.upstream_send.pending.empty() ||
       conn.state == ConnectionState::kClosing ||
-      (h.phase != HttpPhase::kExchange && h.phase != HttpPhase::kTunnel)) {
+      (h.phase != HttpPhase::kExchange && h.phase != HttpPhase::kTunnel &&
+       !handshaking)) {
     return;
   }
-  SendFrom(conn, fd, h.upstream_send, kOpHttpUpstreamSend);
+  if (h.upstream_tls == nullptr) {
+    if (h.upstream_send.pending.empty()) return;
+    SendFrom(conn, fd, h.upstream_send, kOpHttpUpstreamSend);
+    ++h.upstream_inflight;
+    return;
+  }
+  tls::TlsSession& tls = *h.upstream_tls;
+  if (tls.handshake_done()) {
+    // Seal what fits; the rest waits for the next send's completion.
+    std::string& pending = h.upstream_send.pending;
+    size_t taken = 0;
+    while (taken < pending.size()) {
+      size_t n = 0;
+      if (tls.Write({reinterpret_cast<const uint8_t*>(pending.data()) + taken,
+                     pending.size() - taken},
+                    &n) != tls::TlsResult::kOk) {
+        break;
+      }
+      taken += n;
+    }
+    pending.erase(0, taken);
+  }
+  std::span<const uint8_t> output = tls.output();
+  if (output.empty()) return;
+  io_uring_sqe* sqe = ctx_.ring->GetSqe();
+  io_uring_prep_send(sqe, fd, output.data(), output.size(), MSG_NOSIGNAL);
+  io_uring_sqe_set_data64(sqe, Tag(conn, kOpHttpUpstreamSend));
+  ++conn.inflight;
   ++h.upstream_inflight;
+  h.upstream_send.in_flight = true;
 }
 
 void HttpProxy::OnUpstreamSent(Connection& conn, int32_t res) {
@@ -165,11 +320,19 @@ void HttpProxy::OnUpstreamSent(Connection& conn, int32_t res) {
     return;
   }
   Touch(conn);
-  q.sent += res;
-  if (q.sent < q.sending.size()) {
-    SendFrom(conn, conn.side[kUpstream].fd, q, kOpHttpUpstreamSend);
-    ++h.upstream_inflight;
-    return;
+  if (h.upstream_tls != nullptr) {
+    h.upstream_tls->ConsumeOutput(res);
+    if (h.upstream_handshaking) {
+      FlushUpstream(conn);
+      return;
+    }
+  } else {
+    q.sent += res;
+    if (q.sent < q.sending.size()) {
+      SendFrom(conn, conn.side[kUpstream].fd, q, kOpHttpUpstreamSend);
+      ++h.upstream_inflight;
+      return;
+    }
   }
   if (h.phase == HttpPhase::kTunnel) {
     FlushUpstream(conn);
@@ -188,10 +351,12 @@ void HttpProxy::OnUpstreamSent(Connection& conn, int32_t res) {
 void HttpProxy::ArmUpstreamRecv(Connection& conn) {
   if (conn.http == nullptr) return;  // finished meanwhile
   HttpState& h = *conn.http;
-  uint8_t* tail = h.upstream_in.PrepareTail(kRecvBytes);
+  // Ciphertext lands in upstream_raw; plaintext in upstream_in.
+  buffer::ByteQueue& queue =
+      h.upstream_tls != nullptr ? h.upstream_raw : h.upstream_in;
+  uint8_t* tail = queue.PrepareTail(kRecvBytes);
   io_uring_sqe* sqe = ctx_.ring->GetSqe();
-  io_uring_prep_recv(sqe, conn.side[kUpstream].fd, tail,
-                     h.upstream_in.tail_room(), 0);
+  io_uring_prep_recv(sqe, conn.side[kUpstream].fd, tail, queue.tail_room(), 0);
   io_uring_sqe_set_data64(sqe, Tag(conn, kOpHttpUpstreamRecv));
   ++conn.inflight;
   ++h.upstream_inflight;
@@ -226,13 +391,14 @@ void HttpProxy::OnUpstreamRecv(Connection& conn, int32_t res) {
     return;
   }
   Touch(conn);
-  h.upstream_in.Commit(res);
+  (h.upstream_tls != nullptr ? h.upstream_raw : h.upstream_in).Commit(res);
   if (res == 0) {
     if (h.phase == HttpPhase::kExchange && RetryOnFreshConnection(conn)) {
       return;
     }
     h.upstream_eof = true;
   }
+  if (h.upstream_tls != nullptr && !DecryptUpstream(conn)) return;
   if (h.phase == HttpPhase::kTunnel) {
     if (!h.upstream_in.empty()) {
       ctx_.stats->Add(Counter::kBytesUpstreamToClient, h.upstream_in.size());
@@ -416,11 +582,14 @@ bool HttpProxy::KeepUpstream(Connection& conn) {
   if (!h.upstream_keep || fd < 0 || !h.response_from_upstream ||
       !h.response.keep_alive || !h.request_done || !h.upstream_in.empty() ||
       h.upstream_eof || h.upstream_inflight != 0 || h.upstream_dropping ||
-      !h.upstream_send.idle() || conn.group == nullptr) {
+      !UpstreamSendIdle(h) || !h.upstream_raw.empty() ||
+      conn.group == nullptr) {
     return false;
   }
-  if (!conn.server->idle.Put(fd, now_ns_, conn.group->keepalive,
+  upstream::IdleConnection idle{fd, std::move(h.upstream_tls)};
+  if (!conn.server->idle.Put(idle, now_ns_, conn.group->keepalive,
                              conn.group->keepalive_timeout_ns)) {
+    h.upstream_tls = std::move(idle.tls);
     return false;
   }
   if (conn.server_connected) {
@@ -429,6 +598,7 @@ bool HttpProxy::KeepUpstream(Connection& conn) {
   }
   conn.side[kUpstream] = Endpoint{};
   h.upstream_send = OutQueue{};
+  h.ResetUpstreamTls();
   return true;
 }
 
@@ -475,6 +645,7 @@ void HttpProxy::DropUpstream(Connection& conn) {
     h.upstream_send = OutQueue{};
     h.upstream_eof = false;
     h.upstream_shut = false;
+    h.ResetUpstreamTls();
     return;
   }
   h.upstream_dropping = true;
@@ -528,8 +699,15 @@ void HttpProxy::CheckTunnelEnds(Connection& conn) {
   if (conn.http == nullptr) return;  // finished meanwhile
   HttpState& h = *conn.http;
   if (conn.state == ConnectionState::kClosing) return;
-  if (h.client_eof && h.client_in.empty() && h.upstream_send.idle() &&
+  if (h.client_eof && h.client_in.empty() && UpstreamSendIdle(h) &&
       !h.upstream_shut) {
+    // TLS ends with close_notify first; this comes back once it is sent.
+    if (h.upstream_tls != nullptr && !h.upstream_close_notify) {
+      h.upstream_close_notify = true;
+      h.upstream_tls->Shutdown();
+      FlushUpstream(conn);
+      if (!UpstreamSendIdle(h)) return;
+    }
     h.upstream_shut = true;
     shutdown(conn.side[kUpstream].fd, SHUT_WR);
   }
@@ -537,6 +715,12 @@ void HttpProxy::CheckTunnelEnds(Connection& conn) {
                         !h.client_send.in_flight;
   if (h.upstream_eof && h.upstream_in.empty() && client_flushed &&
       !h.client_shut) {
+    if (h.tls != nullptr && h.tls->handshake_done() && !h.close_notify_queued) {
+      h.close_notify_queued = true;
+      h.tls->Shutdown();
+      FlushClient(conn);
+      if (ClientBacklog(h) != 0 || h.client_tls_sending) return;
+    }
     h.client_shut = true;
     shutdown(conn.side[kClient].fd, SHUT_WR);
   }

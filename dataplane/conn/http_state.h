@@ -80,6 +80,15 @@ struct HttpState {
   bool upstream_reused = false;
   bool upstream_retried = false;
   std::string retry_head;
+  // Re-encryption (the group has tls): the upstream's TLS session. Its
+  // ciphertext arrives in upstream_raw and is decrypted into upstream_in;
+  // upstream_send.pending is sealed into upstream_tls->output(), which is
+  // what goes on the wire.
+  std::unique_ptr<tls::TlsSession> upstream_tls;
+  buffer::ByteQueue upstream_raw;
+  bool upstream_handshaking = false;
+  bool upstream_close_notify = false;              // queued (tunnel end)
+  const std::string* upstream_tls_name = nullptr;  // of the server tried
 
   // The exchange in progress.
   codec::HttpRequestParser request_parser;
@@ -143,6 +152,7 @@ struct HttpState {
     upstream_eof = false;
     upstream_inflight = 0;
     upstream_dropping = false;
+    ResetUpstreamTls();
     requests = 0;
     method = codec::HttpMethod::kGet;
     client_version = codec::HttpVersion::kHttp11;
@@ -151,6 +161,14 @@ struct HttpState {
     close_notify_queued = false;
     closing_soon = false;
     ResetExchange();
+  }
+
+  void ResetUpstreamTls() {
+    upstream_tls.reset();
+    upstream_raw.Clear();
+    upstream_handshaking = false;
+    upstream_close_notify = false;
+    upstream_tls_name = nullptr;
   }
 
   // Resets the exchange for the next request on the same connection.

@@ -20,6 +20,7 @@
 #include "dataplane/address/socket_address.h"
 #include "dataplane/codec/http_message.h"
 #include "dataplane/route/server_name_matcher.h"
+#include "dataplane/tls/client_context.h"
 #include "dataplane/tls/server_context.h"
 
 namespace ringway::route {
@@ -36,6 +37,16 @@ struct UpstreamGroup {
   // (0: none), and for how long.
   uint32_t keepalive = 32;
   uint64_t keepalive_timeout_ns = 0;
+  // Re-encryption: TLS to every server (null: plain TCP). Shared by every
+  // shard; each builds its own tls::ClientContext from it.
+  std::shared_ptr<const tls::ClientTlsConfig> tls;
+  bool tls_send_sni = false;
+  // Per server: the name its certificate is checked against (and sent as
+  // SNI): tls.name, else the server's name, else its address.
+  std::vector<std::string> tls_names;
+  // Tells apart upstream state kept for the same address under different
+  // TLS settings (idle connections, sessions): "" for plain TCP.
+  std::string transport_key;
 };
 
 enum class ListenerKind : uint8_t { kTcpProxy, kTlsPassthrough, kHttp, kHttps };

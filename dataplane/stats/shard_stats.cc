@@ -82,6 +82,12 @@ std::string_view CounterName(Counter counter) {
       return "http_client_timeouts";
     case Counter::kHttpUpstreamReuses:
       return "http_upstream_reuses";
+    case Counter::kUpstreamTlsHandshakes:
+      return "upstream_tls_handshakes";
+    case Counter::kUpstreamTlsResumed:
+      return "upstream_tls_resumed";
+    case Counter::kUpstreamTlsErrors:
+      return "upstream_tls_errors";
     case Counter::kNumCounters:
       break;
   }

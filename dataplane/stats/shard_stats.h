@@ -30,6 +30,9 @@ enum class Counter : int {
   kHttpRedirects,       // 301 to https
   kHttpUpgrades,        // 101: tunnelled afterwards
   kHttpUpstreamReuses,  // requests sent on a kept upstream connection
+  // Re-encryption.
+  kUpstreamTlsHandshakes,  // completed (full or resumed)
+  kUpstreamTlsResumed,     // of which resumed
   // Errors by kind.
   kUpstreamConnectRefused,
   kUpstreamConnectTimeout,
@@ -56,6 +59,7 @@ enum class Counter : int {
   kHttpBadGateway,       // 502: no upstream took it, or a bad response
   kHttpGatewayTimeouts,  // 504: no response in time
   kHttpClientTimeouts,   // client too slow: head, body or keep-alive
+  kUpstreamTlsErrors,    // handshake failed (verification, alert, timeout)
   kNumCounters,
 };
 

@@ -23,6 +23,7 @@
 #define RINGWAY_DATAPLANE_TLS_CLIENT_CONTEXT_H_
 
 #include <openssl/base.h>
+#include <openssl/ssl.h>  // bssl::UniquePtr<SSL_SESSION> needs its deleter
 
 #include <cstdint>
 #include <memory>

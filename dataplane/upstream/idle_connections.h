@@ -2,7 +2,8 @@
 // the next HTTP request (nginx `keepalive`, HAProxy `http-reuse`). Taking
 // one checks first that the server has not closed it or sent something
 // unasked (a non-blocking MSG_PEEK), and skips those idle too long; the
-// warmest connection is reused first. Shard-local.
+// warmest connection is reused first. A TLS connection is kept with its
+// session, so reuse skips the handshake. Shard-local.
 
 #ifndef RINGWAY_DATAPLANE_UPSTREAM_IDLE_CONNECTIONS_H_
 #define RINGWAY_DATAPLANE_UPSTREAM_IDLE_CONNECTIONS_H_
@@ -13,9 +14,19 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <utility>
 #include <vector>
 
+#include "dataplane/tls/tls_session.h"
+
 namespace ringway::upstream {
+
+// An upstream connection between requests.
+struct IdleConnection {
+  int fd = -1;
+  std::unique_ptr<tls::TlsSession> tls;  // null for plain TCP
+};
 
 class IdleConnections {
  public:
@@ -24,38 +35,49 @@ class IdleConnections {
   IdleConnections(const IdleConnections&) = delete;
   IdleConnections& operator=(const IdleConnections&) = delete;
 
-  // Keeps `fd` (idle since `now_ns`); false, and `fd` left to the caller,
-  // when `limit` are already kept. Drops entries older than `timeout_ns`.
-  bool Put(int fd, uint64_t now_ns, size_t limit, uint64_t timeout_ns) {
+  // Keeps `connection` (idle since `now_ns`); false, and `connection`
+  // left to the caller, when `limit` are already kept. Drops entries older
+  // than `timeout_ns`.
+  bool Put(IdleConnection& connection, uint64_t now_ns, size_t limit,
+           uint64_t timeout_ns) {
     DropExpired(now_ns, timeout_ns);
     if (entries_.size() >= limit) return false;
-    entries_.push_back({fd, now_ns});
+    entries_.push_back({std::move(connection), now_ns});
+    connection = IdleConnection{};
     return true;
   }
+  bool Put(int fd, uint64_t now_ns, size_t limit, uint64_t timeout_ns) {
+    IdleConnection connection{fd, nullptr};
+    return Put(connection, now_ns, limit, timeout_ns);
+  }
 
-  // A usable connection, or -1. Closes the ones it finds unusable.
-  int Take(uint64_t now_ns, uint64_t timeout_ns) {
+  // A usable connection (fd -1 if none). Closes the ones it finds unusable.
+  IdleConnection Take(uint64_t now_ns, uint64_t timeout_ns) {
     DropExpired(now_ns, timeout_ns);
     while (!entries_.empty()) {
-      int fd = entries_.back().fd;
+      IdleConnection connection = std::move(entries_.back().connection);
       entries_.pop_back();
       char byte;
-      ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return fd;
-      close(fd);  // closed by the server (0), data unasked (>0), or an error
+      ssize_t n = recv(connection.fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        return connection;
+      }
+      // Closed by the server (0), data unasked (>0: for TLS, a close_notify
+      // or a late ticket), or an error.
+      close(connection.fd);
     }
-    return -1;
+    return {};
   }
 
   void Clear() {
-    for (const Entry& entry : entries_) close(entry.fd);
+    for (const Entry& entry : entries_) close(entry.connection.fd);
     entries_.clear();
   }
   size_t size() const { return entries_.size(); }
 
  private:
   struct Entry {
-    int fd;
+    IdleConnection connection;
     uint64_t since_ns;
   };
 
@@ -64,7 +86,7 @@ class IdleConnections {
     size_t expired = 0;
     while (expired < entries_.size() &&
            now_ns - entries_[expired].since_ns >= timeout_ns) {
-      close(entries_[expired].fd);
+      close(entries_[expired].connection.fd);
       ++expired;
     }
     entries_.erase(entries_.begin(), entries_.begin() + expired);

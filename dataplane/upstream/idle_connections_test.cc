@@ -23,9 +23,9 @@ TEST(IdleConnectionsTest, ReusesTheWarmestAndHonoursTheLimit) {
   EXPECT_TRUE(idle.Put(a.fd[0], 100, 2, 1000));
   EXPECT_TRUE(idle.Put(b.fd[0], 200, 2, 1000));
   EXPECT_FALSE(idle.Put(c.fd[0], 300, 2, 1000));  // full: caller keeps it
-  EXPECT_EQ(idle.Take(300, 1000), b.fd[0]);
-  EXPECT_EQ(idle.Take(300, 1000), a.fd[0]);
-  EXPECT_EQ(idle.Take(300, 1000), -1);
+  EXPECT_EQ(idle.Take(300, 1000).fd, b.fd[0]);
+  EXPECT_EQ(idle.Take(300, 1000).fd, a.fd[0]);
+  EXPECT_EQ(idle.Take(300, 1000).fd, -1);
 }
 
 TEST(IdleConnectionsTest, SkipsClosedChattyAndExpiredConnections) {
@@ -37,7 +37,7 @@ TEST(IdleConnectionsTest, SkipsClosedChattyAndExpiredConnections) {
   ASSERT_TRUE(idle.Put(closed.fd[0], 900, 8, 1000));
   close(closed.fd[1]);                        // the server closed it
   ASSERT_EQ(write(chatty.fd[1], "x", 1), 1);  // unasked bytes
-  EXPECT_EQ(idle.Take(1500, 1000), good.fd[0]);
+  EXPECT_EQ(idle.Take(1500, 1000).fd, good.fd[0]);
   EXPECT_FALSE(IsOpen(closed.fd[0]));
   EXPECT_FALSE(IsOpen(chatty.fd[0]));
   EXPECT_FALSE(IsOpen(old_one.fd[0]));  // idle 1500 >= 1000

@@ -13,8 +13,21 @@ LocalRoutes::LocalRoutes(std::shared_ptr<const route::RouteSnapshot> snapshot,
     const route::UpstreamGroup& group = snapshot_->groups[g];
     groups_.push_back(registry_->AcquireGroup(group.name));
     for (const address::SocketAddress& server : group.servers) {
-      servers_[g].push_back(registry_->AcquireServer(server));
+      servers_[g].push_back(
+          registry_->AcquireServer(server, group.transport_key));
     }
+  }
+  client_tls_.resize(snapshot_->groups.size());
+  for (size_t g = 0; g < snapshot_->groups.size(); ++g) {
+    const route::UpstreamGroup& group = snapshot_->groups[g];
+    if (!group.tls) continue;
+    auto context = tls::ClientContext::Create(group.tls);
+    if (!context.ok()) {
+      RINGWAY_LOG(kError, "upstream group \"%s\": TLS context: %s", group.name,
+                  context.status().message());
+      continue;
+    }
+    client_tls_[g] = std::move(*context);
   }
   server_tls_.resize(snapshot_->listeners.size());
   for (size_t l = 0; l < snapshot_->listeners.size(); ++l) {

@@ -7,7 +7,8 @@
 // dropped when it is no longer current and its last connection has closed.
 // It also holds this shard's TLS server context (one SSL_CTX) for each
 // HTTPS listener of the snapshot, built from the listener's shared
-// ServerTlsConfig when the table is installed.
+// ServerTlsConfig when the table is installed, and its TLS client context
+// (one SSL_CTX) for each group that re-encrypts.
 // Shard-local.
 //
 //   auto* routes = new LocalRoutes(snapshot, &registry);
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "dataplane/route/route_snapshot.h"
+#include "dataplane/tls/client_context.h"
 #include "dataplane/tls/server_context.h"
 #include "dataplane/upstream/upstream_registry.h"
 
@@ -48,6 +50,11 @@ class LocalRoutes {
   tls::ServerContext* server_tls(size_t l) const {
     return l < server_tls_.size() ? server_tls_[l].get() : nullptr;
   }
+  // The TLS client context of group `g` (re-encryption), or null if the
+  // group is plain TCP or its context could not be built (logged).
+  tls::ClientContext* client_tls(uint32_t g) const {
+    return client_tls_[g].get();
+  }
 
   // Connections that started under this table and are still open.
   uint32_t connections = 0;
@@ -58,6 +65,7 @@ class LocalRoutes {
   std::vector<GroupState*> groups_;                 // by group index
   std::vector<std::vector<ServerState*>> servers_;  // [group][server]
   std::vector<std::unique_ptr<tls::ServerContext>> server_tls_;  // by listener
+  std::vector<std::unique_ptr<tls::ClientContext>> client_tls_;  // by group
 };
 
 }  // namespace ringway::upstream

@@ -2,12 +2,28 @@
 
 namespace ringway::upstream {
 
+namespace {
+
+std::string ServerKey(const address::SocketAddress& address,
+                      std::string_view transport_key) {
+  std::string key = address.ToString();
+  if (!transport_key.empty()) {
+    key += ' ';
+    key.append(transport_key);
+  }
+  return key;
+}
+
+}  // namespace
+
 ServerState* UpstreamRegistry::AcquireServer(
-    const address::SocketAddress& address) {
-  std::unique_ptr<ServerState>& entry = servers_[address.ToString()];
+    const address::SocketAddress& address, std::string_view transport_key) {
+  std::string key = ServerKey(address, transport_key);
+  std::unique_ptr<ServerState>& entry = servers_[key];
   if (entry == nullptr) {
     entry = std::make_unique<ServerState>();
     entry->address = address;
+    entry->key = std::move(key);
   }
   ++entry->refs;
   return entry.get();
@@ -25,7 +41,7 @@ GroupState* UpstreamRegistry::AcquireGroup(std::string_view name) {
 }
 
 void UpstreamRegistry::Release(ServerState* server) {
-  if (--server->refs == 0) servers_.erase(server->address.ToString());
+  if (--server->refs == 0) servers_.erase(server->key);
 }
 
 void UpstreamRegistry::Release(GroupState* group) {
@@ -33,8 +49,9 @@ void UpstreamRegistry::Release(GroupState* group) {
 }
 
 const ServerState* UpstreamRegistry::FindServer(
-    const address::SocketAddress& address) const {
-  auto it = servers_.find(address.ToString());
+    const address::SocketAddress& address,
+    std::string_view transport_key) const {
+  auto it = servers_.find(ServerKey(address, transport_key));
   return it == servers_.end() ? nullptr : it->second.get();
 }
 

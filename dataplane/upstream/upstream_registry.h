@@ -1,5 +1,8 @@
 // A shard's state for each upstream server and group, kept across route
-// swaps.
+// swaps. A server is an address reached one way: plain TCP, or TLS with
+// given settings (the group's transport key), so idle connections and TLS
+// sessions are never handed to a group that reaches the same address
+// differently.
 //
 // Route snapshots are immutable and shared by every shard; what a shard
 // learns about upstreams (round-robin position, connections open, connect
@@ -24,12 +27,14 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "dataplane/address/socket_address.h"
+#include "dataplane/tls/client_context.h"
 #include "dataplane/upstream/idle_connections.h"
 
 namespace ringway::upstream {
 
 struct ServerState {
   address::SocketAddress address;
+  std::string key;    // registry key: address and transport
   uint32_t refs = 0;  // LocalRoutes naming this server
   // Counted by the connections of this shard.
   uint32_t active_connections = 0;
@@ -37,8 +42,14 @@ struct ServerState {
   uint64_t connect_failures = 0;
   uint32_t consecutive_failures = 0;  // reset by a successful connect
   uint64_t reuses = 0;                // HTTP requests on a kept connection
+  uint64_t tls_handshakes = 0;        // re-encryption: completed
+  uint64_t tls_resumed = 0;           // of which resumed
+  uint64_t tls_failures = 0;          // handshakes that failed
+  // Re-encryption: the server's last resumable session on this shard.
+  tls::UpstreamSessionSlot tls_session;
   // HTTP keep-alive: connections idle between requests (closed with the
-  // entry when no table names the server any more).
+  // entry when no table names the server any more). Declared after
+  // tls_session: its TLS sessions report to that slot until destroyed.
   IdleConnections idle;
 };
 
@@ -58,7 +69,9 @@ class UpstreamRegistry {
   UpstreamRegistry& operator=(const UpstreamRegistry&) = delete;
 
   // Finds or creates the entry and takes a reference. Never null.
-  ServerState* AcquireServer(const address::SocketAddress& address);
+  // `transport_key`: "" for plain TCP, else the group's TLS settings key.
+  ServerState* AcquireServer(const address::SocketAddress& address,
+                             std::string_view transport_key = "");
   GroupState* AcquireGroup(std::string_view name);
   // Drops a reference; the entry is destroyed at zero.
   void Release(ServerState* server);
@@ -67,13 +80,15 @@ class UpstreamRegistry {
   size_t server_count() const { return servers_.size(); }
   size_t group_count() const { return groups_.size(); }
   // Null if absent. For stats and tests.
-  const ServerState* FindServer(const address::SocketAddress& address) const;
+  const ServerState* FindServer(const address::SocketAddress& address,
+                                std::string_view transport_key = "") const;
   const GroupState* FindGroup(std::string_view name) const;
 
  private:
   uint32_t first_server_;
-  // Keyed by the address's text form ("10.0.0.1:80", "[::1]:443"): computed
-  // only when a table is installed, never per connection.
+  // Keyed by the address's text form ("10.0.0.1:80", "[::1]:443") and the
+  // transport key: computed only when a table is installed, never per
+  // connection.
   absl::flat_hash_map<std::string, std::unique_ptr<ServerState>> servers_;
   absl::flat_hash_map<std::string, std::unique_ptr<GroupState>> groups_;
 };

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# Re-encryption to upstreams, as in the seed setups, with real nginx
+# backends and curl as the client (ringway terminates TLS at the edge):
+#  (a) an upstream serving a fresh self-signed certificate (made by
+#      `ringwayctl certs snakeoil`), verification off (nginx's default);
+#  (b) the NGINX upstream-TLS example: a client certificate to the
+#      upstream, trusted CA, verify on, depth 2 (an intermediate CA), SNI
+#      with a chosen name, session reuse, a backend with ssl_verify_client
+#      on; and the same with a wrong CA, a wrong name, depth 1 and no
+#      client certificate, each failing with the reason in ringway's log.
+# A backend that refuses the handshake without a client certificate
+# (openssl s_server -Verify) gives a 502 naming it.
+set -uo pipefail
+
+RINGWAY=$(realpath "$1")
+CTL=$(realpath "$2")
+WORK=$(mktemp -d /tmp/ringway-reencrypt.XXXXXX)
+SOCK=$(mktemp -u /tmp/ringway-reencrypt-XXXXXX.sock)
+FAILURES=0
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  sleep 0.2
+  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
+  rm -rf "$WORK"; rm -f "$SOCK"
+}
+trap cleanup EXIT
+
+check() {
+  if [[ "$2" == "$3" ]]; then echo "ok   $1"; else
+    echo "FAIL $1: expected [$2], got [$3]"; FAILURES=$((FAILURES + 1)); fi
+}
+contains() {  # contains NAME NEEDLE TEXT
+  if grep -qF -- "$2" <<<"$3"; then echo "ok   $1"; else
+    echo "FAIL $1: [$2] not in:"; echo "$3" | head -40; FAILURES=$((FAILURES + 1)); fi
+}
+wait_for() {
+  for _ in $(seq 1 200); do
+    grep -qE "$2" "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "timed out waiting for /$2/ in $1:"; cat "$1"; return 1
+}
+free_port() {
+  python3 -c '
+import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+for tool in nginx curl openssl; do
+  command -v "$tool" >/dev/null || { echo "missing $tool"; exit 1; }
+done
+
+cd "$WORK"
+ossl() { openssl "$@" 2>/dev/null; }
+# --- (a) the snakeoil backend's certificate, and the edge's own ---
+"$CTL" certs snakeoil --out "$WORK/snakeoil" --name backend-a.internal >/dev/null
+"$CTL" certs snakeoil --out "$WORK/edge" --name edge.test >/dev/null
+
+# --- (b) root CA → intermediate CA → backend; client certificate ---
+ca() {  # ca NAME [ISSUER]
+  ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1" \
+    -keyout "$1.key" -out "$1.csr"
+  printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n' \
+    > "$1.ext"
+  if [[ -z "${2:-}" ]]; then
+    ossl x509 -req -in "$1.csr" -signkey "$1.key" -days 2 -extfile "$1.ext" \
+      -out "$1.pem"
+  else
+    ossl x509 -req -in "$1.csr" -CA "$2.pem" -CAkey "$2.key" -CAcreateserial \
+      -days 2 -extfile "$1.ext" -out "$1.pem"
+  fi
+}
+leaf() {  # leaf NAME ISSUER SAN
+  ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1" \
+    -keyout "$1.key" -out "$1.csr"
+  printf 'subjectAltName=%s\n' "$3" > "$1.ext"
+  ossl x509 -req -in "$1.csr" -CA "$2.pem" -CAkey "$2.key" -CAcreateserial \
+    -days 2 -extfile "$1.ext" -out "$1.pem"
+  chmod 600 "$1.key"
+}
+ca root
+ca intermediate root
+ca stranger-ca
+leaf backend.internal intermediate "DNS:backend.internal"
+cat backend.internal.pem intermediate.pem > backend.chain.pem
+leaf ringway-client root "DNS:ringway-client"
+
+# --- the backends ---
+PORT_A=$(free_port); PORT_B=$(free_port); PORT_STRICT=$(free_port)
+mkdir -p nginx/logs
+cat > nginx/nginx.conf <<CONF
+daemon off; master_process off; worker_processes 1;
+error_log $WORK/nginx/logs/error.log warn; pid $WORK/nginx/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  ssl_protocols TLSv1.2 TLSv1.3;
+  server {
+    listen 127.0.0.1:${PORT_A} ssl;
+    ssl_certificate $WORK/snakeoil/cert.pem;
+    ssl_certificate_key $WORK/snakeoil/key.pem;
+    location / {
+      return 200 "backend-a \$ssl_protocol proto=\$http_x_forwarded_proto\n";
+    }
+  }
+  server {
+    listen 127.0.0.1:${PORT_B} ssl;
+    ssl_certificate $WORK/backend.chain.pem;
+    ssl_certificate_key $WORK/backend.internal.key;
+    ssl_client_certificate $WORK/root.pem;
+    ssl_verify_client on;
+    ssl_verify_depth 2;
+    ssl_session_tickets on;
+    location / {
+      return 200 "backend-b verify=\$ssl_client_verify client=\$ssl_client_s_dn sni=\$ssl_server_name reused=\$ssl_session_reused\n";
+    }
+  }
+}
+CONF
+nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" > nginx/stdout 2>&1 &
+PIDS+=($!)
+# A backend that ends the handshake without a client certificate.
+openssl s_server -accept "127.0.0.1:${PORT_STRICT}" -cert backend.internal.pem \
+  -key backend.internal.key -CAfile root.pem -Verify 2 -www -quiet \
+  > strict.log 2>&1 &
+PIDS+=($!)
+
+group() {  # group NAME PORT TLS_FIELDS [keepalive]
+  echo "upstream_groups { name: \"$1\" servers { address: \"127.0.0.1:$2\" } tls { $3 } ${4:-} }"
+}
+B_TLS="verify: true trusted_ca_file: \"$WORK/root.pem\" verify_depth: 2
+  name: \"backend.internal\" server_name: true
+  client_cert_file: \"$WORK/ringway-client.pem\"
+  client_key_file: \"$WORK/ringway-client.key\""
+location() { echo "locations { path_prefix: \"/$1/\" upstream_group: \"$1\" }"; }
+cat > table.textproto <<CONF
+listeners {
+  name: "edge"
+  address: "127.0.0.1:0"
+  https {
+    tls { certificates { cert_file: "$WORK/edge/cert.pem" key_file: "$WORK/edge/key.pem" } }
+    virtual_hosts {
+      $(for g in a b b-fresh wrong-ca wrong-name depth-1 no-cert strict; do location $g; done)
+    }
+  }
+}
+$(group a "$PORT_A" "")
+$(group b "$PORT_B" "$B_TLS")
+$(group b-fresh "$PORT_B" "$B_TLS" "keepalive: 0")
+$(group wrong-ca "$PORT_B" "${B_TLS/root.pem/stranger-ca.pem}")
+$(group wrong-name "$PORT_B" "${B_TLS/name: \"backend.internal\"/name: \"other.internal\"}")
+$(group depth-1 "$PORT_B" "${B_TLS/verify_depth: 2/verify_depth: 1}")
+$(group no-cert "$PORT_B" "verify: true trusted_ca_file: \"$WORK/root.pem\" verify_depth: 2 name: \"backend.internal\"")
+$(group strict "$PORT_STRICT" "")
+CONF
+"$RINGWAY" --config="$WORK/table.textproto" --admin_socket="$SOCK" --shards=1 \
+  > ringway.log 2>&1 &
+PIDS+=($!)
+wait_for ringway.log 'ready: route table' || exit 1
+PORT=$(grep -oE 'listener "edge" on 127.0.0.1:[0-9]+' ringway.log | grep -oE '[0-9]+$')
+for port in "$PORT_A" "$PORT_B" "$PORT_STRICT"; do
+  for _ in $(seq 1 100); do
+    (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.05
+  done
+done
+
+get() {  # get PATH: "status body"
+  curl -sS --max-time 10 --cacert "$WORK/edge/cert.pem" \
+    --resolve "edge.test:${PORT}:127.0.0.1" -w ' %{http_code}' \
+    "https://edge.test:${PORT}$1" 2>&1
+}
+
+# (a) snakeoil backend, verification off.
+out=$(get /a/x)
+contains "(a) re-encrypted to the snakeoil backend" "backend-a TLSv1.3" "$out"
+contains "(a) 200" " 200" "$out"
+contains "(a) the backend sees https" "proto=https" "$out"
+
+# (b) mTLS, verify on with depth 2, SNI, keep-alive reuse, session reuse.
+out=$(get /b/x)
+contains "(b) 200 through mTLS" " 200" "$out"
+contains "(b) the backend verified ringway's certificate" "verify=SUCCESS" "$out"
+contains "(b) client certificate subject" "client=CN=ringway-client" "$out"
+contains "(b) SNI is the configured name" "sni=backend.internal" "$out"
+for _ in 1 2 3; do get /b/x >/dev/null; done
+out=$(get /b-fresh/1)
+out=$(get /b-fresh/2)
+contains "(b) a new connection resumes the session" "reused=r" "$out"
+
+# Failures: 502, and the reason in the log.
+expect_502() {  # expect_502 NAME PATH LOG_NEEDLE
+  local out
+  out=$(get "$2")
+  contains "$1: 502" " 502" "$out"
+  contains "$1: logged" "$3" "$(cat ringway.log)"
+}
+expect_502 "wrong CA" /wrong-ca/x "certificate verify failed: unknown CA"
+expect_502 "wrong name" /wrong-name/x "certificate verify failed: name mismatch"
+expect_502 "depth 1 with an intermediate" /depth-1/x \
+  "certificate verify failed: depth exceeded"
+expect_502 "handshake refused without a client certificate" /strict/x \
+  "the server accepted no client certificate"
+# nginx completes the handshake without a client certificate and answers
+# 400 itself ("No required SSL certificate was sent"): passed on as it is.
+out=$(get /no-cert/x)
+contains "no client certificate: nginx's 400 reaches the client" " 400" "$out"
+contains "no client certificate: nginx says why" "No required SSL certificate" "$out"
+
+stats=$("$CTL" --socket="$SOCK" stats)
+counter() { awk -v n="$1" '$1 == n { print $2 }' <<<"$stats"; }
+[[ "$(counter upstream_tls_resumed)" -ge 1 ]]
+check "stats: resumed upstream sessions counted" 0 $?
+[[ "$(counter http_upstream_reuses)" -ge 3 ]]
+check "stats: kept TLS connections reused (4 requests to /b/)" 0 $?
+check "stats: each failed handshake counted" 4 "$(counter upstream_tls_errors)"
+
+echo "$FAILURES failure(s)"
+[[ $FAILURES -eq 0 ]]
