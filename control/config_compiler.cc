@@ -218,14 +218,15 @@ class Compiler {
   // timeout where ringway would close it then, else a fixed 10 s.
   static int DeferAcceptSeconds(const config::Listener& in,
                                 const route::ListenerRoutes& out) {
-    const bool on =
-        in.has_defer_accept()
-            ? in.defer_accept()
-            : out.kind == route::ListenerKind::kTlsPassthrough || out.IsHttp();
+    const bool on = in.has_defer_accept()
+                        ? in.defer_accept()
+                        : out.kind == route::ListenerKind::kTlsPassthrough ||
+                              out.IsHttp() || out.TerminatesTls();
     if (!on) return 0;
     uint64_t timeout_ns = out.kind == route::ListenerKind::kTlsPassthrough
                               ? out.tls.peek_timeout_ns
-                          : out.IsHttp() ? out.http.header_timeout_ns
+                          : out.IsHttp() || out.TerminatesTls()
+                              ? out.http.header_timeout_ns
                           : out.proxy_protocol.enabled ? out.peek_timeout_ns
                                                        : kDeferAcceptNoPeekNs;
     return static_cast<int>((timeout_ns + kNsPerSec - 1) / kNsPerSec);
@@ -252,15 +253,38 @@ class Compiler {
         out->kind = route::ListenerKind::kHttps;
         CompileHttp(in.https(), path + ".https", true, &out->http);
         break;
+      case config::Listener::kTlsTerminate: {
+        const config::TlsTerminate& t = in.tls_terminate();
+        const std::string tpath = path + ".tls_terminate";
+        out->kind = route::ListenerKind::kTlsTerminate;
+        out->upstream_group =
+            GroupRef(t.upstream_group(), tpath + ".upstream_group");
+        out->http.header_timeout_ns =
+            (t.handshake_timeout_ms() ? t.handshake_timeout_ms() : 60'000) *
+            kNsPerMs;
+        if (!t.has_tls()) {
+          Error("%s.tls: required", tpath);
+        } else {
+          CompileTls(t.tls(), tpath + ".tls", &out->http);
+        }
+        out->tls_stream = true;
+        break;
+      }
       case config::Listener::HANDLER_NOT_SET:
         Error(
-            "%s: one of tcp_proxy, tls_passthrough, http or https is "
-            "required",
+            "%s: one of tcp_proxy, tls_passthrough, tls_terminate, http or "
+            "https is required",
             path);
         break;
     }
-    out->peek_timeout_ns = out->IsHttp() ? out->http.header_timeout_ns
-                                         : kDefaultPeekTimeoutMs * kNsPerMs;
+    if (out->kind == route::ListenerKind::kTcpProxy &&
+        out->upstream_group < snapshot_->groups.size() &&
+        snapshot_->groups[out->upstream_group].tls != nullptr) {
+      out->tls_stream = true;
+    }
+    out->peek_timeout_ns = out->IsHttp() || out->TerminatesTls()
+                               ? out->http.header_timeout_ns
+                               : kDefaultPeekTimeoutMs * kNsPerMs;
     if (in.has_proxy_protocol()) {
       CompileProxyProtocolInbound(in.proxy_protocol(), path + ".proxy_protocol",
                                   &out->proxy_protocol);

@@ -105,8 +105,8 @@ TEST(ConfigCompilerTest, ReportsEveryErrorWithItsFieldPath) {
           "listeners[0]",
           "listeners[2].name: required",
           HasSubstr("listeners[2].address: bad IPv4 address"),
-          "listeners[2]: one of tcp_proxy, tls_passthrough, http or https is "
-          "required"));
+          "listeners[2]: one of tcp_proxy, tls_passthrough, tls_terminate, "
+          "http or https is required"));
 }
 
 TEST(ConfigCompilerTest, SyntaxErrorsNameLineAndColumn) {
@@ -589,6 +589,39 @@ TEST_F(HttpConfigTest, UpstreamTlsErrorsNameTheirFields) {
                     "certificate in"),
           HasSubstr("upstream_groups[4].tls: cipher list \"NOPE\"")));
   EXPECT_THAT(result.errors[2], HasSubstr("is readable by group or others"));
+}
+
+TEST_F(HttpConfigTest, TlsStreamListeners) {
+  CompileResult result = CompileConfigText(absl::StrCat(
+      "listeners { name: \"term\" address: \"127.0.0.1:0\" tls_terminate { "
+      "tls { ",
+      Cert("a.pem", "a.key"),
+      " } upstream_group: \"plain\" } }\n"
+      "listeners { name: \"re\" address: \"127.0.0.1:0\" tcp_proxy { "
+      "upstream_group: \"tls\" } }\n"
+      "listeners { name: \"tcp\" address: \"127.0.0.1:0\" tcp_proxy { "
+      "upstream_group: \"plain\" } }\n"
+      "upstream_groups { name: \"plain\" servers { address: \"127.0.0.1:1\" "
+      "} }\n"
+      "upstream_groups { name: \"tls\" servers { address: \"127.0.0.1:1\" } "
+      "tls { } }"));
+  ASSERT_TRUE(result.ok()) << absl::StrJoin(result.errors, "\n");
+  const auto& listeners = result.snapshot->listeners;
+  EXPECT_EQ(listeners[0].kind, route::ListenerKind::kTlsTerminate);
+  EXPECT_NE(listeners[0].http.tls, nullptr);
+  EXPECT_TRUE(listeners[0].tls_stream);
+  EXPECT_EQ(listeners[0].http.header_timeout_ns, 60'000'000'000u);
+  EXPECT_EQ(listeners[0].defer_accept_s, 60);
+  EXPECT_TRUE(listeners[1].tls_stream);  // re-encrypts: not spliced
+  EXPECT_FALSE(listeners[2].tls_stream);
+
+  CompileResult bad = CompileConfigText(
+      "listeners { name: \"term\" address: \"127.0.0.1:0\" tls_terminate { "
+      "upstream_group: \"nope\" } }\n");
+  EXPECT_THAT(bad.errors,
+              ElementsAre("listeners[0].tls_terminate.upstream_group: unknown "
+                          "upstream group \"nope\"",
+                          "listeners[0].tls_terminate.tls: required"));
 }
 
 }  // namespace

@@ -10,6 +10,10 @@
 #      client certificate, each failing with the reason in ringway's log.
 # A backend that refuses the handshake without a client certificate
 # (openssl s_server -Verify) gives a 502 naming it.
+# At L4 (nginx `stream` with `ssl` / `proxy_ssl`): a TCP listener that
+# re-encrypts, a TLS-terminating TCP listener relaying plaintext (with a
+# PROXY v2 header to the backend), and one that terminates and re-encrypts
+# with mTLS; a 4 MB download through it arrives intact.
 set -uo pipefail
 
 RINGWAY=$(realpath "$1")
@@ -86,6 +90,8 @@ leaf ringway-client root "DNS:ringway-client"
 
 # --- the backends ---
 PORT_A=$(free_port); PORT_B=$(free_port); PORT_STRICT=$(free_port)
+PORT_PLAIN=$(free_port)
+head -c 4000000 /dev/urandom > big.bin
 mkdir -p nginx/logs
 cat > nginx/nginx.conf <<CONF
 daemon off; master_process off; worker_processes 1;
@@ -100,6 +106,13 @@ http {
     ssl_certificate_key $WORK/snakeoil/key.pem;
     location / {
       return 200 "backend-a \$ssl_protocol proto=\$http_x_forwarded_proto\n";
+    }
+    location = /big.bin { root $WORK; }
+  }
+  server {
+    listen 127.0.0.1:${PORT_PLAIN} proxy_protocol;
+    location / {
+      return 200 "plain proxy=\$proxy_protocol_addr\n";
     }
   }
   server {
@@ -143,6 +156,39 @@ listeners {
     }
   }
 }
+listeners {
+  name: "l4-reencrypt"
+  address: "127.0.0.1:0"
+  tcp_proxy { upstream_group: "a" }
+}
+listeners {
+  name: "l4-terminate"
+  address: "127.0.0.1:0"
+  tls_terminate {
+    tls { certificates { cert_file: "$WORK/edge/cert.pem" key_file: "$WORK/edge/key.pem" } }
+    upstream_group: "plain-pp"
+  }
+}
+listeners {
+  name: "l4-both"
+  address: "127.0.0.1:0"
+  tls_terminate {
+    tls { certificates { cert_file: "$WORK/edge/cert.pem" key_file: "$WORK/edge/key.pem" } }
+    upstream_group: "b"
+  }
+}
+listeners {
+  name: "l4-big"
+  address: "127.0.0.1:0"
+  tls_terminate {
+    tls { certificates { cert_file: "$WORK/edge/cert.pem" key_file: "$WORK/edge/key.pem" } }
+    upstream_group: "a"
+  }
+}
+upstream_groups {
+  name: "plain-pp" servers { address: "127.0.0.1:${PORT_PLAIN}" }
+  send_proxy_protocol: V2
+}
 $(group a "$PORT_A" "")
 $(group b "$PORT_B" "$B_TLS")
 $(group b-fresh "$PORT_B" "$B_TLS" "keepalive: 0")
@@ -156,7 +202,8 @@ CONF
   > ringway.log 2>&1 &
 PIDS+=($!)
 wait_for ringway.log 'ready: route table' || exit 1
-PORT=$(grep -oE 'listener "edge" on 127.0.0.1:[0-9]+' ringway.log | grep -oE '[0-9]+$')
+port_of() { grep -oE "listener \"$1\" on 127.0.0.1:[0-9]+" ringway.log | grep -oE '[0-9]+$'; }
+PORT=$(port_of edge)
 for port in "$PORT_A" "$PORT_B" "$PORT_STRICT"; do
   for _ in $(seq 1 100); do
     (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
@@ -205,6 +252,26 @@ expect_502 "handshake refused without a client certificate" /strict/x \
 out=$(get /no-cert/x)
 contains "no client certificate: nginx's 400 reaches the client" " 400" "$out"
 contains "no client certificate: nginx says why" "No required SSL certificate" "$out"
+
+# --- L4 ---
+l4get() {  # l4get SCHEME LISTENER PATH
+  curl -sS --max-time 10 --cacert "$WORK/edge/cert.pem" \
+    --resolve "edge.test:$(port_of "$2"):127.0.0.1" -w ' %{http_code}' \
+    "$1://edge.test:$(port_of "$2")$3" 2>&1
+}
+out=$(l4get http l4-reencrypt /x)
+contains "L4: plain TCP in, TLS to the snakeoil backend" "backend-a TLSv1.3" "$out"
+out=$(l4get https l4-terminate /x)
+contains "L4: TLS terminated, plaintext with PROXY v2 to the backend" \
+  "plain proxy=127.0.0.1" "$out"
+out=$(l4get https l4-both /x)
+contains "L4: terminate and re-encrypt with mTLS" "verify=SUCCESS" "$out"
+contains "L4: SNI to the backend" "sni=backend.internal" "$out"
+curl -sS --max-time 20 --cacert "$WORK/edge/cert.pem" \
+  --resolve "edge.test:$(port_of l4-big):127.0.0.1" -o big.got \
+  "https://edge.test:$(port_of l4-big)/big.bin"
+check "L4: 4 MB through terminate + re-encrypt, intact" \
+  "$(sha256sum < big.bin)" "$(sha256sum < big.got 2>/dev/null)"
 
 stats=$("$CTL" --socket="$SOCK" stats)
 counter() { awk -v n="$1" '$1 == n { print $2 }' <<<"$stats"; }

@@ -13,6 +13,7 @@
 
 #include "dataplane/address/cidr.h"
 #include "dataplane/codec/proxy_protocol_parser.h"
+#include "dataplane/codec/proxy_protocol_writer.h"
 #include "dataplane/common/log.h"
 #include "dataplane/conn/conn_op.h"
 #include "dataplane/http/local_response.h"
@@ -88,7 +89,8 @@ void HttpProxy::Start(Connection& conn, size_t listener_index) {
   getpeername(fd, reinterpret_cast<sockaddr*>(&conn.client_address), &length);
   conn.addresses_known = true;
 
-  if (listener.kind == route::ListenerKind::kHttps) {
+  state->stream = listener.tls_stream;
+  if (listener.TerminatesTls()) {
     tls::ServerContext* context = conn.routes->server_tls(listener_index);
     if (context == nullptr) {
       Close(conn, CloseReason::kResourceError);
@@ -102,8 +104,42 @@ void HttpProxy::Start(Connection& conn, size_t listener_index) {
   state->phase = trusted      ? HttpPhase::kProxyHeader
                  : state->tls ? HttpPhase::kHandshake
                               : HttpPhase::kRequestHead;
+  if (state->phase == HttpPhase::kRequestHead && state->stream) {
+    StartStream(conn);  // plain TCP in, TLS out: nothing to wait for
+    return;
+  }
   ScheduleDeadline(conn, listener.http.header_timeout_ns);
   ArmClientRecv(conn);
+}
+
+// Stream mode: the client side is ready (PROXY header read, handshake
+// done); connect to the listener's group.
+void HttpProxy::StartStream(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  const route::ListenerRoutes& listener = *conn.listener;
+  ctx_.timers->Cancel(&conn.deadline);
+  h.phase = HttpPhase::kConnecting;
+  h.client_ip = http::IpText(conn.client_address);
+  const route::UpstreamGroup& group =
+      conn.routes->snapshot().groups[listener.upstream_group];
+  if (group.send_proxy_protocol != route::ProxyProtocolVersion::kNone) {
+    if (!h.local_address_known) {
+      socklen_t length = sizeof(conn.local_address);
+      getsockname(conn.side[kClient].fd,
+                  reinterpret_cast<sockaddr*>(&conn.local_address), &length);
+    }
+    uint8_t header[1024];
+    size_t n = group.send_proxy_protocol == route::ProxyProtocolVersion::kV1
+                   ? codec::WriteProxyV1(conn.client_address,
+                                         conn.local_address, header)
+                   : codec::WriteProxyV2(
+                         conn.client_address, conn.local_address,
+                         h.tls != nullptr ? h.tls->alpn() : "",
+                         h.tls != nullptr ? h.tls->server_name() : "", header);
+    h.upstream_preamble.assign(reinterpret_cast<const char*>(header), n);
+  }
+  ConnectUpstream(conn, listener.upstream_group);
 }
 
 // ---------------------------------------------------------------------------
@@ -215,7 +251,11 @@ void HttpProxy::OnProxyHeaderBytes(Connection& conn) {
       break;
     case codec::ProxyHeaderStatus::kComplete:
       ctx_.stats->Add(Counter::kProxyHeadersAccepted);
-      if (!header.local()) conn.client_address = header.source();
+      if (!header.local()) {
+        conn.client_address = header.source();
+        conn.local_address = header.destination();
+        h.local_address_known = true;
+      }
       h.client_raw.Consume(header.header_length());
       break;
   }
@@ -229,6 +269,10 @@ void HttpProxy::OnProxyHeaderBytes(Connection& conn) {
   h.phase = HttpPhase::kRequestHead;
   h.client_in.Append(h.client_raw.readable());
   h.client_raw.Consume(h.client_raw.size());
+  if (h.stream) {
+    StartStream(conn);
+    return;
+  }
   OnClientPlaintext(conn);
 }
 
@@ -302,6 +346,7 @@ void HttpProxy::OnHandshakeDone(Connection& conn) {
     h.client_subject = h.tls->PeerSubject();
   }
   h.phase = HttpPhase::kRequestHead;
+  if (h.stream) StartStream(conn);
 }
 
 void HttpProxy::OnClientPlaintext(Connection& conn) {
@@ -338,7 +383,8 @@ void HttpProxy::OnClientPlaintext(Connection& conn) {
       return;
     case HttpPhase::kConnecting:
     case HttpPhase::kFlushClose:
-      if (h.client_eof && h.phase == HttpPhase::kConnecting) {
+      // (Stream mode keeps what the client sent before its FIN.)
+      if (h.client_eof && h.phase == HttpPhase::kConnecting && !h.stream) {
         Close(conn, CloseReason::kClientReset);
       }
       return;
@@ -453,7 +499,7 @@ void HttpProxy::RouteRequest(Connection& conn) {
   h.client_in.Consume(request.head_length);
   h.request_done = h.request_body == codec::HttpBodyKind::kNone;
   h.phase = HttpPhase::kConnecting;
-  ConnectUpstream(conn);
+  ConnectUpstream(conn, h.location->upstream_group);
 }
 
 // Moves what the client sent of the request body to the upstream queue.

@@ -9,7 +9,14 @@
 //   read the response head (1xx passed on) → send the rewritten head (added
 //   response headers) and stream the body → next request, or close.
 //
-// A 101 turns the connection into a tunnel both ways. Bodies are streamed
+// A 101 turns the connection into a tunnel both ways.
+//
+// Stream mode serves the L4 listeners whose bytes pass through TLS on
+// either side (a TLS-terminating TCP listener, or a TCP listener whose
+// group re-encrypts): after the optional PROXY header and TLS handshake it
+// connects to the listener's group and tunnels bytes both ways, with no
+// HTTP in between, sending an outgoing PROXY header first if the group
+// asks for one. Bodies are streamed
 // with bounded buffers: a side that falls behind stops the other's reads.
 // All I/O is single-shot recv/send on the shard's ring into per-connection
 // buffers; BoringSSL decrypts into and encrypts from them (tls_session.h).
@@ -73,6 +80,7 @@ class HttpProxy {
   void OnProxyHeaderBytes(Connection& conn);
   void OnCiphertext(Connection& conn);
   void OnHandshakeDone(Connection& conn);
+  void StartStream(Connection& conn);
   void OnClientPlaintext(Connection& conn);
   void ParseRequest(Connection& conn);
   void RouteRequest(Connection& conn);
@@ -84,7 +92,7 @@ class HttpProxy {
   void StartNextRequest(Connection& conn);
 
   // http_proxy_upstream.cc: the upstream side.
-  void ConnectUpstream(Connection& conn);
+  void ConnectUpstream(Connection& conn, uint32_t group);
   void TryNextServer(Connection& conn);
   void OnUpstreamConnected(Connection& conn, int32_t res);
   void StartUpstreamTls(Connection& conn);

@@ -50,10 +50,8 @@ size_t HttpProxy::ClientBacklog(const HttpState& h) const {
 // ---------------------------------------------------------------------------
 // Connecting.
 
-void HttpProxy::ConnectUpstream(Connection& conn) {
+void HttpProxy::ConnectUpstream(Connection& conn, uint32_t g) {
   if (conn.http == nullptr) return;  // finished meanwhile
-  HttpState& h = *conn.http;
-  uint32_t g = h.location->upstream_group;
   conn.group_index = g;
   conn.group = &conn.routes->snapshot().groups[g];
   conn.attempts_left = conn.group->max_connect_attempts;
@@ -159,6 +157,11 @@ void HttpProxy::StartUpstreamTls(Connection& conn) {
   tls::UpstreamPeerName peer{*h.upstream_tls_name, conn.group->tls_send_sni};
   h.upstream_tls = std::make_unique<tls::TlsSession>(
       context->NewSsl(peer, &conn.server->tls_session));
+  if (!h.upstream_preamble.empty()) {
+    h.upstream_tls->QueueCleartext(
+        {reinterpret_cast<const uint8_t*>(h.upstream_preamble.data()),
+         h.upstream_preamble.size()});
+  }
   h.upstream_handshaking = true;
   ScheduleDeadline(conn, conn.group->connect_timeout_ns);
   ContinueUpstreamHandshake(conn);
@@ -250,8 +253,17 @@ bool HttpProxy::DecryptUpstream(Connection& conn) {
 }
 
 // Connected (or reused): the request goes out, the response is awaited.
+// Stream mode: the tunnel starts.
 void HttpProxy::UpstreamReady(Connection& conn) {
   if (conn.http == nullptr) return;
+  if (conn.http->stream) {
+    HttpState& h = *conn.http;
+    if (h.upstream_tls == nullptr && !h.upstream_preamble.empty()) {
+      h.upstream_send.pending.insert(0, h.upstream_preamble);
+    }
+    StartTunnel(conn);
+    return;
+  }
   conn.http->phase = HttpPhase::kExchange;
   Touch(conn);
   ScheduleDeadline(conn, conn.listener->http.upstream_timeout_ns);
@@ -557,6 +569,18 @@ void HttpProxy::FailUpstream(Connection& conn, int status,
                              std::string_view why) {
   if (conn.http == nullptr) return;  // finished meanwhile
   HttpState& h = *conn.http;
+  if (h.stream) {
+    // No HTTP to answer with: the client's connection closes.
+    ctx_.stats->Add(Counter::kUpstreamUnavailable);
+    RINGWAY_LOG(
+        kWarning, "listener \"%s\": closing %s: upstream group \"%s\"%s%s: %s",
+        conn.listener->name, h.client_ip,
+        conn.group != nullptr ? conn.group->name : "",
+        conn.server != nullptr ? " server " : "",
+        conn.server != nullptr ? conn.server->address.ToString() : "", why);
+    Close(conn, CloseReason::kUpstreamUnavailable);
+    return;
+  }
   ctx_.stats->Add(status == 504 ? Counter::kHttpGatewayTimeouts
                                 : Counter::kHttpBadGateway);
   RINGWAY_LOG(
@@ -673,7 +697,7 @@ void HttpProxy::OnUpstreamOpDone(Connection& conn) {
 void HttpProxy::StartTunnel(Connection& conn) {
   if (conn.http == nullptr) return;  // finished meanwhile
   HttpState& h = *conn.http;
-  ctx_.stats->Add(Counter::kHttpUpgrades);
+  if (!h.stream) ctx_.stats->Add(Counter::kHttpUpgrades);
   h.phase = HttpPhase::kTunnel;
   h.keep_client = false;
   ScheduleDeadline(conn, conn.idle_timeout_ns);

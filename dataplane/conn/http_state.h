@@ -49,6 +49,13 @@ struct OutQueue {
 
 struct HttpState {
   HttpPhase phase = HttpPhase::kRequestHead;
+  // Stream mode (ListenerRoutes::tls_stream): no HTTP; once the client's
+  // TLS handshake (if any) is done, the listener's group is connected (with
+  // TLS if it re-encrypts) and bytes are tunnelled both ways.
+  bool stream = false;
+  // Sent to the upstream ahead of everything, in the clear (an outgoing
+  // PROXY header in stream mode).
+  std::string upstream_preamble;
 
   // Client side.
   std::unique_ptr<tls::TlsSession> tls;  // HTTPS listeners
@@ -62,8 +69,9 @@ struct HttpState {
   // Real client address after any PROXY header and trusted header, as
   // text for forwarded headers and logs.
   std::string client_ip;
-  std::string client_verify;   // "SUCCESS", "NONE", "FAILED:..." or ""
-  std::string client_subject;  // RFC 2253, verified clients only
+  bool local_address_known = false;  // Connection::local_address, from PROXY
+  std::string client_verify;         // "SUCCESS", "NONE", "FAILED:..." or ""
+  std::string client_subject;        // RFC 2253, verified clients only
 
   // Upstream side (socket in Connection::side[kUpstream]).
   buffer::ByteQueue upstream_in;
@@ -129,6 +137,8 @@ struct HttpState {
   // capacity.
   void ResetConnection() {
     phase = HttpPhase::kRequestHead;
+    stream = false;
+    upstream_preamble.clear();
     tls.reset();
     client_raw.Clear();
     client_in.Clear();
@@ -141,6 +151,7 @@ struct HttpState {
     client_recv_armed = false;
     client_eof = false;
     client_ip.clear();
+    local_address_known = false;
     client_verify.clear();
     client_subject.clear();
     upstream_in.Clear();

@@ -49,7 +49,13 @@ struct UpstreamGroup {
   std::string transport_key;
 };
 
-enum class ListenerKind : uint8_t { kTcpProxy, kTlsPassthrough, kHttp, kHttps };
+enum class ListenerKind : uint8_t {
+  kTcpProxy,
+  kTlsPassthrough,
+  kHttp,
+  kHttps,
+  kTlsTerminate,  // TLS off, bytes relayed (http.tls holds the settings)
+};
 
 // ---------------------------------------------------------------------------
 // HTTP listeners (kHttp plain, kHttps terminating TLS first).
@@ -158,8 +164,12 @@ struct ListenerRoutes {
   std::string address;  // as configured: identifies the socket group
   ListenerKind kind = ListenerKind::kTcpProxy;
   uint32_t upstream_group = 0;  // index into RouteSnapshot::groups (TCP)
-  TlsPassthroughRoutes tls;     // kTlsPassthrough
-  HttpRoutes http;              // kHttp, kHttps
+  // kTlsTerminate, or kTcpProxy to a group that re-encrypts: the bytes pass
+  // through TLS on at least one side, so they are relayed in user space
+  // (conn/http_proxy.h's stream mode) instead of spliced.
+  bool tls_stream = false;
+  TlsPassthroughRoutes tls;  // kTlsPassthrough
+  HttpRoutes http;           // kHttp, kHttps
   ProxyProtocolInbound proxy_protocol;
   uint64_t idle_timeout_ns = 0;
   // Peek timeout when only a PROXY header is awaited (TCP listeners).
@@ -175,6 +185,10 @@ struct ListenerRoutes {
   }
   bool IsHttp() const {
     return kind == ListenerKind::kHttp || kind == ListenerKind::kHttps;
+  }
+  // Terminates TLS from clients (http.tls is set).
+  bool TerminatesTls() const {
+    return kind == ListenerKind::kHttps || kind == ListenerKind::kTlsTerminate;
   }
 };
 

@@ -271,7 +271,7 @@ void Shard::StartConnection(size_t listener, int fd) {
   conn->routes = current_;
   ++current_->connections;
   conn->idle_timeout_ns = routes.idle_timeout_ns;
-  if (routes.IsHttp()) {
+  if (routes.IsHttp() || routes.tls_stream) {
     http_->Start(*conn, listener);
   } else {
     relay_->Start(*conn);

@@ -59,6 +59,11 @@ class TlsSession {
   TlsResult Write(std::span<const uint8_t> in, size_t* n);
   // Queues close_notify.
   void Shutdown();
+  // Bytes sent in the clear ahead of the handshake (an outgoing PROXY
+  // header). Only before the first Handshake().
+  void QueueCleartext(std::span<const uint8_t> bytes) {
+    output_.insert(output_.end(), bytes.begin(), bytes.end());
+  }
 
   // Sealed records waiting to be sent.
   std::span<const uint8_t> output() const {

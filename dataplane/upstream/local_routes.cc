@@ -32,7 +32,7 @@ LocalRoutes::LocalRoutes(std::shared_ptr<const route::RouteSnapshot> snapshot,
   server_tls_.resize(snapshot_->listeners.size());
   for (size_t l = 0; l < snapshot_->listeners.size(); ++l) {
     const route::ListenerRoutes& listener = snapshot_->listeners[l];
-    if (listener.kind != route::ListenerKind::kHttps || !listener.http.tls) {
+    if (!listener.TerminatesTls() || !listener.http.tls) {
       continue;
     }
     auto context = tls::ServerContext::Create(listener.http.tls);
