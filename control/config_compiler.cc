@@ -15,6 +15,7 @@
 #include "dataplane/address/socket_address.h"
 #include "dataplane/common/monotonic_clock.h"
 #include "dataplane/tls/ticket_keys.h"
+#include "dataplane/upstream/load_balancer.h"
 
 namespace ringway::control {
 namespace {
@@ -154,7 +155,28 @@ class Compiler {
                 in.servers(s).name());
         }
         out.tls_names.push_back(ServerTlsName(in, s, *address));
+        uint32_t weight = in.servers(s).weight() ? in.servers(s).weight() : 1;
+        if (weight > 1000) {
+          Error("%s.servers[%d].weight: %u is over 1000", path, s, weight);
+        }
+        out.weights.push_back(weight);
+        out.equal_weights = out.equal_weights && weight == out.weights[0];
       }
+      switch (in.balancing()) {
+        case config::UpstreamGroup::LEAST_CONNECTIONS:
+          out.balancing = route::Balancing::kLeastConnections;
+          break;
+        case config::UpstreamGroup::CLIENT_ADDRESS_HASH:
+          out.balancing = route::Balancing::kClientAddressHash;
+          out.hash_ring = upstream::BuildHashRing(out.servers, out.weights);
+          break;
+        default:
+          out.balancing = route::Balancing::kRoundRobin;
+          break;
+      }
+      out.max_fails = in.has_max_fails() ? in.max_fails() : 1;
+      out.fail_timeout_ns =
+          (in.fail_timeout_ms() ? in.fail_timeout_ms() : 10'000) * kNsPerMs;
       uint32_t timeout_ms = in.connect_timeout_ms() ? in.connect_timeout_ms()
                                                     : kDefaultConnectTimeoutMs;
       out.connect_timeout_ns = timeout_ms * kNsPerMs;

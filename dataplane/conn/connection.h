@@ -76,7 +76,8 @@ struct Connection {
   uint32_t group_index = 0;
   const route::UpstreamGroup* group = nullptr;
   upstream::ServerState* server = nullptr;  // the one being tried / used
-  uint32_t server_index = 0;
+  uint32_t server_index = 0;  // the next to try (upstream_attempt.h)
+  uint32_t server_tried = 0;  // index of `server`
   uint32_t attempts_left = 0;
   bool connect_timed_out = false;
   bool server_connected = false;  // counted in server->active_connections

@@ -16,6 +16,7 @@
 #include "dataplane/codec/proxy_protocol_writer.h"
 #include "dataplane/common/log.h"
 #include "dataplane/conn/conn_op.h"
+#include "dataplane/conn/upstream_attempt.h"
 #include "dataplane/http/local_response.h"
 #include "dataplane/http/real_client_address.h"
 #include "dataplane/http/upstream_request.h"
@@ -766,6 +767,8 @@ void HttpProxy::OnDeadline(Connection& conn) {
         ctx_.stats->Add(Counter::kUpstreamTlsErrors);
         ++conn.server->tls_failures;
         h.upstream_handshaking = false;
+        CountConnectFailure(conn, 0, "handshake timed out", *ctx_.stats,
+                            ctx_.shard_id, now_ns_);
         FailUpstream(conn, 504, "TLS handshake with the upstream timed out");
         return;
       }

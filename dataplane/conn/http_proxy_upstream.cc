@@ -14,6 +14,7 @@
 #include "dataplane/common/log.h"
 #include "dataplane/conn/conn_op.h"
 #include "dataplane/conn/http_proxy.h"
+#include "dataplane/conn/upstream_attempt.h"
 #include "dataplane/http/client_response.h"
 #include "dataplane/tls/client_context.h"
 
@@ -52,10 +53,7 @@ size_t HttpProxy::ClientBacklog(const HttpState& h) const {
 
 void HttpProxy::ConnectUpstream(Connection& conn, uint32_t g) {
   if (conn.http == nullptr) return;  // finished meanwhile
-  conn.group_index = g;
-  conn.group = &conn.routes->snapshot().groups[g];
-  conn.attempts_left = conn.group->max_connect_attempts;
-  conn.server_index = conn.routes->NextServer(g);
+  BeginUpstreamAttempts(conn, g, now_ns_);
   TryNextServer(conn);
 }
 
@@ -66,13 +64,10 @@ void HttpProxy::TryNextServer(Connection& conn) {
     FailUpstream(conn, 502, "no server of the group took the connection");
     return;
   }
-  --conn.attempts_left;
-  conn.server = conn.routes->server(conn.group_index, conn.server_index);
+  TakeNextServer(conn, now_ns_);
   if (conn.group->tls) {
-    h.upstream_tls_name = &conn.group->tls_names[conn.server_index];
+    h.upstream_tls_name = &conn.group->tls_names[conn.server_tried];
   }
-  conn.server_index = (conn.server_index + 1) %
-                      static_cast<uint32_t>(conn.group->servers.size());
   const address::SocketAddress& server = conn.server->address;
   if (h.upstream_keep && !h.upstream_retried) {
     upstream::IdleConnection idle =
@@ -112,13 +107,8 @@ void HttpProxy::TryNextServer(Connection& conn) {
 void HttpProxy::OnUpstreamConnected(Connection& conn, int32_t res) {
   if (conn.http == nullptr) return;  // finished meanwhile
   ctx_.timers->Cancel(&conn.deadline);
-  upstream::ServerState& server = *conn.server;
   if (res == 0) {
-    ctx_.stats->Add(Counter::kUpstreamConnectsOk);
-    ++server.connects_ok;
-    server.consecutive_failures = 0;
-    ++server.active_connections;
-    conn.server_connected = true;
+    CountConnected(conn, *ctx_.stats);
     if (conn.group->tls) {
       StartUpstreamTls(conn);
       return;
@@ -126,17 +116,7 @@ void HttpProxy::OnUpstreamConnected(Connection& conn, int32_t res) {
     UpstreamReady(conn);
     return;
   }
-  bool timed_out = res == -ECANCELED && conn.connect_timed_out;
-  ctx_.stats->Add(res == -ECONNREFUSED ? Counter::kUpstreamConnectRefused
-                  : timed_out          ? Counter::kUpstreamConnectTimeout
-                                       : Counter::kUpstreamConnectOtherError);
-  ++server.connect_failures;
-  ++server.consecutive_failures;
-  RINGWAY_LOG(kWarning,
-              "shard %d: connect to upstream group \"%s\" server %s failed: "
-              "%s",
-              ctx_.shard_id, conn.group->name, server.address.ToString(),
-              timed_out ? "timed out" : std::strerror(-res));
+  CountConnectFailure(conn, res, "", *ctx_.stats, ctx_.shard_id, now_ns_);
   close(conn.side[kUpstream].fd);
   conn.side[kUpstream].fd = -1;
   TryNextServer(conn);
@@ -209,6 +189,7 @@ void HttpProxy::UpstreamTlsFailed(Connection& conn) {
   if (reason.empty() && h.upstream_eof) reason = "the server closed";
   std::string why =
       "TLS: " + tls::DescribeUpstreamTlsError(h.upstream_tls->ssl(), reason);
+  CountConnectFailure(conn, 0, why, *ctx_.stats, ctx_.shard_id, now_ns_);
   h.upstream_handshaking = false;
   FailUpstream(conn, 502, why);
 }
@@ -644,10 +625,7 @@ bool HttpProxy::RetryOnFreshConnection(Connection& conn) {
   h.upstream_send.pending = h.retry_head;
   h.phase = HttpPhase::kConnecting;
   conn.attempts_left = std::max<uint32_t>(conn.attempts_left, 1);
-  // The same server first: it was alive a moment ago.
-  conn.server_index = (conn.server_index +
-                       static_cast<uint32_t>(conn.group->servers.size()) - 1) %
-                      static_cast<uint32_t>(conn.group->servers.size());
+  RetrySameServer(conn);
   TryNextServer(conn);
   return true;
 }

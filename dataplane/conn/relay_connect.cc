@@ -12,6 +12,7 @@
 #include "dataplane/common/log.h"
 #include "dataplane/conn/conn_op.h"
 #include "dataplane/conn/relay.h"
+#include "dataplane/conn/upstream_attempt.h"
 #include "dataplane/ring/user_data.h"
 
 namespace ringway::conn {
@@ -26,10 +27,11 @@ const int kOne = 1;
 }  // namespace
 
 void Relay::ChooseGroup(Connection& conn, uint32_t group) {
-  conn.group_index = group;
-  conn.group = &conn.routes->snapshot().groups[group];
-  conn.attempts_left = conn.group->max_connect_attempts;
-  conn.server_index = conn.routes->NextServer(group);
+  const route::UpstreamGroup& chosen = conn.routes->snapshot().groups[group];
+  if (chosen.balancing == route::Balancing::kClientAddressHash) {
+    LoadSocketAddresses(conn);
+  }
+  BeginUpstreamAttempts(conn, group, now_ns_);
 }
 
 void Relay::ConnectNext(Connection& conn) {
@@ -41,10 +43,7 @@ void Relay::ConnectNext(Connection& conn) {
     Close(conn, CloseReason::kUpstreamUnavailable);
     return;
   }
-  --conn.attempts_left;
-  conn.server = conn.routes->server(conn.group_index, conn.server_index);
-  conn.server_index = (conn.server_index + 1) %
-                      static_cast<uint32_t>(conn.group->servers.size());
+  TakeNextServer(conn, now_ns_);
   conn.state = ConnectionState::kConnecting;
   int family = conn.server->address.family();
   if (ctx_.ring->features().op_socket) {
@@ -92,27 +91,12 @@ void Relay::Connect(Connection& conn, int fd) {
 
 void Relay::OnConnected(Connection& conn, int32_t res) {
   ctx_.timers->Cancel(&conn.deadline);
-  upstream::ServerState& server = *conn.server;
   if (res == 0) {
-    ctx_.stats->Add(Counter::kUpstreamConnectsOk);
-    ++server.connects_ok;
-    server.consecutive_failures = 0;
-    ++server.active_connections;
-    conn.server_connected = true;
+    CountConnected(conn, *ctx_.stats);
     StartRelay(conn);
     return;
   }
-  bool timed_out = res == -ECANCELED && conn.connect_timed_out;
-  ctx_.stats->Add(res == -ECONNREFUSED ? Counter::kUpstreamConnectRefused
-                  : timed_out          ? Counter::kUpstreamConnectTimeout
-                                       : Counter::kUpstreamConnectOtherError);
-  ++server.connect_failures;
-  ++server.consecutive_failures;
-  RINGWAY_LOG(kWarning,
-              "shard %d: connect to upstream group \"%s\" server %s failed: "
-              "%s",
-              ctx_.shard_id, conn.group->name, server.address.ToString(),
-              timed_out ? "timed out" : std::strerror(-res));
+  CountConnectFailure(conn, res, "", *ctx_.stats, ctx_.shard_id, now_ns_);
   close(conn.side[kUpstream].fd);
   conn.side[kUpstream].fd = -1;
   ConnectNext(conn);

@@ -27,9 +27,34 @@ namespace ringway::route {
 
 enum class ProxyProtocolVersion : uint8_t { kNone = 0, kV1 = 1, kV2 = 2 };
 
+enum class Balancing : uint8_t {
+  kRoundRobin,        // weighted (smooth, as nginx) when weights differ
+  kLeastConnections,  // fewest active connections per unit of weight
+  kClientAddressHash  // consistent hash of the client's address
+};
+
+// A point of a consistent-hash ring: a server owns the keys from the
+// previous point up to its own hash.
+struct HashPoint {
+  uint32_t hash = 0;
+  uint32_t server = 0;
+};
+
 struct UpstreamGroup {
   std::string name;
   std::vector<address::SocketAddress> servers;  // at least one
+  std::vector<uint32_t> weights;                // per server, >= 1
+  bool equal_weights = true;
+  Balancing balancing = Balancing::kRoundRobin;
+  // kClientAddressHash: sorted by hash; points per server by weight, each
+  // derived from the server's address (not its position), so removing a
+  // server moves only the keys it owned.
+  std::vector<HashPoint> hash_ring;
+  // Passive health (nginx max_fails / fail_timeout): this many failed
+  // connects or TLS handshakes within fail_timeout take a server out of
+  // rotation for fail_timeout. 0: never.
+  uint32_t max_fails = 1;
+  uint64_t fail_timeout_ns = 10'000'000'000;
   uint64_t connect_timeout_ns = 0;
   uint32_t max_connect_attempts = 0;  // >= 1
   ProxyProtocolVersion send_proxy_protocol = ProxyProtocolVersion::kNone;

@@ -12,7 +12,7 @@
 // Shard-local.
 //
 //   auto* routes = new LocalRoutes(snapshot, &registry);
-//   uint32_t server = routes->NextServer(group);   // round robin
+//   uint32_t server = routes->PickServer(group, client, now_ns);
 //   routes->server(group, server)->active_connections++;
 
 #ifndef RINGWAY_DATAPLANE_UPSTREAM_LOCAL_ROUTES_H_
@@ -20,11 +20,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "dataplane/route/route_snapshot.h"
 #include "dataplane/tls/client_context.h"
 #include "dataplane/tls/server_context.h"
+#include "dataplane/upstream/load_balancer.h"
 #include "dataplane/upstream/upstream_registry.h"
 
 namespace ringway::upstream {
@@ -38,13 +40,18 @@ class LocalRoutes {
   LocalRoutes& operator=(const LocalRoutes&) = delete;
 
   const route::RouteSnapshot& snapshot() const { return *snapshot_; }
-  // Index of the next server of group g, round robin; the cursor is the
-  // group's, so it carries over to the next table.
-  uint32_t NextServer(uint32_t g) {
-    return groups_[g]->next_server++ %
-           static_cast<uint32_t>(servers_[g].size());
+  // Index of the server of group g for a new connection, by the group's
+  // balancing policy and its servers' health (load_balancer.h). Cursors
+  // and weights are the group's, so they carry over to the next table.
+  uint32_t PickServer(uint32_t g, const sockaddr_storage& client,
+                      uint64_t now_ns) {
+    return upstream::PickServer(snapshot_->groups[g], *groups_[g], servers_[g],
+                                client, now_ns);
   }
   ServerState* server(uint32_t g, uint32_t s) const { return servers_[g][s]; }
+  std::span<ServerState* const> servers(uint32_t g) const {
+    return servers_[g];
+  }
   // The TLS server context of listener `l` (an HTTPS listener), or null if
   // it is not one or its context could not be built (logged).
   tls::ServerContext* server_tls(size_t l) const {

@@ -9,6 +9,8 @@
 namespace ringway::upstream {
 namespace {
 
+const sockaddr_storage kClient{};
+
 address::SocketAddress Addr(const std::string& text) {
   return *address::SocketAddress::Parse(text);
 }
@@ -20,7 +22,10 @@ std::shared_ptr<const route::RouteSnapshot> Table(
   for (const auto& [name, servers] : groups) {
     route::UpstreamGroup group;
     group.name = name;
-    for (const std::string& s : servers) group.servers.push_back(Addr(s));
+    for (const std::string& s : servers) {
+      group.servers.push_back(Addr(s));
+      group.weights.push_back(1);
+    }
     snapshot->groups.push_back(std::move(group));
   }
   return snapshot;
@@ -29,15 +34,15 @@ std::shared_ptr<const route::RouteSnapshot> Table(
 TEST(LocalRoutesTest, RoundRobinWalksTheGroupsServers) {
   UpstreamRegistry registry;
   LocalRoutes routes(Table({{"g", {"10.0.0.1:80", "10.0.0.2:80"}}}), &registry);
-  EXPECT_EQ(routes.NextServer(0), 0u);
-  EXPECT_EQ(routes.NextServer(0), 1u);
-  EXPECT_EQ(routes.NextServer(0), 0u);
+  EXPECT_EQ(routes.PickServer(0, kClient, 0), 0u);
+  EXPECT_EQ(routes.PickServer(0, kClient, 0), 1u);
+  EXPECT_EQ(routes.PickServer(0, kClient, 0), 0u);
 }
 
 TEST(LocalRoutesTest, ShardsStartAtDifferentServers) {
   UpstreamRegistry registry(/*first_server=*/1);
   LocalRoutes routes(Table({{"g", {"10.0.0.1:80", "10.0.0.2:80"}}}), &registry);
-  EXPECT_EQ(routes.NextServer(0), 1u);
+  EXPECT_EQ(routes.PickServer(0, kClient, 0), 1u);
 }
 
 TEST(LocalRoutesTest, StateOfServersThatStaySurvivesASwap) {
@@ -46,7 +51,7 @@ TEST(LocalRoutesTest, StateOfServersThatStaySurvivesASwap) {
       Table({{"g", {"10.0.0.1:80", "10.0.0.2:80"}}}), &registry);
   old_routes->server(0, 0)->connect_failures = 3;
   old_routes->server(0, 1)->active_connections = 7;
-  EXPECT_EQ(old_routes->NextServer(0), 0u);
+  EXPECT_EQ(old_routes->PickServer(0, kClient, 0), 0u);
   // The new table drops 10.0.0.1, keeps 10.0.0.2 (now first), adds .3.
   LocalRoutes new_routes(Table({{"g", {"10.0.0.2:80", "10.0.0.3:80"}}}),
                          &registry);
@@ -54,7 +59,7 @@ TEST(LocalRoutesTest, StateOfServersThatStaySurvivesASwap) {
   EXPECT_EQ(new_routes.server(0, 0), old_routes->server(0, 1));
   EXPECT_EQ(new_routes.server(0, 1)->active_connections, 0u);
   // The group's round-robin cursor carries over too.
-  EXPECT_EQ(new_routes.NextServer(0), 1u);
+  EXPECT_EQ(new_routes.PickServer(0, kClient, 0), 1u);
   EXPECT_EQ(registry.server_count(), 3u);
   // The old table's last connection closed: only its own servers go.
   old_routes.reset();

@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "dataplane/address/socket_address.h"
@@ -41,10 +42,16 @@ struct ServerState {
   uint64_t connects_ok = 0;
   uint64_t connect_failures = 0;
   uint32_t consecutive_failures = 0;  // reset by a successful connect
-  uint64_t reuses = 0;                // HTTP requests on a kept connection
-  uint64_t tls_handshakes = 0;        // re-encryption: completed
-  uint64_t tls_resumed = 0;           // of which resumed
-  uint64_t tls_failures = 0;          // handshakes that failed
+  // Passive health (load_balancer.h): failures in the current window, and
+  // until when the server is out of rotation.
+  uint32_t fails = 0;
+  uint64_t fail_window_start_ns = 0;
+  uint64_t down_until_ns = 0;
+  uint64_t marked_down = 0;     // times taken out of rotation
+  uint64_t reuses = 0;          // HTTP requests on a kept connection
+  uint64_t tls_handshakes = 0;  // re-encryption: completed
+  uint64_t tls_resumed = 0;     // of which resumed
+  uint64_t tls_failures = 0;    // handshakes that failed
   // Re-encryption: the server's last resumable session on this shard.
   tls::UpstreamSessionSlot tls_session;
   // HTTP keep-alive: connections idle between requests (closed with the
@@ -57,6 +64,8 @@ struct GroupState {
   std::string name;
   uint32_t refs = 0;
   uint32_t next_server = 0;  // round-robin cursor
+  // Smooth weighted round robin: each server's current weight.
+  std::vector<int64_t> current_weights;
 };
 
 class UpstreamRegistry {
