@@ -391,7 +391,9 @@ TEST_F(AdminServerTest, StatsListsEveryCounterPerShardAndInTotal) {
   AdminReply reply = ParseReply(Exchange("stats\n"));
   EXPECT_EQ(reply.status, "0 ok");
   std::vector<std::string> lines = Lines(reply.body);
-  ASSERT_EQ(lines.size(), 1u + static_cast<int>(Counter::kNumCounters));
+  // Counters (header + one per counter), then upstream servers (header +
+  // the one server).
+  ASSERT_EQ(lines.size(), 3u + static_cast<int>(Counter::kNumCounters));
   std::vector<std::string> header =
       absl::StrSplit(lines[0], ' ', absl::SkipEmpty());
   EXPECT_THAT(header,
@@ -411,6 +413,19 @@ TEST_F(AdminServerTest, StatsListsEveryCounterPerShardAndInTotal) {
               testing::ContainsRegex("\nupstream_connect_refused +1 +1\n"));
   EXPECT_THAT(reply.body,
               testing::ContainsRegex("\nupstream_unavailable +1 +1\n"));
+  const size_t servers = 1 + static_cast<int>(Counter::kNumCounters);
+  EXPECT_THAT(lines[servers], StartsWith("group "));
+  std::vector<std::string> row =
+      absl::StrSplit(lines[servers + 1], ' ', absl::SkipEmpty());
+  // group server tls state(2 words) active idle connects failures downs
+  // reuses tls_full resumed tls_err: the refused server, out of rotation.
+  ASSERT_EQ(row.size(), 14u) << lines[servers + 1];
+  EXPECT_EQ(row[0], "g");
+  EXPECT_EQ(row[2], "no");
+  EXPECT_EQ(row[3], "down");
+  EXPECT_EQ(row[7], "0");  // connects
+  EXPECT_EQ(row[8], "1");  // failures
+  EXPECT_EQ(row[9], "1");  // times taken out
 }
 
 TEST_F(AdminServerTest, StatsJson) {
@@ -427,7 +442,12 @@ TEST_F(AdminServerTest, StatsJson) {
                                 "\":", server_->Total(counter))));
   }
   EXPECT_THAT(reply.body, HasSubstr("\"upstream_unavailable\":1"));
-  EXPECT_THAT(reply.body, testing::EndsWith("}}\n"));
+  EXPECT_THAT(
+      reply.body,
+      HasSubstr(",\"upstreams\":[{\"group\":\"g\",\"server\":\"127.0.0.1:"));
+  EXPECT_THAT(reply.body,
+              HasSubstr("\"connect_failures\":1,\"marked_down\":1,"));
+  EXPECT_THAT(reply.body, testing::EndsWith("}]}\n"));
 }
 
 TEST_F(AdminServerTest, UnknownCommandIsAUsageError) {

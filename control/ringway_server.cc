@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -158,9 +159,93 @@ uint64_t RingwayServer::Total(stats::Counter counter) const {
   return total;
 }
 
-std::string RingwayServer::StatsText(bool json) const {
+std::vector<upstream::ServerReport> RingwayServer::UpstreamReports() {
+  auto request =
+      std::make_shared<upstream::UpstreamReportRequest>(shards_.size());
+  for (auto& shard : shards_) {
+    shard::ShardMessage message;
+    message.kind = shard::ShardMessage::Kind::kReportUpstreams;
+    message.report = request;
+    shard->Post(std::move(message));
+  }
+  const uint64_t give_up = MonotonicNowNs() + 1'000 * kNsPerMs;
+  std::vector<upstream::ServerReport> rows;
+  for (auto& slot : request->slots) {
+    while (!slot.done.load(std::memory_order_acquire) &&
+           MonotonicNowNs() < give_up) {
+      usleep(50);
+    }
+    if (!slot.done.load(std::memory_order_acquire)) continue;
+    if (rows.empty()) {
+      rows = slot.rows;
+      continue;
+    }
+    // Every shard serves the same current table: the same rows in order.
+    for (size_t i = 0; i < rows.size() && i < slot.rows.size(); ++i) {
+      if (rows[i].group == slot.rows[i].group &&
+          rows[i].server == slot.rows[i].server) {
+        upstream::MergeServerReport(rows[i], slot.rows[i]);
+      }
+    }
+  }
+  return rows;
+}
+
+namespace {
+
+std::string ServerState(const upstream::ServerReport& r) {
+  if (r.shards_down == 0) return "up";
+  if (r.shards_up == 0) return absl::StrCat("down ", r.down_for_ms, "ms");
+  return absl::StrCat("down on ", r.shards_down, "/",
+                      r.shards_up + r.shards_down, " shards");
+}
+
+void AppendUpstreamsText(const std::vector<upstream::ServerReport>& rows,
+                         std::string* out) {
+  absl::StrAppendFormat(out,
+                        "\n%-16s %-24s %-4s %-14s %8s %6s %10s %9s %7s %10s "
+                        "%8s %8s %8s\n",
+                        "group", "server", "tls", "state", "active", "idle",
+                        "connects", "failures", "downs", "reuses", "tls_full",
+                        "resumed", "tls_err");
+  for (const upstream::ServerReport& r : rows) {
+    absl::StrAppendFormat(
+        out, "%-16s %-24s %-4s %-14s %8d %6d %10d %9d %7d %10d %8d %8d %8d\n",
+        r.group, r.server, r.tls ? "yes" : "no", ServerState(r),
+        r.active_connections, r.idle_connections, r.connects_ok,
+        r.connect_failures, r.marked_down, r.reuses,
+        r.tls_handshakes - r.tls_resumed, r.tls_resumed, r.tls_failures);
+  }
+}
+
+void AppendUpstreamsJson(const std::vector<upstream::ServerReport>& rows,
+                         std::string* out) {
+  *out += ",\"upstreams\":[";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const upstream::ServerReport& r = rows[i];
+    absl::StrAppendFormat(
+        out,
+        "%s{\"group\":\"%s\",\"server\":\"%s\",\"tls\":%s,"
+        "\"state\":\"%s\",\"shards_up\":%d,\"shards_down\":%d,"
+        "\"active_connections\":%d,\"idle_connections\":%d,"
+        "\"connects_ok\":%d,\"connect_failures\":%d,\"marked_down\":%d,"
+        "\"reuses\":%d,\"tls_handshakes\":%d,\"tls_resumed\":%d,"
+        "\"tls_failures\":%d}",
+        i ? "," : "", absl::CEscape(r.group), r.server,
+        r.tls ? "true" : "false", ServerState(r), r.shards_up, r.shards_down,
+        r.active_connections, r.idle_connections, r.connects_ok,
+        r.connect_failures, r.marked_down, r.reuses, r.tls_handshakes,
+        r.tls_resumed, r.tls_failures);
+  }
+  *out += "]";
+}
+
+}  // namespace
+
+std::string RingwayServer::StatsText(bool json) {
   using stats::Counter;
   constexpr int kCount = static_cast<int>(Counter::kNumCounters);
+  const std::vector<upstream::ServerReport> upstreams = UpstreamReports();
   std::string out;
   if (json) {
     out = "{\"shards\":[";
@@ -184,7 +269,9 @@ std::string RingwayServer::StatsText(bool json) const {
                             CounterName(static_cast<Counter>(c)),
                             Total(static_cast<Counter>(c)));
     }
-    return out + "}}\n";
+    out += "}";
+    AppendUpstreamsJson(upstreams, &out);
+    return out + "}\n";
   }
   absl::StrAppendFormat(&out, "%-30s", "counter");
   for (size_t i = 0; i < shards_.size(); ++i) {
@@ -200,6 +287,7 @@ std::string RingwayServer::StatsText(bool json) const {
     }
     absl::StrAppendFormat(&out, " %14d\n", Total(counter));
   }
+  AppendUpstreamsText(upstreams, &out);
   return out;
 }
 

@@ -20,6 +20,7 @@
 #include "dataplane/address/socket_address.h"
 #include "dataplane/shard/shard.h"
 #include "dataplane/stats/shard_stats.h"
+#include "dataplane/upstream/server_report.h"
 
 namespace ringway::control {
 
@@ -50,7 +51,12 @@ class RingwayServer {
   // Sum over shards.
   uint64_t Total(stats::Counter counter) const;
   // `ringwayctl stats` body.
-  std::string StatsText(bool json) const;
+  // Counters per shard and in total, then each upstream server's health
+  // and counters summed over shards (asked of the shards, which own them).
+  std::string StatsText(bool json);
+  // Admin thread only (it posts to the shards' mailboxes). Rows of shards
+  // that do not answer within a second are left out.
+  std::vector<upstream::ServerReport> UpstreamReports();
 
   // Stops accepting, waits for connections to end until `deadline` has
   // passed, then closes the rest. Returns when every shard has stopped.

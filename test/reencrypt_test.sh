@@ -274,12 +274,20 @@ check "L4: 4 MB through terminate + re-encrypt, intact" \
   "$(sha256sum < big.bin)" "$(sha256sum < big.got 2>/dev/null)"
 
 stats=$("$CTL" --socket="$SOCK" stats)
-counter() { awk -v n="$1" '$1 == n { print $2 }' <<<"$stats"; }
+counter() { awk -v n="$1" '$1 == n { print $NF }' <<<"$stats"; }
 [[ "$(counter upstream_tls_resumed)" -ge 1 ]]
 check "stats: resumed upstream sessions counted" 0 $?
 [[ "$(counter http_upstream_reuses)" -ge 3 ]]
 check "stats: kept TLS connections reused (4 requests to /b/)" 0 $?
 check "stats: each failed handshake counted" 4 "$(counter upstream_tls_errors)"
+# Per server: the mTLS backend's handshakes, resumptions and failures.
+rows=$(grep -E "^(b|b-fresh|wrong-ca) " <<<"$stats")
+echo "$rows"
+b_fresh=$(grep -E "^b-fresh " <<<"$rows")
+[[ $(awk '{ print $(NF - 1) }' <<<"$b_fresh") -ge 1 ]]
+check "stats: b-fresh shows resumed sessions" 0 $?
+check "stats: wrong-ca shows its failed handshake" 1 \
+  "$(grep -E '^wrong-ca ' <<<"$rows" | awk '{ print $NF }')"
 
 echo "$FAILURES failure(s)"
 [[ $FAILURES -eq 0 ]]

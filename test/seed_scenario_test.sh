@@ -3,8 +3,9 @@
 # 127.0.0.2, so the real address is distinguishable from ringway's own
 # 127.0.0.1) → ringway passthrough → an nginx backend (`listen … ssl
 # proxy_protocol` + set_real_ip_from), an HAProxy backend (`accept-proxy`)
-# and ringway's own terminating listener (PROXY v2 in, HTTP to an nginx
-# web app that echoes the forwarded headers, security headers added). Each
+# and ringway's own terminating listener (PROXY v2 in, re-encrypted HTTPS
+# to an nginx web app with a self-signed certificate, which echoes the
+# forwarded headers; security headers added). Each
 # must log and answer with the client's address. Port 80 redirects, except
 # ACME challenges, which reach their own backend.
 set -uo pipefail
@@ -79,9 +80,12 @@ http {
     location / { return 200 "A \$remote_addr \$ssl_server_name\n"; }
   }
   server {
-    listen 127.0.0.1:${PORT_APP};
+    listen 127.0.0.1:${PORT_APP} ssl;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_certificate $WORK/cert.pem;
+    ssl_certificate_key $WORK/key.pem;
     location / {
-      return 200 "APP \$http_x_real_ip \$http_x_forwarded_for \$http_x_forwarded_proto \$host\n";
+      return 200 "APP \$http_x_real_ip \$http_x_forwarded_for \$http_x_forwarded_proto \$host \$ssl_protocol\n";
     }
   }
   server {
@@ -119,7 +123,7 @@ sed -e "s/0.0.0.0:443/127.0.0.1:0/" \
     -e "s/10.0.0.20:443/127.0.0.1:${PORT_B}/" \
     -e "s/127.0.0.1:8443/127.0.0.1:${PORT_T}/" \
     -e "s/0.0.0.0:80\"/127.0.0.1:0\"/" \
-    -e "s/10.0.0.30:8080/127.0.0.1:${PORT_APP}/" \
+    -e "s/10.0.0.30:8443/127.0.0.1:${PORT_APP}/" \
     -e "s/10.0.0.40:8402/127.0.0.1:${PORT_ACME}/" \
     -e "s|/etc/ringway/site.pem|$WORK/cert.pem|" \
     -e "s|/etc/ringway/site.key|$WORK/key.pem|" "$CONFIG" > "$WORK/ringway.textproto"
@@ -140,8 +144,8 @@ check "subdomain2 → nginx backend A" \
   "A 127.0.0.2 subdomain2.mydomain.org" "$(fetch subdomain2.mydomain.org)"
 check "myotherdomain.info → HAProxy backend B sees the client" \
   "B 127.0.0.2 myotherdomain.info" "$(fetch myotherdomain.info)"
-check "any other name → ringway terminates, the app sees the client" \
-  "APP 127.0.0.2 127.0.0.2 https www.elsewhere.example" \
+check "any other name → ringway terminates and re-encrypts, the app sees the client" \
+  "APP 127.0.0.2 127.0.0.2 https www.elsewhere.example TLSv1.3" \
   "$(fetch www.elsewhere.example)"
 head=$(curl -sk --max-time 10 --interface 127.0.0.2 -D - -o /dev/null \
   --resolve "www.elsewhere.example:${PORT}:127.0.0.1" \

@@ -492,7 +492,15 @@ void HttpProxy::RouteRequest(Connection& conn) {
   http::WriteUpstreamRequestHead(request, listener.http.forwarded, *h.location,
                                  facts, h.upstream_keep,
                                  &h.upstream_send.pending);
-  if (h.upstream_keep && request.body_kind == codec::HttpBodyKind::kNone) {
+  // Kept for a retry (http_proxy_upstream.cc RetryRequest).
+  const bool idempotent = request.method == codec::HttpMethod::kGet ||
+                          request.method == codec::HttpMethod::kHead ||
+                          request.method == codec::HttpMethod::kOptions ||
+                          request.method == codec::HttpMethod::kDelete ||
+                          request.method == codec::HttpMethod::kTrace;
+  h.request_idempotent = idempotent;
+  if (request.body_kind == codec::HttpBodyKind::kNone && !request.upgrade &&
+      (h.upstream_keep || idempotent)) {
     h.retry_head = h.upstream_send.pending;
   }
   ctx_.stats->Add(Counter::kBytesClientToUpstream,

@@ -101,7 +101,7 @@ class HttpProxy {
   bool DecryptUpstream(Connection& conn);
   void UpstreamReady(Connection& conn);
   bool KeepUpstream(Connection& conn);
-  bool RetryOnFreshConnection(Connection& conn);
+  bool RetryRequest(Connection& conn, std::string_view why);
   void ArmUpstreamRecv(Connection& conn);
   void MaybeArmUpstreamRecv(Connection& conn);
   void OnUpstreamRecv(Connection& conn, int32_t res);

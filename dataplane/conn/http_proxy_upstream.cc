@@ -308,7 +308,7 @@ void HttpProxy::OnUpstreamSent(Connection& conn, int32_t res) {
   q.in_flight = false;
   if (res <= 0) {
     if (res == -ECANCELED) return;
-    if (RetryOnFreshConnection(conn)) return;
+    if (RetryRequest(conn, "closed while the request was sent")) return;
     FailUpstream(conn, 502, "upstream closed while the request was sent");
     return;
   }
@@ -379,14 +379,15 @@ void HttpProxy::OnUpstreamRecv(Connection& conn, int32_t res) {
       Close(conn, CloseReason::kUpstreamReset);
       return;
     }
-    if (RetryOnFreshConnection(conn)) return;
+    if (RetryRequest(conn, "reset the connection")) return;
     FailUpstream(conn, 502, "upstream reset the connection");
     return;
   }
   Touch(conn);
   (h.upstream_tls != nullptr ? h.upstream_raw : h.upstream_in).Commit(res);
   if (res == 0) {
-    if (h.phase == HttpPhase::kExchange && RetryOnFreshConnection(conn)) {
+    if (h.phase == HttpPhase::kExchange &&
+        RetryRequest(conn, "closed the connection without a response")) {
       return;
     }
     h.upstream_eof = true;
@@ -607,25 +608,51 @@ bool HttpProxy::KeepUpstream(Connection& conn) {
   return true;
 }
 
-// A kept connection the server closed just as it was reused (the race
-// every keep-alive pool has): a bodiless request that got no byte back is
-// sent once more on a fresh connection. True if that retry started.
-bool HttpProxy::RetryOnFreshConnection(Connection& conn) {
+// The upstream connection ended before any byte of the response. A
+// bodiless request whose head was kept (retry_head) goes again:
+//  - on a fresh connection to the same server, once, when the connection
+//    was a kept one the server had closed just as it was reused (the race
+//    every keep-alive pool has);
+//  - otherwise on the next server, within the group's connect attempts,
+//    for idempotent methods only (as nginx's proxy_next_upstream): the
+//    server counts a failure towards its passive health.
+// True if the retry started.
+bool HttpProxy::RetryRequest(Connection& conn, std::string_view why) {
   HttpState& h = *conn.http;
-  if (!h.upstream_reused || h.upstream_retried || h.response_started ||
-      h.retry_head.empty() || !h.upstream_in.empty() ||
-      h.upstream_inflight != 0) {
+  if (h.response_started || h.retry_head.empty() || !h.upstream_in.empty() ||
+      h.upstream_dropping) {
     return false;
   }
-  RINGWAY_LOG(kDebug, "shard %d: kept connection to %s was closed; retrying",
-              ctx_.shard_id, conn.server->address.ToString());
-  h.upstream_retried = true;
-  DropUpstream(conn);  // nothing in flight: closes now
+  const bool same_server = h.upstream_reused && !h.upstream_retried;
+  if (!same_server && (!h.request_idempotent || conn.attempts_left == 0)) {
+    return false;
+  }
+  if (same_server) {
+    RINGWAY_LOG(kDebug, "shard %d: kept connection to %s was closed; retrying",
+                ctx_.shard_id, conn.server->address.ToString());
+    h.upstream_retried = true;
+  } else {
+    CountConnectFailure(conn, 0, why, *ctx_.stats, ctx_.shard_id, now_ns_);
+    RINGWAY_LOG(kWarning,
+                "listener \"%s\": upstream %s %s; request of %s retried on "
+                "the next server",
+                conn.listener->name, conn.server->address.ToString(), why,
+                h.client_ip);
+  }
   h.response_parser.Reset();
-  h.upstream_send.pending = h.retry_head;
   h.phase = HttpPhase::kConnecting;
-  conn.attempts_left = std::max<uint32_t>(conn.attempts_left, 1);
-  RetrySameServer(conn);
+  if (same_server) {
+    ++conn.attempts_left;  // this one is on the pool, not the server
+    RetrySameServer(conn);
+  }
+  DropUpstream(conn);
+  if (h.upstream_dropping) {
+    // A send or receive is still in flight on the old socket: the retry
+    // starts once it is cancelled (OnUpstreamOpDone).
+    h.retry_after_drop = true;
+    return true;
+  }
+  h.upstream_send.pending = h.retry_head;
   TryNextServer(conn);
   return true;
 }
@@ -666,6 +693,12 @@ void HttpProxy::OnUpstreamOpDone(Connection& conn) {
   if (h.upstream_inflight != 0) return;
   h.upstream_dropping = false;
   DropUpstream(conn);  // nothing in flight now: closes
+  if (h.retry_after_drop) {
+    h.retry_after_drop = false;
+    h.upstream_send.pending = h.retry_head;
+    TryNextServer(conn);
+    return;
+  }
   if (h.exchange_finished) StartNextRequest(conn);
 }
 

@@ -88,6 +88,8 @@ struct HttpState {
   bool upstream_reused = false;
   bool upstream_retried = false;
   std::string retry_head;
+  bool request_idempotent = false;  // may go to another server on failure
+  bool retry_after_drop = false;    // RetryRequest waits for the old socket
   // Re-encryption (the group has tls): the upstream's TLS session. Its
   // ciphertext arrives in upstream_raw and is decrypted into upstream_in;
   // upstream_send.pending is sealed into upstream_tls->output(), which is
@@ -200,6 +202,8 @@ struct HttpState {
     upstream_reused = false;
     upstream_retried = false;
     retry_head.clear();
+    request_idempotent = false;
+    retry_after_drop = false;
     response_body = codec::HttpBodyKind::kNone;
     response_left = 0;
     keep_client = false;

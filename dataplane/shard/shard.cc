@@ -296,6 +296,12 @@ void Shard::DrainMailbox() {
       case ShardMessage::Kind::kDrain:
         BeginDrain(message->deadline_ns);
         break;
+      case ShardMessage::Kind::kReportUpstreams: {
+        auto& slot = message->report->slots[options_.id];
+        slot.rows = upstream::ReportServers(*current_, MonotonicNowNs());
+        slot.done.store(true, std::memory_order_release);
+        break;
+      }
       case ShardMessage::Kind::kNone:
         break;
     }

@@ -30,15 +30,18 @@
 #include "dataplane/stats/shard_stats.h"
 #include "dataplane/timer/timer_wheel.h"
 #include "dataplane/upstream/local_routes.h"
+#include "dataplane/upstream/server_report.h"
 #include "dataplane/upstream/upstream_registry.h"
 
 namespace ringway::shard {
 
 struct ShardMessage {
-  enum class Kind : uint8_t { kNone, kSnapshot, kDrain };
+  enum class Kind : uint8_t { kNone, kSnapshot, kDrain, kReportUpstreams };
   Kind kind = Kind::kNone;
   std::shared_ptr<const route::RouteSnapshot> snapshot;  // kSnapshot
   uint64_t deadline_ns = 0;  // kDrain: monotonic; force-close after it
+  // kReportUpstreams: the shard fills its slot.
+  std::shared_ptr<upstream::UpstreamReportRequest> report;
 };
 
 struct ShardOptions {
