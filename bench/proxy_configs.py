@@ -8,8 +8,7 @@ as ringway has shards. Example:
     text = nginx_proxy_config(workloads.BY_NAME["l4_bulk"], 10000, backend,
                               tls, "/tmp/bench/nginx", workers=1)
 
-ringway cannot re-encrypt to upstreams yet, so ringway_config() raises
-Unsupported for re-encrypt workloads.
+Only the splice floor raises Unsupported (it relays bytes, nothing else).
 """
 
 import dataclasses
@@ -106,9 +105,17 @@ upstream_groups {
 }
 """ % dict(name=workload.name, listen=listen, upstream=upstream,
            sni=SERVER_NAME)
-    if workload.job == workloads.TERMINATE:
+    if workload.job in (workloads.TERMINATE, workloads.REENCRYPT):
+        reencrypt = workload.job == workloads.REENCRYPT
+        keepalive = 64 if workload.upstream_keepalive else 0
+        upstream_tls = ""
+        if reencrypt:
+            # Verification off, as nginx's default and `ssl verify none`.
+            upstream_tls = "  tls { %s}\n" % (
+                "" if workload.upstream_session_reuse
+                else "session_reuse: false ")
         return """\
-# ringway bench: %(name)s (TLS terminated, HTTP/1.1 to the backend)
+# ringway bench: %(name)s (TLS terminated, %(leg)s to the backend)
 # Upstream keep-alive is on by default (32 idle per server and shard), as
 # nginx's `keepalive 64` and HAProxy's default connection reuse below.
 listeners {
@@ -127,13 +134,14 @@ listeners {
 upstream_groups {
   name: "backend"
   servers { address: "%(upstream)s" }
-  keepalive: 64
+  keepalive: %(keepalive)d
   keepalive_timeout_ms: 600000
-}
+%(upstream_tls)s}
 """ % dict(name=workload.name, listen=listen, upstream=upstream,
-           cert=tls.cert, key=tls.key)
-    raise Unsupported("no re-encryption to upstreams in "
-                      "proto/ringway_config.proto yet")
+           cert=tls.cert, key=tls.key, keepalive=keepalive,
+           upstream_tls=upstream_tls,
+           leg="HTTPS" if reencrypt else "HTTP/1.1")
+    raise Unsupported("unknown job " + workload.job)
 
 
 def ringway_argv(binary, config_path, shards):
@@ -226,6 +234,8 @@ stream {
 }
 """ % args
     scheme = "https" if workload.backend_tls else "http"
+    args["keepalive"] = ("        keepalive 64;\n"
+                         if workload.upstream_keepalive else "")
     # Upstream keep-alive (and TLS session reuse, nginx's default) so the
     # backend leg is reused like HAProxy's http-reuse; responses stay in
     # memory (no temp files) as they stream to the client.
@@ -234,8 +244,7 @@ http {
 """ % args + _NGINX_HTTP_COMMON % args + """
     upstream backend {
         server %(upstream)s;
-        keepalive 64;
-    }
+%(keepalive)s    }
     server {
         listen %(listen)s ssl;
 """ % args + _NGINX_TLS % args + """
@@ -247,10 +256,17 @@ http {
             proxy_connect_timeout 5s;
             proxy_read_timeout 600s;
             proxy_send_timeout 600s;
-        }
+%(upstream_protocols)s%(session_reuse)s        }
     }
 }
-""" % dict(args, scheme=scheme)
+""" % dict(args, scheme=scheme,
+           # nginx 1.22 offers only up to TLS 1.2 to upstreams by default;
+           # ringway and HAProxy offer 1.3 too, so it is set the same here.
+           upstream_protocols=("            proxy_ssl_protocols TLSv1.2 "
+                               "TLSv1.3;\n" if workload.backend_tls else ""),
+           session_reuse=(""
+                          if workload.upstream_session_reuse
+                          else "            proxy_ssl_session_reuse off;\n"))
 
 
 def nginx_backend_config(backend, tls, workdir, docroot, workers):
@@ -328,14 +344,19 @@ backend tls
     server s1 %(upstream)s
 """ % args
     server_tls = " ssl verify none" if workload.backend_tls else ""
+    if workload.backend_tls and not workload.upstream_session_reuse:
+        server_tls += " no-ssl-reuse"
+    # A fresh server connection per request: closed after each response.
+    reuse = ("" if workload.upstream_keepalive
+             else "    option http-server-close\n")
     return text + """\
 frontend bench
     bind %(listen)s ssl crt %(pem)s
     default_backend backend
 
 backend backend
-    server s1 %(upstream)s%(server_tls)s
-""" % dict(args, server_tls=server_tls)
+%(reuse)s    server s1 %(upstream)s%(server_tls)s
+""" % dict(args, server_tls=server_tls, reuse=reuse)
 
 
 def haproxy_argv(config_path):

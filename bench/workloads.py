@@ -38,6 +38,10 @@ class Workload:
     keepalive: bool
     unit: str
     description: str
+    # Re-encryption: whether the proxy keeps upstream connections for the
+    # next request, and whether a new one resumes the server's session.
+    upstream_keepalive: bool = True
+    upstream_session_reuse: bool = True
 
     @property
     def client_tls(self):
@@ -82,6 +86,16 @@ WORKLOADS = (
     Workload("reencrypt_bulk", REENCRYPT, BULK_PATH, True, PER_GIB,
              "1 MiB HTTPS responses, TLS ends at the proxy and again to the "
              "backend"),
+    Workload("reencrypt_fresh_upstream", REENCRYPT, SMALL_PATH, True,
+             PER_REQUEST,
+             "100-byte HTTPS requests on kept-alive client connections, a "
+             "new TLS connection to the backend for each, its session "
+             "resumed", upstream_keepalive=False),
+    Workload("reencrypt_fresh_upstream_full", REENCRYPT, SMALL_PATH, True,
+             PER_REQUEST,
+             "as reencrypt_fresh_upstream, but without session reuse: a full "
+             "TLS handshake to the backend per request",
+             upstream_keepalive=False, upstream_session_reuse=False),
 )
 
 BY_NAME = {w.name: w for w in WORKLOADS}

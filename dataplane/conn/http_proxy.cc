@@ -599,17 +599,9 @@ void HttpProxy::FlushClient(Connection& conn) {
   tls::TlsSession& tls = *h.tls;
   if (h.client_tls_sending) return;
   // Seal what fits; the rest waits for the next send's completion.
-  size_t taken = 0;
-  while (taken < h.client_out.size()) {
-    size_t n = 0;
-    tls::TlsResult result = tls.Write(
-        {reinterpret_cast<const uint8_t*>(h.client_out.data()) + taken,
-         h.client_out.size() - taken},
-        &n);
-    if (result != tls::TlsResult::kOk) break;
-    taken += n;
-  }
-  h.client_out.erase(0, taken);
+  h.client_out.erase(
+      0, tls.Seal({reinterpret_cast<const uint8_t*>(h.client_out.data()),
+                   h.client_out.size()}));
   std::span<const uint8_t> output = tls.output();
   if (output.empty()) {
     if (h.client_out.empty()) OnClientFlushed(conn);

@@ -24,6 +24,8 @@ namespace {
 using stats::Counter;
 
 constexpr size_t kRecvBytes = 16 * 1024;
+// Ciphertext is read in bigger pieces: several records per receive.
+constexpr size_t kTlsRecvBytes = 64 * 1024;
 constexpr size_t kMaxBufferedBytes = 64 * 1024;
 constexpr int kSocketType = SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC;
 
@@ -279,17 +281,8 @@ void HttpProxy::FlushUpstream(Connection& conn) {
   if (tls.handshake_done()) {
     // Seal what fits; the rest waits for the next send's completion.
     std::string& pending = h.upstream_send.pending;
-    size_t taken = 0;
-    while (taken < pending.size()) {
-      size_t n = 0;
-      if (tls.Write({reinterpret_cast<const uint8_t*>(pending.data()) + taken,
-                     pending.size() - taken},
-                    &n) != tls::TlsResult::kOk) {
-        break;
-      }
-      taken += n;
-    }
-    pending.erase(0, taken);
+    pending.erase(0, tls.Seal({reinterpret_cast<const uint8_t*>(pending.data()),
+                               pending.size()}));
   }
   std::span<const uint8_t> output = tls.output();
   if (output.empty()) return;
@@ -347,7 +340,8 @@ void HttpProxy::ArmUpstreamRecv(Connection& conn) {
   // Ciphertext lands in upstream_raw; plaintext in upstream_in.
   buffer::ByteQueue& queue =
       h.upstream_tls != nullptr ? h.upstream_raw : h.upstream_in;
-  uint8_t* tail = queue.PrepareTail(kRecvBytes);
+  uint8_t* tail =
+      queue.PrepareTail(h.upstream_tls != nullptr ? kTlsRecvBytes : kRecvBytes);
   io_uring_sqe* sqe = ctx_.ring->GetSqe();
   io_uring_prep_recv(sqe, conn.side[kUpstream].fd, tail, queue.tail_room(), 0);
   io_uring_sqe_set_data64(sqe, Tag(conn, kOpHttpUpstreamRecv));
@@ -525,7 +519,14 @@ bool HttpProxy::ForwardResponseBody(Connection& conn) {
       break;
   }
   if (take > 0) {
-    AppendBytes(&h.client_out, bytes.first(take));
+    // HTTPS client with nothing queued before these bytes and no send of
+    // sealed records in flight: seal straight from the receive buffer,
+    // skipping the copy into client_out.
+    size_t sealed = 0;
+    if (h.tls != nullptr && h.client_out.empty() && !h.client_tls_sending) {
+      sealed = h.tls->Seal(bytes.first(take));
+    }
+    AppendBytes(&h.client_out, bytes.subspan(sealed, take - sealed));
     ctx_.stats->Add(Counter::kBytesUpstreamToClient, take);
     h.upstream_in.Consume(take);
   }

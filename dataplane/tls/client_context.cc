@@ -156,7 +156,8 @@ absl::Status ClientContext::Configure() {
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
   }
-  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE);
+  SSL_CTX_set_mode(
+      ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   if (!o.verify) {
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
     return absl::OkStatus();

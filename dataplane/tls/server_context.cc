@@ -223,7 +223,8 @@ absl::Status ServerContext::Configure() {
   } else {
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
   }
-  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE);
+  SSL_CTX_set_mode(
+      ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   if (o.verify_client == ClientVerify::kOff) return absl::OkStatus();
   auto cas = ReadCas(o.client_ca_pem);
   if (!cas.ok()) return cas.status();

@@ -151,6 +151,25 @@ TlsResult TlsSession::Write(std::span<const uint8_t> in, size_t* n) {
   return Classify(ret);
 }
 
+size_t TlsSession::Seal(std::span<const uint8_t> plaintext) {
+  // A TLS record carries at most 16 KiB of plaintext; header, content type,
+  // nonce and tag add well under 64 bytes (TLS 1.2 and 1.3, every AEAD).
+  constexpr size_t kMaxRecordPlaintext = 16 * 1024;
+  constexpr size_t kRecordOverhead = 64;
+  size_t taken = 0;
+  while (taken < plaintext.size()) {
+    size_t held = output_.size() - output_begin_;
+    size_t room = output_capacity_ > held ? output_capacity_ - held : 0;
+    if (room <= kRecordOverhead) break;
+    size_t offer = std::min({plaintext.size() - taken, kMaxRecordPlaintext,
+                             room - kRecordOverhead});
+    size_t n = 0;
+    if (Write(plaintext.subspan(taken, offer), &n) != TlsResult::kOk) break;
+    taken += n;
+  }
+  return taken;
+}
+
 void TlsSession::Shutdown() {
   SSL_shutdown(ssl_.get());
   ERR_clear_error();

@@ -57,6 +57,12 @@ class TlsSession {
   TlsResult Read(std::span<uint8_t> out, size_t* n);
   // Seals plaintext; `*n` bytes taken on kOk (may be fewer than offered).
   TlsResult Write(std::span<const uint8_t> in, size_t* n);
+  // Seals as much of `plaintext` as fits in the output, a whole record at
+  // a time, so BoringSSL never holds a half-written record that a later
+  // call would have to retry with the same bytes. Bytes taken; fewer than
+  // offered when the output is full (send, ConsumeOutput, call again) or on
+  // an error (error_reason()).
+  size_t Seal(std::span<const uint8_t> plaintext);
   // Queues close_notify.
   void Shutdown();
   // Bytes sent in the clear ahead of the handshake (an outgoing PROXY

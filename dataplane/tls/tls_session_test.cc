@@ -337,5 +337,44 @@ TEST(TlsSessionTest, BadOptionsAreRefusedWhenBuilt) {
   EXPECT_FALSE(ServerTlsConfig::Build({}, {}).ok());
 }
 
+// A large body sealed through a small output buffer, sent in pieces as a
+// slow socket would take it: every byte arrives, in order (a record left
+// half-written in BoringSSL would stall or fail the next Seal).
+TEST(TlsSessionTest, SealFillsASmallOutputAndResumesAfterEachSend) {
+  auto context = Shard(Config());
+  Pair p;
+  p.client = NewClient({.server_name = "a.example.org"});
+  bssl::UniquePtr<SSL> ssl = context->NewSsl();
+  p.server = std::make_unique<TlsSession>(std::move(ssl),
+                                          /*output_capacity=*/20 * 1024);
+  ASSERT_TRUE(p.Handshake());
+  std::string body(1 << 20, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 7);
+  size_t sealed = 0;
+  std::string got;
+  uint8_t buffer[16384];
+  for (int round = 0; round < 10'000 && got.size() < body.size(); ++round) {
+    sealed +=
+        p.server->Seal({reinterpret_cast<const uint8_t*>(body.data()) + sealed,
+                        body.size() - sealed});
+    ASSERT_LE(p.server->output().size(), 20u * 1024);
+    // The "socket" takes 3000 bytes at a time.
+    auto out = p.server->output();
+    size_t n = std::min<size_t>(3000, out.size());
+    p.to_client.insert(p.to_client.end(), out.begin(), out.begin() + n);
+    p.server->ConsumeOutput(n);
+    p.client->SetInput(p.to_client);
+    for (;;) {
+      size_t read = 0;
+      if (p.client->Read(buffer, &read) != TlsResult::kOk) break;
+      got.append(reinterpret_cast<char*>(buffer), read);
+    }
+    p.to_client.erase(p.to_client.begin(),
+                      p.to_client.begin() + p.client->TakeInputConsumed());
+  }
+  EXPECT_EQ(sealed, body.size());
+  EXPECT_TRUE(got == body) << got.size() << " of " << body.size();
+}
+
 }  // namespace
 }  // namespace ringway::tls
