@@ -152,7 +152,7 @@ listeners {
   https {
     tls { certificates { cert_file: "$WORK/edge/cert.pem" key_file: "$WORK/edge/key.pem" } }
     virtual_hosts {
-      $(for g in a b b-fresh wrong-ca wrong-name depth-1 no-cert strict; do location $g; done)
+      $(for g in a b b-fresh wrong-ca wrong-name depth-1 no-cert strict tls-next; do location $g; done)
     }
   }
 }
@@ -197,6 +197,17 @@ $(group wrong-name "$PORT_B" "${B_TLS/name: \"backend.internal\"/name: \"other.i
 $(group depth-1 "$PORT_B" "${B_TLS/verify_depth: 2/verify_depth: 1}")
 $(group no-cert "$PORT_B" "verify: true trusted_ca_file: \"$WORK/root.pem\" verify_depth: 2 name: \"backend.internal\"")
 $(group strict "$PORT_STRICT" "")
+upstream_groups {
+  name: "tls-next"
+  servers { address: "127.0.0.1:${PORT_STRICT}" }
+  servers { address: "127.0.0.1:${PORT_A}" }
+  max_fails: 2
+  fail_timeout_ms: 60000
+  # A name of its own: otherwise the server is the same one (same address,
+  # same TLS settings) as group "strict"'s, whose failure already took it
+  # out of rotation.
+  tls { name: "tls-next.internal" }
+}
 CONF
 "$RINGWAY" --config="$WORK/table.textproto" --admin_socket="$SOCK" --shards=1 \
   > ringway.log 2>&1 &
@@ -247,6 +258,16 @@ expect_502 "depth 1 with an intermediate" /depth-1/x \
   "certificate verify failed: depth exceeded"
 expect_502 "handshake refused without a client certificate" /strict/x \
   "the server accepted no client certificate"
+# A failed handshake is not the end: the request goes to the next server,
+# and the failing one is out of rotation after max_fails (2) of them, even
+# though its TCP connects succeed.
+for i in 1 2 3 4; do
+  out=$(get /tls-next/$i)
+  contains "handshake refused, next server answers ($i)" "backend-a" "$out"
+done
+strict_row=$("$CTL" --socket="$SOCK" stats | grep -E "^tls-next +127.0.0.1:${PORT_STRICT} ")
+contains "the refusing server is out of rotation" "down" "$strict_row"
+echo "$strict_row"
 # nginx completes the handshake without a client certificate and answers
 # 400 itself ("No required SSL certificate was sent"): passed on as it is.
 out=$(get /no-cert/x)
@@ -279,7 +300,7 @@ counter() { awk -v n="$1" '$1 == n { print $NF }' <<<"$stats"; }
 check "stats: resumed upstream sessions counted" 0 $?
 [[ "$(counter http_upstream_reuses)" -ge 3 ]]
 check "stats: kept TLS connections reused (4 requests to /b/)" 0 $?
-check "stats: each failed handshake counted" 4 "$(counter upstream_tls_errors)"
+check "stats: each failed handshake counted" 6 "$(counter upstream_tls_errors)"
 # Per server: the mTLS backend's handshakes, resumptions and failures.
 rows=$(grep -E "^(b|b-fresh|wrong-ca) " <<<"$stats")
 echo "$rows"
@@ -289,5 +310,6 @@ check "stats: b-fresh shows resumed sessions" 0 $?
 check "stats: wrong-ca shows its failed handshake" 1 \
   "$(grep -E '^wrong-ca ' <<<"$rows" | awk '{ print $NF }')"
 
+if [[ $FAILURES -ne 0 ]]; then echo "--- ringway.log:"; tail -40 ringway.log; fi
 echo "$FAILURES failure(s)"
 [[ $FAILURES -eq 0 ]]

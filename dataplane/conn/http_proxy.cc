@@ -308,6 +308,11 @@ void HttpProxy::OnCiphertext(Connection& conn) {
       return;
     }
     OnHandshakeDone(conn);
+    // Stream mode starts connecting here, which may close the connection
+    // (and free `tls`) at once.
+    if (conn.http == nullptr || conn.state == ConnectionState::kClosing) {
+      return;
+    }
     tls.SetInput(h.client_raw.readable(), h.client_eof);
   }
   // Decrypt everything there is.

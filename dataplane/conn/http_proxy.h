@@ -102,6 +102,7 @@ class HttpProxy {
   void UpstreamReady(Connection& conn);
   bool KeepUpstream(Connection& conn);
   bool RetryRequest(Connection& conn, std::string_view why);
+  void ReconnectWith(Connection& conn, std::string bytes);
   void ArmUpstreamRecv(Connection& conn);
   void MaybeArmUpstreamRecv(Connection& conn);
   void OnUpstreamRecv(Connection& conn, int32_t res);

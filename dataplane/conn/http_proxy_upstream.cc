@@ -110,7 +110,8 @@ void HttpProxy::OnUpstreamConnected(Connection& conn, int32_t res) {
   if (conn.http == nullptr) return;  // finished meanwhile
   ctx_.timers->Cancel(&conn.deadline);
   if (res == 0) {
-    CountConnected(conn, *ctx_.stats);
+    CountConnected(conn, *ctx_.stats,
+                   /*healthy=*/conn.http->stream && !conn.group->tls);
     if (conn.group->tls) {
       StartUpstreamTls(conn);
       return;
@@ -137,8 +138,12 @@ void HttpProxy::StartUpstreamTls(Connection& conn) {
     return;
   }
   tls::UpstreamPeerName peer{*h.upstream_tls_name, conn.group->tls_send_sni};
-  h.upstream_tls = std::make_unique<tls::TlsSession>(
-      context->NewSsl(peer, &conn.server->tls_session));
+  bssl::UniquePtr<SSL> ssl = context->NewSsl(peer, &conn.server->tls_session);
+  if (!ssl) {
+    FailUpstream(conn, 502, "no memory for a TLS session");
+    return;
+  }
+  h.upstream_tls = std::make_unique<tls::TlsSession>(std::move(ssl));
   if (!h.upstream_preamble.empty()) {
     h.upstream_tls->QueueCleartext(
         {reinterpret_cast<const uint8_t*>(h.upstream_preamble.data()),
@@ -171,12 +176,19 @@ void HttpProxy::ContinueUpstreamHandshake(Connection& conn) {
   }
   h.upstream_handshaking = false;
   ctx_.timers->Cancel(&conn.deadline);
+  if (h.stream) {
+    upstream::RecordSuccess(*conn.server);  // HTTP waits for a response
+    conn.server->consecutive_failures = 0;
+  }
   ctx_.stats->Add(Counter::kUpstreamTlsHandshakes);
   ++conn.server->tls_handshakes;
   if (tls.resumed()) {
     ctx_.stats->Add(Counter::kUpstreamTlsResumed);
     ++conn.server->tls_resumed;
   }
+  // Records that came with the server's last flight (a server that speaks
+  // first, in stream mode) are decrypted before the tunnel starts.
+  if (!h.upstream_raw.empty() && !DecryptUpstream(conn)) return;
   UpstreamReady(conn);
 }
 
@@ -185,6 +197,7 @@ void HttpProxy::ContinueUpstreamHandshake(Connection& conn) {
 void HttpProxy::UpstreamTlsFailed(Connection& conn) {
   if (conn.http == nullptr) return;  // finished meanwhile
   HttpState& h = *conn.http;
+  const bool during_handshake = h.upstream_handshaking;
   ctx_.stats->Add(Counter::kUpstreamTlsErrors);
   ++conn.server->tls_failures;
   std::string_view reason = h.upstream_tls->error_reason();
@@ -193,6 +206,23 @@ void HttpProxy::UpstreamTlsFailed(Connection& conn) {
       "TLS: " + tls::DescribeUpstreamTlsError(h.upstream_tls->ssl(), reason);
   CountConnectFailure(conn, 0, why, *ctx_.stats, ctx_.shard_id, now_ns_);
   h.upstream_handshaking = false;
+  // The next server, if any is left: during the handshake nothing of the
+  // request went yet (it is sealed only after it), so any request may go;
+  // after it (a TLS 1.3 server refusing our certificate answers the
+  // request with an alert), only a bodiless idempotent one, as for a reset.
+  const bool may_retry =
+      during_handshake ||
+      (!h.retry_head.empty() && h.request_idempotent && h.upstream_in.empty());
+  if (!h.stream && !h.response_started && conn.attempts_left > 0 && may_retry) {
+    RINGWAY_LOG(kWarning,
+                "listener \"%s\": upstream %s: %s; trying the next server",
+                conn.listener->name, conn.server->address.ToString(), why);
+    h.response_parser.Reset();
+    h.phase = HttpPhase::kConnecting;
+    ReconnectWith(conn, during_handshake ? std::move(h.upstream_send.pending)
+                                         : h.retry_head);
+    return;
+  }
   FailUpstream(conn, 502, why);
 }
 
@@ -227,8 +257,11 @@ bool HttpProxy::DecryptUpstream(Connection& conn) {
       return false;
     }
     // kClosed (close_notify) ends the stream; so does a TCP FIN without
-    // one (kError at EOF), as nginx takes it.
-    if (result != tls::TlsResult::kWantRead) h.upstream_eof = true;
+    // one (kError at EOF), as nginx takes it. kWantWrite: BoringSSL has a
+    // record to send first (FlushUpstream below).
+    if (result == tls::TlsResult::kClosed || result == tls::TlsResult::kError) {
+      h.upstream_eof = true;
+    }
     break;
   }
   FlushUpstream(conn);  // anything BoringSSL wrote while reading
@@ -386,7 +419,16 @@ void HttpProxy::OnUpstreamRecv(Connection& conn, int32_t res) {
     }
     h.upstream_eof = true;
   }
-  if (h.upstream_tls != nullptr && !DecryptUpstream(conn)) return;
+  if (h.upstream_tls != nullptr) {
+    if (!DecryptUpstream(conn)) return;
+    // A kept TLS connection the server closed with close_notify as it was
+    // reused: the same retry as a bare FIN.
+    if (h.upstream_eof && res > 0 && h.phase == HttpPhase::kExchange &&
+        h.upstream_in.empty() &&
+        RetryRequest(conn, "closed the connection without a response")) {
+      return;
+    }
+  }
   if (h.phase == HttpPhase::kTunnel) {
     if (!h.upstream_in.empty()) {
       ctx_.stats->Add(Counter::kBytesUpstreamToClient, h.upstream_in.size());
@@ -444,6 +486,8 @@ void HttpProxy::ProcessResponse(Connection& conn) {
                     h.client_out.size() - before);
     h.upstream_in.Consume(response.head_length);
     h.response_head_done = true;
+    upstream::RecordSuccess(*conn.server);
+    conn.server->consecutive_failures = 0;
     h.response_started = true;
     h.response_from_upstream = true;
     h.response_body = response.body_kind;
@@ -552,6 +596,7 @@ void HttpProxy::FailUpstream(Connection& conn, int status,
                              std::string_view why) {
   if (conn.http == nullptr) return;  // finished meanwhile
   HttpState& h = *conn.http;
+  h.retry_after_drop = false;  // this answer replaces a pending retry
   if (h.stream) {
     // No HTTP to answer with: the client's connection closes.
     ctx_.stats->Add(Counter::kUpstreamUnavailable);
@@ -643,19 +688,29 @@ bool HttpProxy::RetryRequest(Connection& conn, std::string_view why) {
   h.response_parser.Reset();
   h.phase = HttpPhase::kConnecting;
   if (same_server) {
-    ++conn.attempts_left;  // this one is on the pool, not the server
+    // This attempt is on the pool, not the server. A request that may not
+    // be repeated elsewhere gets the same server only.
+    conn.attempts_left = h.request_idempotent ? conn.attempts_left + 1 : 1;
     RetrySameServer(conn);
   }
+  ReconnectWith(conn, h.retry_head);
+  return true;
+}
+
+// Closes the upstream connection and tries the next server with `bytes`
+// as the first to send, once nothing is in flight on the old socket.
+void HttpProxy::ReconnectWith(Connection& conn, std::string bytes) {
+  HttpState& h = *conn.http;
+  h.resend = std::move(bytes);
   DropUpstream(conn);
   if (h.upstream_dropping) {
     // A send or receive is still in flight on the old socket: the retry
     // starts once it is cancelled (OnUpstreamOpDone).
     h.retry_after_drop = true;
-    return true;
+    return;
   }
-  h.upstream_send.pending = h.retry_head;
+  h.upstream_send.pending = std::move(h.resend);
   TryNextServer(conn);
-  return true;
 }
 
 // Closes the upstream socket, cancelling what is in flight on it first.
@@ -696,7 +751,7 @@ void HttpProxy::OnUpstreamOpDone(Connection& conn) {
   DropUpstream(conn);  // nothing in flight now: closes
   if (h.retry_after_drop) {
     h.retry_after_drop = false;
-    h.upstream_send.pending = h.retry_head;
+    h.upstream_send.pending = std::move(h.resend);
     TryNextServer(conn);
     return;
   }

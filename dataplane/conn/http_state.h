@@ -90,6 +90,7 @@ struct HttpState {
   std::string retry_head;
   bool request_idempotent = false;  // may go to another server on failure
   bool retry_after_drop = false;    // RetryRequest waits for the old socket
+  std::string resend;               // what that retry sends first
   // Re-encryption (the group has tls): the upstream's TLS session. Its
   // ciphertext arrives in upstream_raw and is decrypted into upstream_in;
   // upstream_send.pending is sealed into upstream_tls->output(), which is
@@ -204,6 +205,7 @@ struct HttpState {
     retry_head.clear();
     request_idempotent = false;
     retry_after_drop = false;
+    resend.clear();
     response_body = codec::HttpBodyKind::kNone;
     response_left = 0;
     keep_client = false;

@@ -92,7 +92,7 @@ void Relay::Connect(Connection& conn, int fd) {
 void Relay::OnConnected(Connection& conn, int32_t res) {
   ctx_.timers->Cancel(&conn.deadline);
   if (res == 0) {
-    CountConnected(conn, *ctx_.stats);
+    CountConnected(conn, *ctx_.stats, /*healthy=*/true);
     StartRelay(conn);
     return;
   }

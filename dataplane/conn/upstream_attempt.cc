@@ -30,12 +30,14 @@ void RetrySameServer(Connection& conn) {
   conn.server_index = conn.server_tried;
 }
 
-void CountConnected(Connection& conn, stats::ShardStats& stats) {
+void CountConnected(Connection& conn, stats::ShardStats& stats, bool healthy) {
   upstream::ServerState& server = *conn.server;
   stats.Add(Counter::kUpstreamConnectsOk);
   ++server.connects_ok;
-  server.consecutive_failures = 0;
-  upstream::RecordSuccess(server);
+  if (healthy) {
+    server.consecutive_failures = 0;
+    upstream::RecordSuccess(server);
+  }
   ++server.active_connections;
   conn.server_connected = true;
 }

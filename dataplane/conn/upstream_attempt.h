@@ -34,9 +34,13 @@ void TakeNextServer(Connection& conn, uint64_t now_ns);
 // found closed: the server was alive a moment ago).
 void RetrySameServer(Connection& conn);
 
-// The connect to conn.server succeeded: counters, failure count reset, the
-// connection counted in the server's active ones.
-void CountConnected(Connection& conn, stats::ShardStats& stats);
+// The connect to conn.server succeeded: counters, the connection counted in
+// the server's active ones. `healthy`: the connect alone proves the server
+// works (plain L4), so its failure count restarts; otherwise the caller
+// calls upstream::RecordSuccess once it does (TLS handshake done, response
+// head read), so a server that accepts and then fails still adds up to
+// max_fails.
+void CountConnected(Connection& conn, stats::ShardStats& stats, bool healthy);
 
 // The connect to conn.server failed (`res` a negative errno; -ECANCELED
 // with conn.connect_timed_out for a timeout), or its TLS handshake did

@@ -12,9 +12,13 @@ LocalRoutes::LocalRoutes(std::shared_ptr<const route::RouteSnapshot> snapshot,
   for (size_t g = 0; g < snapshot_->groups.size(); ++g) {
     const route::UpstreamGroup& group = snapshot_->groups[g];
     groups_.push_back(registry_->AcquireGroup(group.name));
-    for (const address::SocketAddress& server : group.servers) {
-      servers_[g].push_back(
-          registry_->AcquireServer(server, group.transport_key));
+    for (size_t s = 0; s < group.servers.size(); ++s) {
+      // TLS: the name verified (and sent as SNI) is part of how a server is
+      // reached: no pooled connection or session crosses names.
+      std::string key = group.tls == nullptr
+                            ? group.transport_key
+                            : group.transport_key + " " + group.tls_names[s];
+      servers_[g].push_back(registry_->AcquireServer(group.servers[s], key));
     }
   }
   client_tls_.resize(snapshot_->groups.size());
