@@ -1,5 +1,6 @@
-// HttpProxy: the client side (PROXY header, TLS handshake, request heads
-// and bodies, responses out), lifecycle and deadlines.
+// HttpProxy: setting a connection up, then the client side of the HTTP
+// exchange: request heads (routing, 301, 404) and bodies in, responses
+// out, and the next request on a kept-alive connection.
 
 #include "dataplane/conn/http_proxy.h"
 
@@ -16,6 +17,7 @@
 #include "dataplane/codec/proxy_protocol_writer.h"
 #include "dataplane/common/log.h"
 #include "dataplane/conn/conn_op.h"
+#include "dataplane/conn/http_proxy_internal.h"
 #include "dataplane/conn/upstream_attempt.h"
 #include "dataplane/http/local_response.h"
 #include "dataplane/http/real_client_address.h"
@@ -24,27 +26,14 @@
 #include "dataplane/ring/user_data.h"
 
 namespace ringway::conn {
-namespace {
 
+using http_internal::AppendBytes;
+using http_internal::ArmReset;
+using http_internal::kMaxBufferedBytes;
+using http_internal::kMaxRawBytes;
+using http_internal::kRecvBytes;
+using http_internal::kTlsRecvBytes;
 using stats::Counter;
-
-// Bytes asked of one client or upstream receive.
-constexpr size_t kRecvBytes = 16 * 1024;
-// A direction whose unsent bytes pass this stops reading its source until
-// the destination catches up.
-constexpr size_t kMaxBufferedBytes = 64 * 1024;
-// A TLS handshake and first request head are bounded by this many bytes
-// of ciphertext held at once (the head limit plus record overhead).
-constexpr size_t kMaxRawBytes = 64 * 1024;
-
-// close() after this sends RST instead of FIN.
-void ArmReset(int fd) {
-  if (fd < 0) return;
-  linger hard{1, 0};
-  setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
-}
-
-}  // namespace
 
 HttpProxy::HttpProxy(const HttpProxyContext& context, FinishedFn on_finished,
                      void* owner)
@@ -111,36 +100,6 @@ void HttpProxy::Start(Connection& conn, size_t listener_index) {
   }
   ScheduleDeadline(conn, listener.http.header_timeout_ns);
   ArmClientRecv(conn);
-}
-
-// Stream mode: the client side is ready (PROXY header read, handshake
-// done); connect to the listener's group.
-void HttpProxy::StartStream(Connection& conn) {
-  if (conn.http == nullptr) return;  // finished meanwhile
-  HttpState& h = *conn.http;
-  const route::ListenerRoutes& listener = *conn.listener;
-  ctx_.timers->Cancel(&conn.deadline);
-  h.phase = HttpPhase::kConnecting;
-  h.client_ip = http::IpText(conn.client_address);
-  const route::UpstreamGroup& group =
-      conn.routes->snapshot().groups[listener.upstream_group];
-  if (group.send_proxy_protocol != route::ProxyProtocolVersion::kNone) {
-    if (!h.local_address_known) {
-      socklen_t length = sizeof(conn.local_address);
-      getsockname(conn.side[kClient].fd,
-                  reinterpret_cast<sockaddr*>(&conn.local_address), &length);
-    }
-    uint8_t header[1024];
-    size_t n = group.send_proxy_protocol == route::ProxyProtocolVersion::kV1
-                   ? codec::WriteProxyV1(conn.client_address,
-                                         conn.local_address, header)
-                   : codec::WriteProxyV2(
-                         conn.client_address, conn.local_address,
-                         h.tls != nullptr ? h.tls->alpn() : "",
-                         h.tls != nullptr ? h.tls->server_name() : "", header);
-    h.upstream_preamble.assign(reinterpret_cast<const char*>(header), n);
-  }
-  ConnectUpstream(conn, listener.upstream_group);
 }
 
 // ---------------------------------------------------------------------------
@@ -215,144 +174,6 @@ void HttpProxy::OnClientRecv(Connection& conn, int32_t res) {
     return;
   }
   OnClientPlaintext(conn);
-}
-
-// The inbound PROXY header from a trusted load balancer: its source
-// address becomes the client's.
-void HttpProxy::OnProxyHeaderBytes(Connection& conn) {
-  if (conn.http == nullptr) return;  // finished meanwhile
-  HttpState& h = *conn.http;
-  const route::ListenerRoutes& listener = *conn.listener;
-  codec::ProxyHeader header;
-  codec::ProxyHeaderStatus status =
-      codec::ParseProxyHeader(h.client_raw.readable(), &header);
-  switch (status) {
-    case codec::ProxyHeaderStatus::kNeedMoreData:
-      if (h.client_eof || h.client_raw.size() > kMaxRawBytes) {
-        ctx_.stats->Add(Counter::kProxyHeaderMalformed);
-        Close(conn, CloseReason::kRejected);
-        return;
-      }
-      ArmClientRecv(conn);
-      return;
-    case codec::ProxyHeaderStatus::kMalformed:
-      ctx_.stats->Add(Counter::kProxyHeaderMalformed);
-      RINGWAY_LOG(kWarning, "listener \"%s\": malformed PROXY header from %s",
-                  listener.name, http::IpText(conn.client_address));
-      Close(conn, CloseReason::kRejected);
-      return;
-    case codec::ProxyHeaderStatus::kNotProxy:
-      if (listener.proxy_protocol.required) {
-        ctx_.stats->Add(Counter::kProxyHeaderMissing);
-        RINGWAY_LOG(kWarning, "listener \"%s\": no PROXY header from %s",
-                    listener.name, http::IpText(conn.client_address));
-        Close(conn, CloseReason::kRejected);
-        return;
-      }
-      break;
-    case codec::ProxyHeaderStatus::kComplete:
-      ctx_.stats->Add(Counter::kProxyHeadersAccepted);
-      if (!header.local()) {
-        conn.client_address = header.source();
-        conn.local_address = header.destination();
-        h.local_address_known = true;
-      }
-      h.client_raw.Consume(header.header_length());
-      break;
-  }
-  // What follows the header is TLS or HTTP. Plain HTTP bytes move to
-  // client_in (once per connection, at most one receive's worth).
-  if (h.tls != nullptr) {
-    h.phase = HttpPhase::kHandshake;
-    OnCiphertext(conn);
-    return;
-  }
-  h.phase = HttpPhase::kRequestHead;
-  h.client_in.Append(h.client_raw.readable());
-  h.client_raw.Consume(h.client_raw.size());
-  if (h.stream) {
-    StartStream(conn);
-    return;
-  }
-  OnClientPlaintext(conn);
-}
-
-// Ciphertext arrived (or EOF): handshake, then decrypt into client_in.
-void HttpProxy::OnCiphertext(Connection& conn) {
-  if (conn.http == nullptr) return;  // finished meanwhile
-  HttpState& h = *conn.http;
-  tls::TlsSession& tls = *h.tls;
-  tls.SetInput(h.client_raw.readable(), h.client_eof);
-  if (!tls.handshake_done()) {
-    tls::TlsResult result = tls.Handshake();
-    h.client_raw.Consume(tls.TakeInputConsumed());
-    if (result == tls::TlsResult::kError || result == tls::TlsResult::kClosed) {
-      ctx_.stats->Add(Counter::kTlsHandshakeErrors);
-      RINGWAY_LOG(kWarning, "listener \"%s\": TLS handshake with %s failed: %s",
-                  conn.listener->name, http::IpText(conn.client_address),
-                  result == tls::TlsResult::kClosed ? "client closed"
-                                                    : tls.error_reason());
-      // An alert may be waiting in the output: send it, then close.
-      h.phase = HttpPhase::kFlushClose;
-      FlushClient(conn);
-      return;
-    }
-    FlushClient(conn);  // the server's flight
-    if (result != tls::TlsResult::kOk) {
-      if (h.client_eof || h.client_raw.size() > kMaxRawBytes) {
-        ctx_.stats->Add(Counter::kTlsHandshakeErrors);
-        Close(conn, CloseReason::kRejected);
-        return;
-      }
-      MaybeArmClientRecv(conn);
-      return;
-    }
-    OnHandshakeDone(conn);
-    // Stream mode starts connecting here, which may close the connection
-    // (and free `tls`) at once.
-    if (conn.http == nullptr || conn.state == ConnectionState::kClosing) {
-      return;
-    }
-    tls.SetInput(h.client_raw.readable(), h.client_eof);
-  }
-  // Decrypt everything there is.
-  for (;;) {
-    size_t n = 0;
-    uint8_t* tail = h.client_in.PrepareTail(kRecvBytes);
-    tls::TlsResult result = tls.Read({tail, h.client_in.tail_room()}, &n);
-    if (result == tls::TlsResult::kOk) {
-      h.client_in.Commit(n);
-      continue;
-    }
-    h.client_raw.Consume(tls.TakeInputConsumed());
-    if (result == tls::TlsResult::kClosed) {
-      h.client_eof = true;
-    } else if (result == tls::TlsResult::kError) {
-      RINGWAY_LOG(kInfo, "listener \"%s\": TLS error from %s: %s",
-                  conn.listener->name, http::IpText(conn.client_address),
-                  tls.error_reason());
-      Close(conn, CloseReason::kClientReset);
-      return;
-    }
-    break;  // kWantRead (kWantWrite: output waits for FlushClient)
-  }
-  FlushClient(conn);  // anything BoringSSL wrote while reading
-  OnClientPlaintext(conn);
-}
-
-void HttpProxy::OnHandshakeDone(Connection& conn) {
-  if (conn.http == nullptr) return;  // finished meanwhile
-  HttpState& h = *conn.http;
-  ctx_.stats->Add(Counter::kTlsHandshakes);
-  if (h.tls->resumed()) ctx_.stats->Add(Counter::kTlsResumed);
-  const route::ForwardedHeaders& forwarded = conn.listener->http.forwarded;
-  if (!forwarded.client_verify_header.empty() ||
-      !forwarded.client_subject_header.empty()) {
-    h.client_verify = h.tls->PeerVerifyResult();
-    h.client_subject = h.tls->PeerSubject();
-  }
-  h.phase = HttpPhase::kRequestHead;
-  if (h.stream) StartStream(conn);
 }
 
 void HttpProxy::OnClientPlaintext(Connection& conn) {
@@ -704,186 +525,6 @@ void HttpProxy::StartNextRequest(Connection& conn) {
   } else {
     MaybeArmClientRecv(conn);
   }
-}
-
-// ---------------------------------------------------------------------------
-// Lifecycle.
-
-void HttpProxy::OnCompletion(Connection& conn, uint8_t op, int32_t res,
-                             uint32_t /*flags*/) {
-  --conn.inflight;
-  if (conn.http == nullptr) return;  // finished meanwhile
-  HttpState& h = *conn.http;
-  bool upstream_op = op == kOpSocket || op == kOpConnect ||
-                     op == kOpHttpUpstreamRecv || op == kOpHttpUpstreamSend ||
-                     op == kOpHttpUpstreamCancel;
-  if (upstream_op) --h.upstream_inflight;
-  if (conn.state == ConnectionState::kClosing) {
-    if (op == kOpSocket && res >= 0) close(res);
-    MaybeFinish(conn);
-    return;
-  }
-  if (upstream_op && h.upstream_dropping) {
-    if (op == kOpSocket && res >= 0) close(res);
-    if (op == kOpHttpUpstreamRecv) h.upstream_recv_armed = false;
-    if (op == kOpHttpUpstreamSend) h.upstream_send.in_flight = false;
-    OnUpstreamOpDone(conn);
-    return;
-  }
-  switch (op) {
-    case kOpHttpClientRecv:
-      OnClientRecv(conn, res);
-      break;
-    case kOpHttpClientSend:
-      OnClientSent(conn, res);
-      break;
-    case kOpConnect:
-      OnUpstreamConnected(conn, res);
-      break;
-    case kOpHttpUpstreamRecv:
-      OnUpstreamRecv(conn, res);
-      break;
-    case kOpHttpUpstreamSend:
-      OnUpstreamSent(conn, res);
-      break;
-    default:
-      break;  // cancels
-  }
-}
-
-void HttpProxy::OnDeadline(Connection& conn) {
-  if (conn.http == nullptr) return;  // finished meanwhile
-  HttpState& h = *conn.http;
-  const route::ListenerRoutes& listener = *conn.listener;
-  switch (h.phase) {
-    case HttpPhase::kProxyHeader:
-    case HttpPhase::kHandshake:
-    case HttpPhase::kRequestHead:
-      if (h.phase == HttpPhase::kRequestHead && h.requests > 0 &&
-          h.client_in.empty()) {
-        ctx_.stats->Add(Counter::kIdleTimeouts);  // keep-alive ended
-      } else {
-        ctx_.stats->Add(Counter::kHttpClientTimeouts);
-      }
-      Close(conn, CloseReason::kDone);
-      return;
-    case HttpPhase::kConnecting: {
-      if (h.upstream_handshaking) {
-        ctx_.stats->Add(Counter::kUpstreamTlsErrors);
-        ++conn.server->tls_failures;
-        h.upstream_handshaking = false;
-        CountConnectFailure(conn, 0, "handshake timed out", *ctx_.stats,
-                            ctx_.shard_id, now_ns_);
-        FailUpstream(conn, 504, "TLS handshake with the upstream timed out");
-        return;
-      }
-      conn.connect_timed_out = true;
-      io_uring_sqe* sqe = ctx_.ring->GetSqe();
-      io_uring_prep_cancel64(sqe, Tag(conn, kOpConnect), 0);
-      io_uring_sqe_set_data64(sqe, Tag(conn, kOpHttpUpstreamCancel));
-      ++conn.inflight;
-      ++h.upstream_inflight;
-      return;
-    }
-    case HttpPhase::kExchange: {
-      uint64_t due = conn.last_activity_ns + listener.http.upstream_timeout_ns;
-      if (now_ns_ < due) {
-        ctx_.timers->Schedule(&conn.deadline, due);
-        return;
-      }
-      if (!h.request_done) {
-        // The client stopped sending its body.
-        ctx_.stats->Add(Counter::kHttpClientTimeouts);
-        Close(conn, CloseReason::kIdleTimeout);
-        return;
-      }
-      if (!h.response_started) {
-        FailUpstream(conn, 504, "upstream timed out");
-        return;
-      }
-      Close(conn, CloseReason::kIdleTimeout);
-      return;
-    }
-    case HttpPhase::kTunnel: {
-      uint64_t due = conn.last_activity_ns + conn.idle_timeout_ns;
-      if (now_ns_ < due) {
-        ctx_.timers->Schedule(&conn.deadline, due);
-        return;
-      }
-      Close(conn, CloseReason::kIdleTimeout);
-      return;
-    }
-    case HttpPhase::kFlushClose:
-      Close(conn, CloseReason::kIdleTimeout);
-      return;
-  }
-}
-
-void HttpProxy::Drain(Connection& conn) {
-  if (conn.http == nullptr) return;  // finished meanwhile
-  HttpState& h = *conn.http;
-  h.closing_soon = true;
-  bool idle = h.phase == HttpPhase::kRequestHead && h.client_in.empty() &&
-              h.requests > 0;
-  if (idle || h.phase == HttpPhase::kProxyHeader) {
-    Close(conn, CloseReason::kDone);
-  }
-}
-
-void HttpProxy::Abort(Connection& conn) { Close(conn, CloseReason::kDrain); }
-
-void HttpProxy::Close(Connection& conn, CloseReason reason) {
-  if (conn.state == ConnectionState::kClosing) return;
-  conn.state = ConnectionState::kClosing;
-  switch (reason) {
-    case CloseReason::kClientReset:
-      ctx_.stats->Add(Counter::kClientResets);
-      ArmReset(conn.side[kUpstream].fd);
-      break;
-    case CloseReason::kUpstreamReset:
-      ctx_.stats->Add(Counter::kUpstreamResets);
-      ArmReset(conn.side[kClient].fd);
-      break;
-    case CloseReason::kIdleTimeout:
-      ctx_.stats->Add(Counter::kIdleTimeouts);
-      break;
-    case CloseReason::kDrain:
-      ctx_.stats->Add(Counter::kDrainForcedCloses);
-      break;
-    default:
-      break;
-  }
-  ctx_.timers->Cancel(&conn.deadline);
-  if (conn.inflight > 0) {
-    for (const Endpoint& side : conn.side) {
-      if (side.fd < 0) continue;
-      io_uring_sqe* sqe = ctx_.ring->GetSqe();
-      io_uring_prep_cancel_fd(sqe, side.fd, IORING_ASYNC_CANCEL_ALL);
-      io_uring_sqe_set_data64(sqe, Tag(conn, kOpCancel));
-      ++conn.inflight;
-    }
-    // A connect or socket op has no fd to cancel by yet.
-    io_uring_sqe* sqe = ctx_.ring->GetSqe();
-    io_uring_prep_cancel64(sqe, Tag(conn, kOpConnect), 0);
-    io_uring_sqe_set_data64(sqe, Tag(conn, kOpCancel));
-    ++conn.inflight;
-  }
-  MaybeFinish(conn);
-}
-
-void HttpProxy::MaybeFinish(Connection& conn) {
-  if (conn.state != ConnectionState::kClosing || conn.inflight != 0) return;
-  for (Endpoint& side : conn.side) {
-    if (side.fd >= 0) close(side.fd);
-    side = Endpoint{};
-  }
-  if (conn.server_connected) {
-    --conn.server->active_connections;
-    conn.server_connected = false;
-  }
-  ReleaseState(conn.http);
-  conn.http = nullptr;
-  on_finished_(owner_, conn);
 }
 
 }  // namespace ringway::conn

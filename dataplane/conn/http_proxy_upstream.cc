@@ -1,6 +1,6 @@
-// HttpProxy: the upstream side (connect with failover, the TLS handshake
-// when the group re-encrypts, request bytes up, response heads and bodies
-// down), 502/504, and the 101 tunnel.
+// HttpProxy: the upstream side of an exchange: connect with failover,
+// request bytes up (sealed when the group re-encrypts), response heads and
+// bodies down, and the 502/504 when the upstream fails.
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -14,24 +14,24 @@
 #include "dataplane/common/log.h"
 #include "dataplane/conn/conn_op.h"
 #include "dataplane/conn/http_proxy.h"
+#include "dataplane/conn/http_proxy_internal.h"
 #include "dataplane/conn/upstream_attempt.h"
 #include "dataplane/http/client_response.h"
 #include "dataplane/tls/client_context.h"
 
 namespace ringway::conn {
-namespace {
 
+using http_internal::AppendBytes;
+using http_internal::ArmReset;
+using http_internal::kMaxBufferedBytes;
+using http_internal::kMaxRawBytes;
+using http_internal::kRecvBytes;
+using http_internal::kTlsRecvBytes;
 using stats::Counter;
 
-constexpr size_t kRecvBytes = 16 * 1024;
-// Ciphertext is read in bigger pieces: several records per receive.
-constexpr size_t kTlsRecvBytes = 64 * 1024;
-constexpr size_t kMaxBufferedBytes = 64 * 1024;
-constexpr int kSocketType = SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC;
+namespace {
 
-void AppendBytes(std::string* out, std::span<const uint8_t> bytes) {
-  out->append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-}
+constexpr int kSocketType = SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC;
 
 }  // namespace
 
@@ -123,149 +123,6 @@ void HttpProxy::OnUpstreamConnected(Connection& conn, int32_t res) {
   close(conn.side[kUpstream].fd);
   conn.side[kUpstream].fd = -1;
   TryNextServer(conn);
-}
-
-// ---------------------------------------------------------------------------
-// Re-encryption: the TLS handshake with the server, bounded by the connect
-// timeout.
-
-void HttpProxy::StartUpstreamTls(Connection& conn) {
-  if (conn.http == nullptr) return;  // finished meanwhile
-  HttpState& h = *conn.http;
-  tls::ClientContext* context = conn.routes->client_tls(conn.group_index);
-  if (context == nullptr) {
-    FailUpstream(conn, 502, "no TLS context for the group");
-    return;
-  }
-  tls::UpstreamPeerName peer{*h.upstream_tls_name, conn.group->tls_send_sni};
-  bssl::UniquePtr<SSL> ssl = context->NewSsl(peer, &conn.server->tls_session);
-  if (!ssl) {
-    FailUpstream(conn, 502, "no memory for a TLS session");
-    return;
-  }
-  h.upstream_tls = std::make_unique<tls::TlsSession>(std::move(ssl));
-  if (!h.upstream_preamble.empty()) {
-    h.upstream_tls->QueueCleartext(
-        {reinterpret_cast<const uint8_t*>(h.upstream_preamble.data()),
-         h.upstream_preamble.size()});
-  }
-  h.upstream_handshaking = true;
-  ScheduleDeadline(conn, conn.group->connect_timeout_ns);
-  ContinueUpstreamHandshake(conn);
-}
-
-void HttpProxy::ContinueUpstreamHandshake(Connection& conn) {
-  if (conn.http == nullptr) return;  // finished meanwhile
-  HttpState& h = *conn.http;
-  tls::TlsSession& tls = *h.upstream_tls;
-  tls.SetInput(h.upstream_raw.readable(), h.upstream_eof);
-  tls::TlsResult result = tls.Handshake();
-  h.upstream_raw.Consume(tls.TakeInputConsumed());
-  if (result == tls::TlsResult::kError || result == tls::TlsResult::kClosed) {
-    UpstreamTlsFailed(conn);
-    return;
-  }
-  FlushUpstream(conn);  // our flight
-  if (result != tls::TlsResult::kOk) {
-    if (h.upstream_eof) {
-      UpstreamTlsFailed(conn);
-      return;
-    }
-    if (!h.upstream_recv_armed) ArmUpstreamRecv(conn);
-    return;
-  }
-  h.upstream_handshaking = false;
-  ctx_.timers->Cancel(&conn.deadline);
-  if (h.stream) {
-    upstream::RecordSuccess(*conn.server);  // HTTP waits for a response
-    conn.server->consecutive_failures = 0;
-  }
-  ctx_.stats->Add(Counter::kUpstreamTlsHandshakes);
-  ++conn.server->tls_handshakes;
-  if (tls.resumed()) {
-    ctx_.stats->Add(Counter::kUpstreamTlsResumed);
-    ++conn.server->tls_resumed;
-  }
-  // Records that came with the server's last flight (a server that speaks
-  // first, in stream mode) are decrypted before the tunnel starts.
-  if (!h.upstream_raw.empty() && !DecryptUpstream(conn)) return;
-  UpstreamReady(conn);
-}
-
-// A failed handshake (or an alert right after it, in TLS 1.3, when the
-// server refuses our certificate): 502 naming the reason.
-void HttpProxy::UpstreamTlsFailed(Connection& conn) {
-  if (conn.http == nullptr) return;  // finished meanwhile
-  HttpState& h = *conn.http;
-  const bool during_handshake = h.upstream_handshaking;
-  ctx_.stats->Add(Counter::kUpstreamTlsErrors);
-  ++conn.server->tls_failures;
-  std::string_view reason = h.upstream_tls->error_reason();
-  if (reason.empty() && h.upstream_eof) reason = "the server closed";
-  std::string why =
-      "TLS: " + tls::DescribeUpstreamTlsError(h.upstream_tls->ssl(), reason);
-  CountConnectFailure(conn, 0, why, *ctx_.stats, ctx_.shard_id, now_ns_);
-  h.upstream_handshaking = false;
-  // The next server, if any is left: during the handshake nothing of the
-  // request went yet (it is sealed only after it), so any request may go;
-  // after it (a TLS 1.3 server refusing our certificate answers the
-  // request with an alert), only a bodiless idempotent one, as for a reset.
-  const bool may_retry =
-      during_handshake ||
-      (!h.retry_head.empty() && h.request_idempotent && h.upstream_in.empty());
-  if (!h.stream && !h.response_started && conn.attempts_left > 0 && may_retry) {
-    RINGWAY_LOG(kWarning,
-                "listener \"%s\": upstream %s: %s; trying the next server",
-                conn.listener->name, conn.server->address.ToString(), why);
-    h.response_parser.Reset();
-    h.phase = HttpPhase::kConnecting;
-    ReconnectWith(conn, during_handshake ? std::move(h.upstream_send.pending)
-                                         : h.retry_head);
-    return;
-  }
-  FailUpstream(conn, 502, why);
-}
-
-// Ciphertext from the server: decrypted into upstream_in. False when the
-// connection is no longer in a state to process a response.
-bool HttpProxy::DecryptUpstream(Connection& conn) {
-  HttpState& h = *conn.http;
-  if (h.upstream_handshaking) {
-    ContinueUpstreamHandshake(conn);
-    return false;
-  }
-  tls::TlsSession& tls = *h.upstream_tls;
-  tls.SetInput(h.upstream_raw.readable(), h.upstream_eof);
-  for (;;) {
-    size_t n = 0;
-    uint8_t* tail = h.upstream_in.PrepareTail(kRecvBytes);
-    tls::TlsResult result = tls.Read({tail, h.upstream_in.tail_room()}, &n);
-    if (result == tls::TlsResult::kOk) {
-      h.upstream_in.Commit(n);
-      continue;
-    }
-    h.upstream_raw.Consume(tls.TakeInputConsumed());
-    if (result == tls::TlsResult::kError && !h.upstream_eof) {
-      if (h.phase == HttpPhase::kTunnel || h.response_started) {
-        RINGWAY_LOG(kInfo, "listener \"%s\": TLS error from upstream %s: %s",
-                    conn.listener->name, conn.server->address.ToString(),
-                    tls.error_reason());
-        Close(conn, CloseReason::kUpstreamReset);
-      } else {
-        UpstreamTlsFailed(conn);
-      }
-      return false;
-    }
-    // kClosed (close_notify) ends the stream; so does a TCP FIN without
-    // one (kError at EOF), as nginx takes it. kWantWrite: BoringSSL has a
-    // record to send first (FlushUpstream below).
-    if (result == tls::TlsResult::kClosed || result == tls::TlsResult::kError) {
-      h.upstream_eof = true;
-    }
-    break;
-  }
-  FlushUpstream(conn);  // anything BoringSSL wrote while reading
-  return true;
 }
 
 // Connected (or reused): the request goes out, the response is awaited.
@@ -623,199 +480,6 @@ void HttpProxy::FailUpstream(Connection& conn, int status,
   }
   h.phase = HttpPhase::kExchange;  // keeps RespondLocally from keeping alive
   RespondLocally(conn, status, why);
-}
-
-// Puts the upstream connection in its server's idle pool when the
-// exchange left it clean: the server said keep-alive, every byte of the
-// request went and of the response came, nothing is in flight on it.
-bool HttpProxy::KeepUpstream(Connection& conn) {
-  HttpState& h = *conn.http;
-  int fd = conn.side[kUpstream].fd;
-  if (!h.upstream_keep || fd < 0 || !h.response_from_upstream ||
-      !h.response.keep_alive || !h.request_done || !h.upstream_in.empty() ||
-      h.upstream_eof || h.upstream_inflight != 0 || h.upstream_dropping ||
-      !UpstreamSendIdle(h) || !h.upstream_raw.empty() ||
-      conn.group == nullptr) {
-    return false;
-  }
-  upstream::IdleConnection idle{fd, std::move(h.upstream_tls)};
-  if (!conn.server->idle.Put(idle, now_ns_, conn.group->keepalive,
-                             conn.group->keepalive_timeout_ns)) {
-    h.upstream_tls = std::move(idle.tls);
-    return false;
-  }
-  if (conn.server_connected) {
-    --conn.server->active_connections;
-    conn.server_connected = false;
-  }
-  conn.side[kUpstream] = Endpoint{};
-  h.upstream_send = OutQueue{};
-  h.ResetUpstreamTls();
-  return true;
-}
-
-// The upstream connection ended before any byte of the response. A
-// bodiless request whose head was kept (retry_head) goes again:
-//  - on a fresh connection to the same server, once, when the connection
-//    was a kept one the server had closed just as it was reused (the race
-//    every keep-alive pool has);
-//  - otherwise on the next server, within the group's connect attempts,
-//    for idempotent methods only (as nginx's proxy_next_upstream): the
-//    server counts a failure towards its passive health.
-// True if the retry started.
-bool HttpProxy::RetryRequest(Connection& conn, std::string_view why) {
-  HttpState& h = *conn.http;
-  if (h.response_started || h.retry_head.empty() || !h.upstream_in.empty() ||
-      h.upstream_dropping) {
-    return false;
-  }
-  const bool same_server = h.upstream_reused && !h.upstream_retried;
-  if (!same_server && (!h.request_idempotent || conn.attempts_left == 0)) {
-    return false;
-  }
-  if (same_server) {
-    RINGWAY_LOG(kDebug, "shard %d: kept connection to %s was closed; retrying",
-                ctx_.shard_id, conn.server->address.ToString());
-    h.upstream_retried = true;
-  } else {
-    CountConnectFailure(conn, 0, why, *ctx_.stats, ctx_.shard_id, now_ns_);
-    RINGWAY_LOG(kWarning,
-                "listener \"%s\": upstream %s %s; request of %s retried on "
-                "the next server",
-                conn.listener->name, conn.server->address.ToString(), why,
-                h.client_ip);
-  }
-  h.response_parser.Reset();
-  h.phase = HttpPhase::kConnecting;
-  if (same_server) {
-    // This attempt is on the pool, not the server. A request that may not
-    // be repeated elsewhere gets the same server only.
-    conn.attempts_left = h.request_idempotent ? conn.attempts_left + 1 : 1;
-    RetrySameServer(conn);
-  }
-  ReconnectWith(conn, h.retry_head);
-  return true;
-}
-
-// Closes the upstream connection and tries the next server with `bytes`
-// as the first to send, once nothing is in flight on the old socket.
-void HttpProxy::ReconnectWith(Connection& conn, std::string bytes) {
-  HttpState& h = *conn.http;
-  h.resend = std::move(bytes);
-  DropUpstream(conn);
-  if (h.upstream_dropping) {
-    // A send or receive is still in flight on the old socket: the retry
-    // starts once it is cancelled (OnUpstreamOpDone).
-    h.retry_after_drop = true;
-    return;
-  }
-  h.upstream_send.pending = std::move(h.resend);
-  TryNextServer(conn);
-}
-
-// Closes the upstream socket, cancelling what is in flight on it first.
-void HttpProxy::DropUpstream(Connection& conn) {
-  if (conn.http == nullptr) return;  // finished meanwhile
-  HttpState& h = *conn.http;
-  if (h.upstream_dropping) return;
-  if (conn.server_connected) {
-    --conn.server->active_connections;
-    conn.server_connected = false;
-  }
-  int fd = conn.side[kUpstream].fd;
-  if (h.upstream_inflight == 0) {
-    if (fd >= 0) close(fd);
-    conn.side[kUpstream] = Endpoint{};
-    h.upstream_in.Clear();
-    h.upstream_send = OutQueue{};
-    h.upstream_eof = false;
-    h.upstream_shut = false;
-    h.ResetUpstreamTls();
-    return;
-  }
-  h.upstream_dropping = true;
-  if (fd >= 0) {
-    io_uring_sqe* sqe = ctx_.ring->GetSqe();
-    io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
-    io_uring_sqe_set_data64(sqe, Tag(conn, kOpHttpUpstreamCancel));
-    ++conn.inflight;
-    ++h.upstream_inflight;
-  }
-}
-
-void HttpProxy::OnUpstreamOpDone(Connection& conn) {
-  if (conn.http == nullptr) return;  // finished meanwhile
-  HttpState& h = *conn.http;
-  if (h.upstream_inflight != 0) return;
-  h.upstream_dropping = false;
-  DropUpstream(conn);  // nothing in flight now: closes
-  if (h.retry_after_drop) {
-    h.retry_after_drop = false;
-    h.upstream_send.pending = std::move(h.resend);
-    TryNextServer(conn);
-    return;
-  }
-  if (h.exchange_finished) StartNextRequest(conn);
-}
-
-// ---------------------------------------------------------------------------
-// After 101 Switching Protocols.
-
-void HttpProxy::StartTunnel(Connection& conn) {
-  if (conn.http == nullptr) return;  // finished meanwhile
-  HttpState& h = *conn.http;
-  if (!h.stream) ctx_.stats->Add(Counter::kHttpUpgrades);
-  h.phase = HttpPhase::kTunnel;
-  h.keep_client = false;
-  ScheduleDeadline(conn, conn.idle_timeout_ns);
-  // Bytes that came right after either head belong to the new protocol.
-  if (!h.upstream_in.empty()) {
-    AppendBytes(&h.client_out, h.upstream_in.readable());
-    h.upstream_in.Consume(h.upstream_in.size());
-  }
-  if (!h.client_in.empty()) {
-    AppendBytes(&h.upstream_send.pending, h.client_in.readable());
-    h.client_in.Consume(h.client_in.size());
-  }
-  FlushClient(conn);
-  FlushUpstream(conn);
-  CheckTunnelEnds(conn);
-  MaybeArmClientRecv(conn);
-  MaybeArmUpstreamRecv(conn);
-}
-
-// Passes each side's FIN on once its bytes are delivered; closes when both
-// directions have ended.
-void HttpProxy::CheckTunnelEnds(Connection& conn) {
-  if (conn.http == nullptr) return;  // finished meanwhile
-  HttpState& h = *conn.http;
-  if (conn.state == ConnectionState::kClosing) return;
-  if (h.client_eof && h.client_in.empty() && UpstreamSendIdle(h) &&
-      !h.upstream_shut) {
-    // TLS ends with close_notify first; this comes back once it is sent.
-    if (h.upstream_tls != nullptr && !h.upstream_close_notify) {
-      h.upstream_close_notify = true;
-      h.upstream_tls->Shutdown();
-      FlushUpstream(conn);
-      if (!UpstreamSendIdle(h)) return;
-    }
-    h.upstream_shut = true;
-    shutdown(conn.side[kUpstream].fd, SHUT_WR);
-  }
-  bool client_flushed = ClientBacklog(h) == 0 && !h.client_tls_sending &&
-                        !h.client_send.in_flight;
-  if (h.upstream_eof && h.upstream_in.empty() && client_flushed &&
-      !h.client_shut) {
-    if (h.tls != nullptr && h.tls->handshake_done() && !h.close_notify_queued) {
-      h.close_notify_queued = true;
-      h.tls->Shutdown();
-      FlushClient(conn);
-      if (ClientBacklog(h) != 0 || h.client_tls_sending) return;
-    }
-    h.client_shut = true;
-    shutdown(conn.side[kClient].fd, SHUT_WR);
-  }
-  if (h.client_shut && h.upstream_shut) Close(conn, CloseReason::kDone);
 }
 
 }  // namespace ringway::conn

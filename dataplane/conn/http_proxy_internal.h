@@ -1,0 +1,41 @@
+// Constants and small helpers shared by the HttpProxy's source files
+// (http_proxy*.cc); not part of its interface.
+
+#ifndef RINGWAY_DATAPLANE_CONN_HTTP_PROXY_INTERNAL_H_
+#define RINGWAY_DATAPLANE_CONN_HTTP_PROXY_INTERNAL_H_
+
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace ringway::conn::http_internal {
+
+// Bytes asked of one client or upstream receive.
+inline constexpr size_t kRecvBytes = 16 * 1024;
+// Ciphertext from upstreams is read in bigger pieces: several records per
+// receive.
+inline constexpr size_t kTlsRecvBytes = 64 * 1024;
+// A direction whose unsent bytes pass this stops reading its source until
+// the destination catches up.
+inline constexpr size_t kMaxBufferedBytes = 64 * 1024;
+// A TLS handshake and first request head are bounded by this many bytes
+// of ciphertext held at once (the head limit plus record overhead).
+inline constexpr size_t kMaxRawBytes = 64 * 1024;
+
+inline void AppendBytes(std::string* out, std::span<const uint8_t> bytes) {
+  out->append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+// close() after this sends RST instead of FIN.
+inline void ArmReset(int fd) {
+  if (fd < 0) return;
+  linger hard{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+}
+
+}  // namespace ringway::conn::http_internal
+
+#endif  // RINGWAY_DATAPLANE_CONN_HTTP_PROXY_INTERNAL_H_

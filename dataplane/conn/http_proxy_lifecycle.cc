@@ -1,0 +1,206 @@
+// HttpProxy: completions dispatched by op, deadlines by phase, drain, and
+// closing a connection (cancels first, the slot freed once nothing is in
+// flight).
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "dataplane/common/log.h"
+#include "dataplane/conn/conn_op.h"
+#include "dataplane/conn/http_proxy.h"
+#include "dataplane/conn/http_proxy_internal.h"
+#include "dataplane/conn/upstream_attempt.h"
+
+namespace ringway::conn {
+
+using http_internal::AppendBytes;
+using http_internal::ArmReset;
+using http_internal::kMaxBufferedBytes;
+using http_internal::kMaxRawBytes;
+using http_internal::kRecvBytes;
+using http_internal::kTlsRecvBytes;
+using stats::Counter;
+
+void HttpProxy::OnCompletion(Connection& conn, uint8_t op, int32_t res,
+                             uint32_t /*flags*/) {
+  --conn.inflight;
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  bool upstream_op = op == kOpSocket || op == kOpConnect ||
+                     op == kOpHttpUpstreamRecv || op == kOpHttpUpstreamSend ||
+                     op == kOpHttpUpstreamCancel;
+  if (upstream_op) --h.upstream_inflight;
+  if (conn.state == ConnectionState::kClosing) {
+    if (op == kOpSocket && res >= 0) close(res);
+    MaybeFinish(conn);
+    return;
+  }
+  if (upstream_op && h.upstream_dropping) {
+    if (op == kOpSocket && res >= 0) close(res);
+    if (op == kOpHttpUpstreamRecv) h.upstream_recv_armed = false;
+    if (op == kOpHttpUpstreamSend) h.upstream_send.in_flight = false;
+    OnUpstreamOpDone(conn);
+    return;
+  }
+  switch (op) {
+    case kOpHttpClientRecv:
+      OnClientRecv(conn, res);
+      break;
+    case kOpHttpClientSend:
+      OnClientSent(conn, res);
+      break;
+    case kOpConnect:
+      OnUpstreamConnected(conn, res);
+      break;
+    case kOpHttpUpstreamRecv:
+      OnUpstreamRecv(conn, res);
+      break;
+    case kOpHttpUpstreamSend:
+      OnUpstreamSent(conn, res);
+      break;
+    default:
+      break;  // cancels
+  }
+}
+
+void HttpProxy::OnDeadline(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  const route::ListenerRoutes& listener = *conn.listener;
+  switch (h.phase) {
+    case HttpPhase::kProxyHeader:
+    case HttpPhase::kHandshake:
+    case HttpPhase::kRequestHead:
+      if (h.phase == HttpPhase::kRequestHead && h.requests > 0 &&
+          h.client_in.empty()) {
+        ctx_.stats->Add(Counter::kIdleTimeouts);  // keep-alive ended
+      } else {
+        ctx_.stats->Add(Counter::kHttpClientTimeouts);
+      }
+      Close(conn, CloseReason::kDone);
+      return;
+    case HttpPhase::kConnecting: {
+      if (h.upstream_handshaking) {
+        ctx_.stats->Add(Counter::kUpstreamTlsErrors);
+        ++conn.server->tls_failures;
+        h.upstream_handshaking = false;
+        CountConnectFailure(conn, 0, "handshake timed out", *ctx_.stats,
+                            ctx_.shard_id, now_ns_);
+        FailUpstream(conn, 504, "TLS handshake with the upstream timed out");
+        return;
+      }
+      conn.connect_timed_out = true;
+      io_uring_sqe* sqe = ctx_.ring->GetSqe();
+      io_uring_prep_cancel64(sqe, Tag(conn, kOpConnect), 0);
+      io_uring_sqe_set_data64(sqe, Tag(conn, kOpHttpUpstreamCancel));
+      ++conn.inflight;
+      ++h.upstream_inflight;
+      return;
+    }
+    case HttpPhase::kExchange: {
+      uint64_t due = conn.last_activity_ns + listener.http.upstream_timeout_ns;
+      if (now_ns_ < due) {
+        ctx_.timers->Schedule(&conn.deadline, due);
+        return;
+      }
+      if (!h.request_done) {
+        // The client stopped sending its body.
+        ctx_.stats->Add(Counter::kHttpClientTimeouts);
+        Close(conn, CloseReason::kIdleTimeout);
+        return;
+      }
+      if (!h.response_started) {
+        FailUpstream(conn, 504, "upstream timed out");
+        return;
+      }
+      Close(conn, CloseReason::kIdleTimeout);
+      return;
+    }
+    case HttpPhase::kTunnel: {
+      uint64_t due = conn.last_activity_ns + conn.idle_timeout_ns;
+      if (now_ns_ < due) {
+        ctx_.timers->Schedule(&conn.deadline, due);
+        return;
+      }
+      Close(conn, CloseReason::kIdleTimeout);
+      return;
+    }
+    case HttpPhase::kFlushClose:
+      Close(conn, CloseReason::kIdleTimeout);
+      return;
+  }
+}
+
+void HttpProxy::Drain(Connection& conn) {
+  if (conn.http == nullptr) return;  // finished meanwhile
+  HttpState& h = *conn.http;
+  h.closing_soon = true;
+  bool idle = h.phase == HttpPhase::kRequestHead && h.client_in.empty() &&
+              h.requests > 0;
+  if (idle || h.phase == HttpPhase::kProxyHeader) {
+    Close(conn, CloseReason::kDone);
+  }
+}
+
+void HttpProxy::Abort(Connection& conn) { Close(conn, CloseReason::kDrain); }
+
+void HttpProxy::Close(Connection& conn, CloseReason reason) {
+  if (conn.state == ConnectionState::kClosing) return;
+  conn.state = ConnectionState::kClosing;
+  switch (reason) {
+    case CloseReason::kClientReset:
+      ctx_.stats->Add(Counter::kClientResets);
+      ArmReset(conn.side[kUpstream].fd);
+      break;
+    case CloseReason::kUpstreamReset:
+      ctx_.stats->Add(Counter::kUpstreamResets);
+      ArmReset(conn.side[kClient].fd);
+      break;
+    case CloseReason::kIdleTimeout:
+      ctx_.stats->Add(Counter::kIdleTimeouts);
+      break;
+    case CloseReason::kDrain:
+      ctx_.stats->Add(Counter::kDrainForcedCloses);
+      break;
+    default:
+      break;
+  }
+  ctx_.timers->Cancel(&conn.deadline);
+  if (conn.inflight > 0) {
+    for (const Endpoint& side : conn.side) {
+      if (side.fd < 0) continue;
+      io_uring_sqe* sqe = ctx_.ring->GetSqe();
+      io_uring_prep_cancel_fd(sqe, side.fd, IORING_ASYNC_CANCEL_ALL);
+      io_uring_sqe_set_data64(sqe, Tag(conn, kOpCancel));
+      ++conn.inflight;
+    }
+    // A connect or socket op has no fd to cancel by yet.
+    io_uring_sqe* sqe = ctx_.ring->GetSqe();
+    io_uring_prep_cancel64(sqe, Tag(conn, kOpConnect), 0);
+    io_uring_sqe_set_data64(sqe, Tag(conn, kOpCancel));
+    ++conn.inflight;
+  }
+  MaybeFinish(conn);
+}
+
+void HttpProxy::MaybeFinish(Connection& conn) {
+  if (conn.state != ConnectionState::kClosing || conn.inflight != 0) return;
+  for (Endpoint& side : conn.side) {
+    if (side.fd >= 0) close(side.fd);
+    side = Endpoint{};
+  }
+  if (conn.server_connected) {
+    --conn.server->active_connections;
+    conn.server_connected = false;
+  }
+  ReleaseState(conn.http);
+  conn.http = nullptr;
+  on_finished_(owner_, conn);
+}
+
+}  // namespace ringway::conn
