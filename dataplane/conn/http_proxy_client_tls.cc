@@ -20,12 +20,6 @@
 
 namespace ringway::conn {
 
-using http_internal::AppendBytes;
-using http_internal::ArmReset;
-using http_internal::kMaxBufferedBytes;
-using http_internal::kMaxRawBytes;
-using http_internal::kRecvBytes;
-using http_internal::kTlsRecvBytes;
 using stats::Counter;
 
 // The inbound PROXY header from a trusted load balancer: its source

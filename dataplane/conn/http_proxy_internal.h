@@ -11,7 +11,7 @@
 #include <span>
 #include <string>
 
-namespace ringway::conn::http_internal {
+namespace ringway::conn {
 
 // Bytes asked of one client or upstream receive.
 inline constexpr size_t kRecvBytes = 16 * 1024;
@@ -36,6 +36,6 @@ inline void ArmReset(int fd) {
   setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
 }
 
-}  // namespace ringway::conn::http_internal
+}  // namespace ringway::conn
 
 #endif  // RINGWAY_DATAPLANE_CONN_HTTP_PROXY_INTERNAL_H_

@@ -18,12 +18,6 @@
 
 namespace ringway::conn {
 
-using http_internal::AppendBytes;
-using http_internal::ArmReset;
-using http_internal::kMaxBufferedBytes;
-using http_internal::kMaxRawBytes;
-using http_internal::kRecvBytes;
-using http_internal::kTlsRecvBytes;
 using stats::Counter;
 
 void HttpProxy::OnCompletion(Connection& conn, uint8_t op, int32_t res,

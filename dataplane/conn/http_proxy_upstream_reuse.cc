@@ -19,12 +19,6 @@
 
 namespace ringway::conn {
 
-using http_internal::AppendBytes;
-using http_internal::ArmReset;
-using http_internal::kMaxBufferedBytes;
-using http_internal::kMaxRawBytes;
-using http_internal::kRecvBytes;
-using http_internal::kTlsRecvBytes;
 using stats::Counter;
 
 // Puts the upstream connection in its server's idle pool when the

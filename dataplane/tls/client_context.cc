@@ -7,25 +7,10 @@
 #include <openssl/x509v3.h>
 
 #include "absl/strings/str_cat.h"
+#include "dataplane/tls/boringssl_text.h"
 
 namespace ringway::tls {
 namespace {
-
-std::string SslError() {
-  uint32_t error = ERR_get_error();
-  ERR_clear_error();
-  const char* reason = ERR_reason_error_string(error);
-  return reason != nullptr ? reason : "unknown error";
-}
-
-std::string AlpnWire(const std::vector<std::string>& protocols) {
-  std::string wire;
-  for (const std::string& p : protocols) {
-    wire.push_back(static_cast<char>(p.size()));
-    wire += p;
-  }
-  return wire;
-}
 
 // The slot an SSL reports new sessions to.
 int SlotIndex() {

@@ -13,6 +13,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "dataplane/tls/boringssl_text.h"
 
 namespace ringway::tls {
 namespace {
@@ -21,13 +22,6 @@ constexpr uint16_t kExtSignatureAlgorithms = 13;
 constexpr uint16_t kExtSupportedVersions = 43;
 constexpr uint16_t kEcdsaP256Sha256 = 0x0403;
 constexpr uint16_t kTls13 = 0x0304;
-
-std::string SslError() {
-  uint32_t error = ERR_get_error();
-  ERR_clear_error();
-  const char* reason = ERR_reason_error_string(error);
-  return reason != nullptr ? reason : "unknown error";
-}
 
 // True when the big-endian u16 list (after a `prefix_bytes` length) holds
 // `wanted`.
@@ -69,15 +63,6 @@ bool ClientTakesEcdsa(const SSL_CLIENT_HELLO* hello) {
     return true;  // TLS 1.3 suites do not depend on the key type
   }
   return OffersEcdsaSuite(hello);
-}
-
-std::string AlpnWire(const std::vector<std::string>& protocols) {
-  std::string wire;
-  for (const std::string& p : protocols) {
-    wire.push_back(static_cast<char>(p.size()));
-    wire += p;
-  }
-  return wire;
 }
 
 absl::StatusOr<std::vector<bssl::UniquePtr<X509>>> ReadCas(
