@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "control/admin_protocol.h"
+#include "control/json_escape.h"
 #include "control/ringway_server.h"
 #include "dataplane/common/log.h"
 
@@ -25,30 +26,6 @@ namespace {
 
 std::string Reply(int code, absl::string_view reason, absl::string_view body) {
   return absl::StrCat(code, " ", reason, "\n", body);
-}
-
-std::string JsonEscape(absl::string_view in) {
-  std::string out;
-  for (char c : in) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", c);
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
 }
 
 std::string Rejected(const std::vector<std::string>& errors) {

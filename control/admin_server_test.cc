@@ -418,14 +418,16 @@ TEST_F(AdminServerTest, StatsListsEveryCounterPerShardAndInTotal) {
   std::vector<std::string> row =
       absl::StrSplit(lines[servers + 1], ' ', absl::SkipEmpty());
   // group server tls state(2 words) active idle connects failures downs
-  // reuses tls_full resumed tls_err: the refused server, out of rotation.
-  ASSERT_EQ(row.size(), 14u) << lines[servers + 1];
+  // reuses tls_full resumed tls_err check chk_ok chk_fail: the refused
+  // server, out of rotation.
+  ASSERT_EQ(row.size(), 17u) << lines[servers + 1];
   EXPECT_EQ(row[0], "g");
   EXPECT_EQ(row[2], "no");
   EXPECT_EQ(row[3], "down");
-  EXPECT_EQ(row[7], "0");  // connects
-  EXPECT_EQ(row[8], "1");  // failures
-  EXPECT_EQ(row[9], "1");  // times taken out
+  EXPECT_EQ(row[7], "0");   // connects
+  EXPECT_EQ(row[8], "1");   // failures
+  EXPECT_EQ(row[9], "1");   // times taken out
+  EXPECT_EQ(row[14], "-");  // no active health checks
 }
 
 TEST_F(AdminServerTest, StatsJson) {
@@ -447,6 +449,9 @@ TEST_F(AdminServerTest, StatsJson) {
       HasSubstr(",\"upstreams\":[{\"group\":\"g\",\"server\":\"127.0.0.1:"));
   EXPECT_THAT(reply.body,
               HasSubstr("\"connect_failures\":1,\"marked_down\":1,"));
+  EXPECT_THAT(reply.body, HasSubstr("\"check\":\"\",\"shards_check_down\":0,"
+                                    "\"checks_passed\":0,\"checks_failed\":0,"
+                                    "\"last_check_failure\":\"\"}"));
   EXPECT_THAT(reply.body, testing::EndsWith("}]}\n"));
 }
 

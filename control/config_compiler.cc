@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "control/health_check_compiler.h"
 #include "control/tls_config_compiler.h"
 #include "dataplane/address/socket_address.h"
 #include "dataplane/common/monotonic_clock.h"
@@ -196,6 +197,7 @@ class Compiler {
         // sessions of servers that stay.
         out.transport_key = "tls:" + ContentHash(in.tls().ShortDebugString());
       }
+      CompileHealthCheck(in, path, &out, &result_->errors);
       snapshot_->groups.push_back(std::move(out));
     }
   }

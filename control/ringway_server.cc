@@ -5,11 +5,11 @@
 
 #include <thread>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "control/admin_server.h"
+#include "control/json_escape.h"
 #include "dataplane/common/log.h"
 #include "dataplane/common/monotonic_clock.h"
 #include "dataplane/net/listen_socket.h"
@@ -195,7 +195,10 @@ namespace {
 
 std::string ServerState(const upstream::ServerReport& r) {
   if (r.shards_down == 0) return "up";
-  if (r.shards_up == 0) return absl::StrCat("down ", r.down_for_ms, "ms");
+  if (r.shards_up == 0) {
+    if (r.shards_check_down == r.shards_down) return "down (check)";
+    return absl::StrCat("down ", r.down_for_ms, "ms");
+  }
   return absl::StrCat("down on ", r.shards_down, "/",
                       r.shards_up + r.shards_down, " shards");
 }
@@ -204,17 +207,20 @@ void AppendUpstreamsText(const std::vector<upstream::ServerReport>& rows,
                          std::string* out) {
   absl::StrAppendFormat(out,
                         "\n%-16s %-24s %-4s %-14s %8s %6s %10s %9s %7s %10s "
-                        "%8s %8s %8s\n",
+                        "%8s %8s %8s %5s %8s %8s\n",
                         "group", "server", "tls", "state", "active", "idle",
                         "connects", "failures", "downs", "reuses", "tls_full",
-                        "resumed", "tls_err");
+                        "resumed", "tls_err", "check", "chk_ok", "chk_fail");
   for (const upstream::ServerReport& r : rows) {
     absl::StrAppendFormat(
-        out, "%-16s %-24s %-4s %-14s %8d %6d %10d %9d %7d %10d %8d %8d %8d\n",
+        out,
+        "%-16s %-24s %-4s %-14s %8d %6d %10d %9d %7d %10d %8d %8d %8d %5s "
+        "%8d %8d\n",
         r.group, r.server, r.tls ? "yes" : "no", ServerState(r),
         r.active_connections, r.idle_connections, r.connects_ok,
         r.connect_failures, r.marked_down, r.reuses,
-        r.tls_handshakes - r.tls_resumed, r.tls_resumed, r.tls_failures);
+        r.tls_handshakes - r.tls_resumed, r.tls_resumed, r.tls_failures,
+        r.check.empty() ? "-" : r.check, r.checks_passed, r.checks_failed);
   }
 }
 
@@ -230,12 +236,15 @@ void AppendUpstreamsJson(const std::vector<upstream::ServerReport>& rows,
         "\"active_connections\":%d,\"idle_connections\":%d,"
         "\"connects_ok\":%d,\"connect_failures\":%d,\"marked_down\":%d,"
         "\"reuses\":%d,\"tls_handshakes\":%d,\"tls_resumed\":%d,"
-        "\"tls_failures\":%d}",
-        i ? "," : "", absl::CEscape(r.group), r.server,
-        r.tls ? "true" : "false", ServerState(r), r.shards_up, r.shards_down,
-        r.active_connections, r.idle_connections, r.connects_ok,
-        r.connect_failures, r.marked_down, r.reuses, r.tls_handshakes,
-        r.tls_resumed, r.tls_failures);
+        "\"tls_failures\":%d,\"check\":\"%s\",\"shards_check_down\":%d,"
+        "\"checks_passed\":%d,\"checks_failed\":%d,"
+        "\"last_check_failure\":\"%s\"}",
+        i ? "," : "", JsonEscape(r.group), r.server, r.tls ? "true" : "false",
+        ServerState(r), r.shards_up, r.shards_down, r.active_connections,
+        r.idle_connections, r.connects_ok, r.connect_failures, r.marked_down,
+        r.reuses, r.tls_handshakes, r.tls_resumed, r.tls_failures, r.check,
+        r.shards_check_down, r.checks_passed, r.checks_failed,
+        JsonEscape(r.last_check_failure));
   }
   *out += "]";
 }

@@ -2,54 +2,18 @@
 # Upstream failover under load, with real nginx backends and wrk: one of
 # two backends is killed (SIGKILL) in the middle of a run and no request is
 # lost (refused connects go to the other server, GETs whose server vanished
-# before answering are retried there), the dead server is left out of
-# rotation (passive health, shown by `ringwayctl stats`), and once it is
-# back and fail_timeout has passed it takes requests again.
+# before answering are retried there); the dead server is left out of
+# rotation (passive health marks it down at once, shown by `ringwayctl
+# stats`), its active health checks keep failing while it is gone, and once
+# it is back they pass and it takes requests again.
 set -uo pipefail
+source "$(dirname "$0")/support/test_lib.sh"
 
 RINGWAY=$(realpath "$1")
 CTL=$(realpath "$2")
 WORK=$(mktemp -d /tmp/ringway-failover.XXXXXX)
 SOCK=$(mktemp -u /tmp/ringway-failover-XXXXXX.sock)
-FAILURES=0
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  sleep 0.2
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
-  rm -rf "$WORK"; rm -f "$SOCK"
-}
-trap cleanup EXIT
-
-check() {
-  if [[ "$2" == "$3" ]]; then echo "ok   $1"; else
-    echo "FAIL $1: expected [$2], got [$3]"; FAILURES=$((FAILURES + 1)); fi
-}
-contains() {  # contains NAME NEEDLE TEXT
-  if grep -qF -- "$2" <<<"$3"; then echo "ok   $1"; else
-    echo "FAIL $1: [$2] not in:"; echo "$3" | head -40; FAILURES=$((FAILURES + 1)); fi
-}
-wait_for() {
-  for _ in $(seq 1 200); do
-    grep -qE "$2" "$1" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "timed out waiting for /$2/ in $1:"; cat "$1"; return 1
-}
-wait_port() {
-  for _ in $(seq 1 200); do
-    (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  return 1
-}
-free_port() {
-  python3 -c '
-import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-for tool in nginx wrk curl; do
-  command -v "$tool" >/dev/null || { echo "missing $tool"; exit 1; }
-done
+need nginx wrk curl python3
 cd "$WORK"
 
 PORT_1=$(free_port); PORT_2=$(free_port)
@@ -82,7 +46,7 @@ upstream_groups {
   servers { address: "127.0.0.1:${PORT_1}" }
   servers { address: "127.0.0.1:${PORT_2}" }
   max_fails: 1
-  fail_timeout_ms: 1500
+  health_check { type: HTTP interval_ms: 300 rise: 2 fall: 2 }
 }
 CONF
 "$RINGWAY" --config="$WORK/table.textproto" --admin_socket="$SOCK" \
@@ -110,24 +74,39 @@ check "no non-2xx response during the kill" "" \
 check "no socket error during the kill" "" "$(grep -E 'Socket errors' wrk.out)"
 grep -E " 50[24] |retried" ringway.log | head -20
 
-stats=$("$CTL" --socket="$SOCK" stats)
-echo "$stats" | sed -n '/^group/,$p'
-row1=$(grep -E "^app +127.0.0.1:${PORT_1} " <<<"$stats")
-row2=$(grep -E "^app +127.0.0.1:${PORT_2} " <<<"$stats")
-contains "stats: the killed server marked down" "down" "$row1"
-contains "stats: the other one up" " up " "$row2"
+# field PORT KEY: the server's value in `ringwayctl stats --json`.
+field() {
+  "$CTL" --socket="$SOCK" stats --json | python3 -c '
+import json, sys
+port, key = sys.argv[1:]
+for row in json.load(sys.stdin)["upstreams"]:
+    if row["server"].endswith(":" + port):
+        print(row[key])' "$@"
+}
+state_is() { [[ "$(field "$1" state)" == "$2" ]]; }
+"$CTL" --socket="$SOCK" stats | sed -n '/^group/,$p'
+check "stats: the killed server marked down" "down (check)" \
+  "$(field "$PORT_1" state)"
+check "stats: the other one up" "up" "$(field "$PORT_2" state)"
+failed=$(field "$PORT_1" checks_failed)
+failed_more_than() { [[ "$(field "$PORT_1" checks_failed)" -gt "$1" ]]; }
+until_true 10 failed_more_than "$failed"
+check "stats: its checks fail while it is gone" 0 $?
+contains "stats: why" "connect: Connection refused" \
+  "$(field "$PORT_1" last_check_failure)"
 
-# Back, and in rotation once fail_timeout has passed.
+# Back, and in rotation once its health checks pass.
 B1=$(backend 1 "$PORT_1"); PIDS+=("$B1")
 wait_port "$PORT_1"
-sleep 1.6
+until_true 10 state_is "$PORT_1" up
+check "stats: back up after passing checks" "up" "$(field "$PORT_1" state)"
+contains "log: back in rotation" \
+  "server 127.0.0.1:${PORT_1} back in rotation: 2 health checks passed" \
+  "$(cat ringway.log)"
 seen=""
 for _ in $(seq 1 40); do
   seen+=$(curl -s "http://127.0.0.1:$PORT/")$'\n'
 done
 contains "the restarted backend takes requests again" "backend-1" "$seen"
-row1=$(grep -E "^app +127.0.0.1:${PORT_1} " <<<"$("$CTL" --socket="$SOCK" stats)")
-contains "stats: back up" " up " "$row1"
 
-echo "$FAILURES failure(s)"
-[[ $FAILURES -eq 0 ]]
+finish

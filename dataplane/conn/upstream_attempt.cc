@@ -5,6 +5,7 @@
 
 #include "dataplane/common/log.h"
 #include "dataplane/upstream/load_balancer.h"
+#include "dataplane/upstream/server_health.h"
 
 namespace ringway::conn {
 
@@ -59,15 +60,22 @@ void CountConnectFailure(Connection& conn, int32_t res,
                 timed_out ? "timed out" : std::strerror(-res));
   }
   ++server.consecutive_failures;
-  if (upstream::RecordFailure(server, *conn.group, now_ns)) {
+  if (!upstream::RecordFailure(server, *conn.group, now_ns)) return;
+  if (conn.group->health_check.enabled()) {
     RINGWAY_LOG(kWarning,
                 "shard %d: upstream group \"%s\" server %s out of rotation "
-                "for %llu ms after %u failure(s)",
+                "after %u failure(s), until %u health checks pass",
                 shard_id, conn.group->name, server.address.ToString(),
-                static_cast<unsigned long long>(conn.group->fail_timeout_ns /
-                                                1'000'000),
-                conn.group->max_fails);
+                conn.group->max_fails, conn.group->health_check.rise);
+    return;
   }
+  RINGWAY_LOG(
+      kWarning,
+      "shard %d: upstream group \"%s\" server %s out of rotation "
+      "for %llu ms after %u failure(s)",
+      shard_id, conn.group->name, server.address.ToString(),
+      static_cast<unsigned long long>(conn.group->fail_timeout_ns / 1'000'000),
+      conn.group->max_fails);
 }
 
 }  // namespace ringway::conn

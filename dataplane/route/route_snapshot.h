@@ -40,6 +40,35 @@ struct HashPoint {
   uint32_t server = 0;
 };
 
+// Active health checks of a group's servers (health/health_checker.h).
+enum class HealthCheckKind : uint8_t {
+  kNone,  // passive health only
+  kTcp,   // the TCP connect succeeds
+  kTls,   // the TLS handshake completes (certificate checks included)
+  kHttp,  // GET answered with an expected status (over TLS if the group is)
+};
+
+struct HealthCheck {
+  HealthCheckKind kind = HealthCheckKind::kNone;
+  uint64_t interval_ns = 0;
+  uint64_t timeout_ns = 0;
+  uint32_t rise = 2;  // passes in a row that bring a server back
+  uint32_t fall = 3;  // failures in a row that take it out
+  // kHttp: the whole request for each server (Host differs), sent as is.
+  std::vector<std::string> http_requests;
+  // kHttp: statuses that pass; empty: 200-399.
+  std::vector<uint16_t> expected_statuses;
+
+  bool enabled() const { return kind != HealthCheckKind::kNone; }
+  bool Expects(int status) const {
+    if (expected_statuses.empty()) return status >= 200 && status < 400;
+    for (uint16_t s : expected_statuses) {
+      if (s == status) return true;
+    }
+    return false;
+  }
+};
+
 struct UpstreamGroup {
   std::string name;
   std::vector<address::SocketAddress> servers;  // at least one
@@ -72,6 +101,7 @@ struct UpstreamGroup {
   // Tells apart upstream state kept for the same address under different
   // TLS settings (idle connections, sessions): "" for plain TCP.
   std::string transport_key;
+  HealthCheck health_check;
 };
 
 enum class ListenerKind : uint8_t {

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -21,11 +22,13 @@ namespace {
 using ring::UserData;
 using stats::Counter;
 
-// Shard-level operations (below conn::kFirstConnectionOp).
+// Shard-level operations (below health::kFirstHealthOp).
 enum ShardOp : uint8_t {
   kOpAccept = 1,  // slot: listener index
   kOpMailboxWake,
 };
+static_assert(kOpMailboxWake < health::kFirstHealthOp &&
+              health::kLastHealthOp < conn::kFirstConnectionOp);
 
 // Timer resolution and reach: 4 ms ticks, 4096 slots (16 s a turn; longer
 // deadlines wait in their slot for their turn).
@@ -113,6 +116,12 @@ absl::Status Shard::SetUp() {
   http_context.shard_id = options_.id;
   http_ = std::make_unique<conn::HttpProxy>(http_context, &OnConnectionFinished,
                                             this);
+  checker_ = std::make_unique<health::HealthChecker>(
+      ring_.get(), &stats_, options_.id,
+      [](void* self, upstream::LocalRoutes* routes) {
+        static_cast<Shard*>(self)->ReleaseRoutes(routes);
+      },
+      this);
   return absl::OkStatus();
 }
 
@@ -135,6 +144,7 @@ void Shard::Run(std::promise<absl::Status>* started) {
   delete current_;
   current_ = nullptr;
   // The buffer ring unregisters from the ring: it goes first.
+  checker_.reset();
   relay_.reset();
   http_.reset();
   recv_buffers_.reset();
@@ -144,7 +154,7 @@ void Shard::Run(std::promise<absl::Status>* started) {
 void Shard::Loop() {
   now_ns_ = MonotonicNowNs();
   while (!exit_) {
-    uint64_t wake = timers_.NextWakeNs();
+    uint64_t wake = std::min(timers_.NextWakeNs(), checker_->NextWakeNs());
     int submitted = ring_->SubmitAndWaitTimeout(
         wake == UINT64_MAX ? UINT64_MAX
                            : (wake > now_ns_ ? wake - now_ns_ : 0));
@@ -162,8 +172,11 @@ void Shard::Loop() {
     relay_->FlushPending();
     timers_.Advance(now_ns_,
                     [this](timer::TimerEntry* entry) { OnTimer(entry); });
+    checker_->Advance(now_ns_);
     DrainMailbox();
-    if (draining_ && connections_.live() == 0) exit_ = true;
+    if (draining_ && connections_.live() == 0 && checker_->idle()) {
+      exit_ = true;
+    }
   }
 }
 
@@ -177,6 +190,10 @@ void Shard::Dispatch(const io_uring_cqe& cqe) {
     } else {
       relay_->OnCompletion(*conn, tag.op, cqe.res, cqe.flags);
     }
+    return;
+  }
+  if (tag.op >= health::kFirstHealthOp && tag.op <= health::kLastHealthOp) {
+    checker_->OnCompletion(tag.op, tag.slot, tag.generation, cqe.res);
     return;
   }
   switch (tag.op) {
@@ -282,9 +299,13 @@ void Shard::OnConnectionFinished(void* self, conn::Connection& conn) {
   Shard* shard = static_cast<Shard*>(self);
   upstream::LocalRoutes* holder = conn.routes;
   --holder->connections;
-  if (holder != shard->current_ && holder->connections == 0) delete holder;
+  shard->ReleaseRoutes(holder);
   shard->stats_.Sub(Counter::kConnectionsOpen);
   shard->connections_.Free(&conn);
+}
+
+void Shard::ReleaseRoutes(upstream::LocalRoutes* routes) {
+  if (routes != current_ && !routes->in_use()) delete routes;
 }
 
 void Shard::DrainMailbox() {
@@ -315,14 +336,16 @@ void Shard::InstallSnapshot(
   // Built before the old one goes, so servers and groups that stay keep
   // their registry entries.
   current_ = new upstream::LocalRoutes(std::move(snapshot), &upstreams_);
+  checker_->SetRoutes(current_, MonotonicNowNs());
   // Release: whoever sees the version also sees the swap done.
   stats_.snapshot_version.store(version, std::memory_order_release);
-  if (old != nullptr && old->connections == 0) delete old;
+  if (old != nullptr) ReleaseRoutes(old);
 }
 
 void Shard::BeginDrain(uint64_t deadline_ns) {
   if (draining_) return;
   draining_ = true;
+  checker_->Stop();
   CloseListeners();
   // Idle HTTP keep-alive connections end now; busy ones after their
   // current response.

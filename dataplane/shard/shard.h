@@ -22,6 +22,7 @@
 #include "dataplane/conn/http_proxy.h"
 #include "dataplane/conn/peek_buffer_pool.h"
 #include "dataplane/conn/relay.h"
+#include "dataplane/health/health_checker.h"
 #include "dataplane/io/pipe_pool.h"
 #include "dataplane/ring/ring.h"
 #include "dataplane/route/route_snapshot.h"
@@ -100,6 +101,9 @@ class Shard {
   void BeginDrain(uint64_t deadline_ns);
   void CloseListeners();
   static void OnConnectionFinished(void* self, conn::Connection& conn);
+  // A connection or health probe let go of `routes`: freed when it is no
+  // longer current and nothing else holds it.
+  void ReleaseRoutes(upstream::LocalRoutes* routes);
 
   ShardOptions options_;
   stats::ShardStats stats_;
@@ -116,6 +120,7 @@ class Shard {
   upstream::UpstreamRegistry upstreams_;
   std::unique_ptr<conn::Relay> relay_;
   std::unique_ptr<conn::HttpProxy> http_;
+  std::unique_ptr<health::HealthChecker> checker_;
   ConnectionTable connections_;
   std::vector<Listener> listeners_;
   upstream::LocalRoutes* current_ = nullptr;

@@ -88,6 +88,10 @@ std::string_view CounterName(Counter counter) {
       return "upstream_tls_resumed";
     case Counter::kUpstreamTlsErrors:
       return "upstream_tls_errors";
+    case Counter::kHealthChecksPassed:
+      return "health_checks_passed";
+    case Counter::kHealthChecksFailed:
+      return "health_checks_failed";
     case Counter::kNumCounters:
       break;
   }
@@ -95,7 +99,7 @@ std::string_view CounterName(Counter counter) {
 }
 
 bool IsErrorCounter(Counter counter) {
-  return counter >= Counter::kUpstreamConnectRefused &&
+  return counter >= Counter::kHealthChecksFailed &&
          counter < Counter::kNumCounters;
 }
 

@@ -33,7 +33,9 @@ enum class Counter : int {
   // Re-encryption.
   kUpstreamTlsHandshakes,  // completed (full or resumed)
   kUpstreamTlsResumed,     // of which resumed
+  kHealthChecksPassed,     // active health checks of upstream servers
   // Errors by kind.
+  kHealthChecksFailed,
   kUpstreamConnectRefused,
   kUpstreamConnectTimeout,
   kUpstreamConnectOtherError,

@@ -152,8 +152,14 @@ absl::Status ClientContext::Configure() {
     return absl::InvalidArgumentError(
         "trusted CA file: no PEM certificate found");
   }
-  for (auto& ca : cas)
-    X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca.get());
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  for (auto& ca : cas) X509_STORE_add_cert(store, ca.get());
+  // Every certificate in the file is a trust anchor, so a backend's own
+  // self-signed "snakeoil" certificate can be trusted as it is (as OpenSSL,
+  // and so nginx, do). Without this BoringSSL wants a chain up to a CA
+  // certificate, and a snakeoil leaf (CA:FALSE, no keyCertSign) never is
+  // one.
+  X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
   SSL_CTX_set_verify_depth(ctx, o.verify_depth);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   return absl::OkStatus();

@@ -89,24 +89,6 @@ uint32_t ClientHash(const route::UpstreamGroup& group,
 
 }  // namespace
 
-bool RecordFailure(ServerState& server, const route::UpstreamGroup& group,
-                   uint64_t now_ns) {
-  if (group.max_fails == 0) return false;
-  if (now_ns - server.fail_window_start_ns >= group.fail_timeout_ns) {
-    server.fails = 0;
-    server.fail_window_start_ns = now_ns;
-  }
-  if (++server.fails < group.max_fails || !Available(server, now_ns)) {
-    return false;
-  }
-  server.down_until_ns = now_ns + group.fail_timeout_ns;
-  server.fails = 0;
-  ++server.marked_down;
-  return true;
-}
-
-void RecordSuccess(ServerState& server) { server.fails = 0; }
-
 uint32_t PickServer(const route::UpstreamGroup& group, GroupState& state,
                     std::span<ServerState* const> servers,
                     const sockaddr_storage& client, uint64_t now_ns) {

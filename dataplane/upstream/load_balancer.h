@@ -1,7 +1,7 @@
 // Which server of a group a new connection goes to, and which one a failed
 // attempt tries next, by the group's balancing policy and the servers'
-// passive health. Shard-local state only (GroupState, ServerState): each
-// shard balances its own connections, without locks.
+// health (server_health.h). Shard-local state only (GroupState, ServerState):
+// each shard balances its own connections, without locks.
 //
 //   uint32_t s = PickServer(group, group_state, servers, client, now_ns);
 //   ... connect to servers[s] fails:
@@ -19,21 +19,10 @@
 #include <vector>
 
 #include "dataplane/route/route_snapshot.h"
+#include "dataplane/upstream/server_health.h"
 #include "dataplane/upstream/upstream_registry.h"
 
 namespace ringway::upstream {
-
-// Not marked down by passive (or, later, active) health checks.
-inline bool Available(const ServerState& server, uint64_t now_ns) {
-  return now_ns >= server.down_until_ns;
-}
-
-// A connect or TLS handshake to `server` failed. True when this failure
-// took it out of rotation (max_fails reached within fail_timeout).
-bool RecordFailure(ServerState& server, const route::UpstreamGroup& group,
-                   uint64_t now_ns);
-// A connection to `server` was established: its failure count restarts.
-void RecordSuccess(ServerState& server);
 
 // The server for a new connection. Skips unavailable servers; when every
 // server is unavailable, picks as if all were up (as nginx does), so a

@@ -63,8 +63,12 @@ class LocalRoutes {
     return client_tls_[g].get();
   }
 
-  // Connections that started under this table and are still open.
+  // Connections that started under this table and are still open, and
+  // health checks running under it: the shard frees a table that is no
+  // longer current once neither holds it.
   uint32_t connections = 0;
+  uint32_t probes = 0;
+  bool in_use() const { return connections + probes > 0; }
 
  private:
   std::shared_ptr<const route::RouteSnapshot> snapshot_;

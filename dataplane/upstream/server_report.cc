@@ -2,7 +2,26 @@
 
 #include <algorithm>
 
+#include "dataplane/upstream/server_health.h"
+
 namespace ringway::upstream {
+namespace {
+
+const char* CheckName(route::HealthCheckKind kind) {
+  switch (kind) {
+    case route::HealthCheckKind::kTcp:
+      return "tcp";
+    case route::HealthCheckKind::kTls:
+      return "tls";
+    case route::HealthCheckKind::kHttp:
+      return "http";
+    case route::HealthCheckKind::kNone:
+      break;
+  }
+  return "";
+}
+
+}  // namespace
 
 std::vector<ServerReport> ReportServers(const LocalRoutes& routes,
                                         uint64_t now_ns) {
@@ -18,10 +37,17 @@ std::vector<ServerReport> ReportServers(const LocalRoutes& routes,
       row.tls = group.tls != nullptr;
       if (Available(state, now_ns)) {
         row.shards_up = 1;
+      } else if (state.check_down) {
+        row.shards_down = 1;
+        row.shards_check_down = 1;
       } else {
         row.shards_down = 1;
         row.down_for_ms = (state.down_until_ns - now_ns) / 1'000'000;
       }
+      row.check = CheckName(group.health_check.kind);
+      row.checks_passed = state.checks_passed;
+      row.checks_failed = state.checks_failed;
+      row.last_check_failure = state.last_check_failure;
       row.active_connections = state.active_connections;
       row.idle_connections = state.idle.size();
       row.connects_ok = state.connects_ok;
@@ -40,7 +66,13 @@ std::vector<ServerReport> ReportServers(const LocalRoutes& routes,
 void MergeServerReport(ServerReport& into, const ServerReport& from) {
   into.shards_up += from.shards_up;
   into.shards_down += from.shards_down;
+  into.shards_check_down += from.shards_check_down;
   into.down_for_ms = std::max(into.down_for_ms, from.down_for_ms);
+  into.checks_passed += from.checks_passed;
+  into.checks_failed += from.checks_failed;
+  if (into.last_check_failure.empty()) {
+    into.last_check_failure = from.last_check_failure;
+  }
   into.active_connections += from.active_connections;
   into.idle_connections += from.idle_connections;
   into.connects_ok += from.connects_ok;

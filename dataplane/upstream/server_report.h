@@ -19,11 +19,19 @@ struct ServerReport {
   std::string group;
   std::string server;  // address
   bool tls = false;    // reached over TLS (re-encryption)
-  // Shards on which the server is in rotation / out of it (passive
-  // health), and the longest time left out.
+  // Shards on which the server is in rotation / out of it; of those out,
+  // how many until health checks pass (the others for the longest
+  // down_for_ms, by passive health).
   uint32_t shards_up = 0;
   uint32_t shards_down = 0;
+  uint32_t shards_check_down = 0;
   uint64_t down_for_ms = 0;
+  // Active health checks: "tcp", "tls", "http", or "" (none); counts, and
+  // why the latest failed one failed.
+  std::string check;
+  uint64_t checks_passed = 0;
+  uint64_t checks_failed = 0;
+  std::string last_check_failure;
   uint64_t active_connections = 0;
   uint64_t idle_connections = 0;
   uint64_t connects_ok = 0;

@@ -47,11 +47,20 @@ struct ServerState {
   uint32_t fails = 0;
   uint64_t fail_window_start_ns = 0;
   uint64_t down_until_ns = 0;
-  uint64_t marked_down = 0;     // times taken out of rotation
-  uint64_t reuses = 0;          // HTTP requests on a kept connection
-  uint64_t tls_handshakes = 0;  // re-encryption: completed
-  uint64_t tls_resumed = 0;     // of which resumed
-  uint64_t tls_failures = 0;    // handshakes that failed
+  uint64_t marked_down = 0;  // times taken out of rotation
+  // Active health (server_health.h): the checks' verdict, the run of equal
+  // results leading to the next one, and their counts.
+  bool check_down = false;
+  bool check_in_flight = false;  // one check of a server at a time
+  uint32_t check_passes_in_row = 0;
+  uint32_t check_failures_in_row = 0;
+  uint64_t checks_passed = 0;
+  uint64_t checks_failed = 0;
+  std::string last_check_failure;  // why the latest failed check failed
+  uint64_t reuses = 0;             // HTTP requests on a kept connection
+  uint64_t tls_handshakes = 0;     // re-encryption: completed
+  uint64_t tls_resumed = 0;        // of which resumed
+  uint64_t tls_failures = 0;       // handshakes that failed
   // Re-encryption: the server's last resumable session on this shard.
   tls::UpstreamSessionSlot tls_session;
   // HTTP keep-alive: connections idle between requests (closed with the
