@@ -37,7 +37,11 @@ class ByteQueue {
   // start. May move the readable bytes (compaction first, growth if still
   // short). Spare capacity beyond `min_bytes` is reported by tail_room().
   uint8_t* PrepareTail(size_t min_bytes) {
-    if (data_.size() - end_ < min_bytes && begin_ > 0) {
+    // Compacts only when the bytes moved are no more than the room won, so
+    // a queue that stays mostly full is not copied over and over: it grows
+    // instead, once.
+    if (data_.size() - end_ < min_bytes && begin_ > 0 &&
+        end_ - begin_ <= begin_) {
       std::memmove(data_.data(), data_.data() + begin_, end_ - begin_);
       end_ -= begin_;
       begin_ = 0;

@@ -61,7 +61,7 @@ void CountConnectFailure(Connection& conn, int32_t res,
   }
   ++server.consecutive_failures;
   if (!upstream::RecordFailure(server, *conn.group, now_ns)) return;
-  if (conn.group->health_check.enabled()) {
+  if (server.checked) {
     RINGWAY_LOG(kWarning,
                 "shard %d: upstream group \"%s\" server %s out of rotation "
                 "after %u failure(s), until %u health checks pass",

@@ -3,9 +3,10 @@
 
 #include "dataplane/health/health_checker.h"
 
+#include <algorithm>
 #include <cstddef>
 
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "dataplane/common/log.h"
 #include "dataplane/common/monotonic_clock.h"
 #include "dataplane/upstream/load_balancer.h"
@@ -37,24 +38,39 @@ HealthChecker::~HealthChecker() {
 
 void HealthChecker::SetRoutes(upstream::LocalRoutes* routes, uint64_t now_ns) {
   now_ns_ = now_ns;
-  for (auto& target : targets_) timers_.Cancel(&target->next.entry);
+  // When each server's next check was due, so that installing tables
+  // often never pushes checks back. (The previous table is still alive:
+  // its servers are too.)
+  absl::flat_hash_map<const upstream::ServerState*, uint64_t> next_due;
+  for (auto& target : targets_) {
+    if (target->next.entry.scheduled()) {
+      next_due[target->state] = target->next.entry.deadline_ns;
+    }
+    target->state->checked = false;
+    timers_.Cancel(&target->next.entry);
+  }
   targets_.clear();
   routes_ = routes;
   if (stopped_) return;
   const route::RouteSnapshot& snapshot = routes->snapshot();
-  absl::flat_hash_set<const upstream::ServerState*> checked;
   for (uint32_t g = 0; g < snapshot.groups.size(); ++g) {
     const route::HealthCheck& check = snapshot.groups[g].health_check;
     if (!check.enabled()) continue;
     for (uint32_t s = 0; s < snapshot.groups[g].servers.size(); ++s) {
       upstream::ServerState* server = routes->server(g, s);
-      if (!checked.insert(server).second) continue;
+      if (server->checked) continue;  // by an earlier group
+      server->checked = true;
       auto target = std::make_unique<Target>();
       target->next.index = static_cast<uint32_t>(targets_.size());
       target->group = g;
       target->server = s;
-      timers_.Schedule(&target->next.entry,
-                       now_ns + FirstCheckDelay(*server, check.interval_ns));
+      target->state = server;
+      auto due = next_due.find(server);
+      timers_.Schedule(
+          &target->next.entry,
+          due != next_due.end()
+              ? std::min(due->second, now_ns + check.interval_ns)
+              : now_ns + FirstCheckDelay(*server, check.interval_ns));
       targets_.push_back(std::move(target));
     }
   }
@@ -62,7 +78,7 @@ void HealthChecker::SetRoutes(upstream::LocalRoutes* routes, uint64_t now_ns) {
   // out for good.
   for (uint32_t g = 0; g < snapshot.groups.size(); ++g) {
     for (upstream::ServerState* server : routes->servers(g)) {
-      if (!checked.contains(server)) upstream::ForgetCheckVerdict(*server);
+      if (!server->checked) upstream::ForgetCheckVerdict(*server);
     }
   }
 }
@@ -78,8 +94,16 @@ uint64_t HealthChecker::FirstCheckDelay(const upstream::ServerState& server,
 
 void HealthChecker::Stop() {
   stopped_ = true;
-  for (auto& target : targets_) timers_.Cancel(&target->next.entry);
+  for (auto& target : targets_) {
+    target->state->checked = false;  // passive health alone from now on
+    timers_.Cancel(&target->next.entry);
+  }
   targets_.clear();
+  // Running probes end now, without a verdict, so they never hold up the
+  // shard's exit.
+  for (auto& probe : probes_) {
+    if (probe->busy && !probe->finished) EndProbe(*probe);
+  }
 }
 
 void HealthChecker::Advance(uint64_t now_ns) {
@@ -102,42 +126,50 @@ void HealthChecker::OnTimer(timer::TimerEntry* entry) {
 void HealthChecker::CheckTarget(Target& target) {
   const route::HealthCheck& check =
       routes_->snapshot().groups[target.group].health_check;
+  // One check of a server at a time. The probe's deadline is scheduled
+  // before the next check, so when the timeout equals the interval the
+  // late probe fails first and the next one still starts on time.
+  if (!target.state->check_in_flight) StartProbe(target);
   timers_.Schedule(&target.next.entry, now_ns_ + check.interval_ns);
-  // The previous check of this server has not ended (its timeout is at
-  // most the interval, but its operations may still be cancelling).
-  if (routes_->server(target.group, target.server)->check_in_flight) return;
-  StartProbe(target);
 }
 
 void HealthChecker::Finish(Probe& probe, bool passed,
                            const std::string& failure) {
   if (probe.finished) return;
-  probe.finished = true;
-  timers_.Cancel(&probe.deadline.entry);
   upstream::ServerState& server = *probe.server;
   const route::UpstreamGroup& group = *probe.group;
-  server.check_in_flight = false;
   stats_->Add(passed ? stats::Counter::kHealthChecksPassed
                      : stats::Counter::kHealthChecksFailed);
-  if (!passed) server.last_check_failure = failure;
-  switch (upstream::RecordCheckResult(server, group.health_check, passed)) {
-    case upstream::CheckTransition::kWentDown:
-      RINGWAY_LOG(kWarning,
-                  "shard %d: upstream group \"%s\" server %s out of "
-                  "rotation: %u health checks failed in a row (last: %s)",
-                  shard_id_, group.name, server.address.ToString(),
-                  group.health_check.fall, failure);
-      break;
-    case upstream::CheckTransition::kCameBack:
-      RINGWAY_LOG(kWarning,
-                  "shard %d: upstream group \"%s\" server %s back in "
-                  "rotation: %u health checks passed in a row",
-                  shard_id_, group.name, server.address.ToString(),
-                  group.health_check.rise);
-      break;
-    case upstream::CheckTransition::kNone:
-      break;
+  // A probe of a server the current table no longer checks gives no
+  // verdict: nothing would ever revise it.
+  if (server.checked) {
+    if (!passed) server.last_check_failure = failure;
+    switch (upstream::RecordCheckResult(server, group.health_check, passed)) {
+      case upstream::CheckTransition::kWentDown:
+        RINGWAY_LOG(kWarning,
+                    "shard %d: upstream group \"%s\" server %s out of "
+                    "rotation: %u health checks failed in a row (last: %s)",
+                    shard_id_, group.name, server.address.ToString(),
+                    group.health_check.fall, failure);
+        break;
+      case upstream::CheckTransition::kCameBack:
+        RINGWAY_LOG(kWarning,
+                    "shard %d: upstream group \"%s\" server %s back in "
+                    "rotation: %u health checks passed in a row",
+                    shard_id_, group.name, server.address.ToString(),
+                    group.health_check.rise);
+        break;
+      case upstream::CheckTransition::kNone:
+        break;
+    }
   }
+  EndProbe(probe);
+}
+
+void HealthChecker::EndProbe(Probe& probe) {
+  probe.finished = true;
+  timers_.Cancel(&probe.deadline.entry);
+  probe.server->check_in_flight = false;
   if (probe.inflight == 0) {
     Recycle(probe);
     return;

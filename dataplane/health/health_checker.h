@@ -91,6 +91,7 @@ class HealthChecker {
     Timer next;
     uint32_t group = 0;
     uint32_t server = 0;
+    upstream::ServerState* state = nullptr;
   };
   // One check of one server, from socket to verdict.
   struct Probe {
@@ -111,8 +112,11 @@ class HealthChecker {
     std::unique_ptr<tls::TlsSession> tls;
     std::string out;  // plaintext to send (no TLS)
     size_t out_sent = 0;
-    std::vector<uint8_t> in;  // received, not yet taken (ciphertext if TLS)
-    size_t in_length = 0;
+    // Received and not yet taken: in[in_begin, in_end) (ciphertext if
+    // TLS). A recv in flight writes at in_end, so nothing moves meanwhile.
+    std::vector<uint8_t> in;
+    size_t in_begin = 0;
+    size_t in_end = 0;
     std::string response;       // the response head so far (plaintext)
     size_t request_sealed = 0;  // TLS: request bytes sealed so far
     codec::HttpResponseParser parser;
@@ -134,7 +138,10 @@ class HealthChecker {
   void ParseResponse(Probe& probe);
   void SendPending(Probe& probe);
   void ArmRecv(Probe& probe);
+  // The verdict (when the server is still checked), then EndProbe.
   void Finish(Probe& probe, bool passed, const std::string& failure);
+  // Cancels what is in flight; the probe is recycled once all of it ended.
+  void EndProbe(Probe& probe);
   void Recycle(Probe& probe);
   uint64_t Tag(const Probe& probe, uint8_t op) const;
 

@@ -28,8 +28,9 @@ namespace ringway::health {
 namespace {
 
 constexpr int kSocketType = SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC;
-// Ciphertext or plaintext received and not yet consumed.
-constexpr size_t kReceiveBytes = 16 * 1024;
+// Ciphertext or plaintext received and not yet consumed: room for a whole
+// TLS record (16 KiB of content and its overhead).
+constexpr size_t kReceiveBytes = 32 * 1024;
 // A status line and fields past this are not a healthy answer.
 constexpr size_t kMaxResponseHeadBytes = 16 * 1024;
 
@@ -84,7 +85,7 @@ void HealthChecker::StartProbe(const Target& target) {
   probe.eof = false;
   probe.out.clear();
   probe.out_sent = 0;
-  probe.in_length = 0;
+  probe.in_begin = probe.in_end = 0;
   probe.response.clear();
   probe.request_sealed = 0;
   probe.parser.Reset();
@@ -132,7 +133,7 @@ void HealthChecker::OnCompletion(uint8_t op, uint32_t slot, uint32_t generation,
         return;
       }
       if (res == 0) probe.eof = true;
-      probe.in_length += static_cast<size_t>(res);
+      probe.in_end += static_cast<size_t>(res);
       Pump(probe);
       return;
     default:
@@ -208,7 +209,9 @@ void HealthChecker::Pump(Probe& probe) {
 // False once the probe has finished.
 bool HealthChecker::PumpTls(Probe& probe) {
   tls::TlsSession& session = *probe.tls;
-  session.SetInput({probe.in.data(), probe.in_length}, probe.eof);
+  session.SetInput(
+      {probe.in.data() + probe.in_begin, probe.in_end - probe.in_begin},
+      probe.eof);
   tls::TlsResult result = tls::TlsResult::kOk;
   if (!session.handshake_done()) {
     result = session.Handshake();
@@ -251,10 +254,7 @@ bool HealthChecker::PumpTls(Probe& probe) {
     }
     if (result == tls::TlsResult::kClosed) probe.eof = true;
   }
-  const size_t consumed = session.TakeInputConsumed();
-  std::memmove(probe.in.data(), probe.in.data() + consumed,
-               probe.in_length - consumed);
-  probe.in_length -= consumed;
+  probe.in_begin += session.TakeInputConsumed();
   if (result == tls::TlsResult::kError) {
     Finish(
         probe, false,
@@ -266,36 +266,45 @@ bool HealthChecker::PumpTls(Probe& probe) {
 
 void HealthChecker::PumpPlain(Probe& probe) {
   const size_t room = kMaxResponseHeadBytes - probe.response.size();
-  probe.response.append(reinterpret_cast<const char*>(probe.in.data()),
-                        std::min(room, probe.in_length));
-  probe.in_length = 0;
+  probe.response.append(
+      reinterpret_cast<const char*>(probe.in.data() + probe.in_begin),
+      std::min(room, probe.in_end - probe.in_begin));
+  probe.in_begin = probe.in_end;
 }
 
 void HealthChecker::ParseResponse(Probe& probe) {
-  if (probe.response.empty()) return;
-  codec::HttpResponse response;
-  const std::span<const uint8_t> head(
-      reinterpret_cast<const uint8_t*>(probe.response.data()),
-      probe.response.size());
-  switch (probe.parser.Parse(head, codec::HttpResponseContext{}, &response)) {
-    case codec::HttpParseStatus::kNeedMoreData:
-      if (probe.response.size() >= kMaxResponseHeadBytes) {
-        Finish(probe, false, "response head too large");
-      }
-      return;
-    case codec::HttpParseStatus::kComplete:
-      if (probe.group->health_check.Expects(response.status_code)) {
-        Finish(probe, true, "");
-      } else {
+  for (;;) {
+    if (probe.response.empty()) return;
+    codec::HttpResponse response;
+    const std::span<const uint8_t> head(
+        reinterpret_cast<const uint8_t*>(probe.response.data()),
+        probe.response.size());
+    switch (probe.parser.Parse(head, codec::HttpResponseContext{}, &response)) {
+      case codec::HttpParseStatus::kNeedMoreData:
+        if (probe.response.size() >= kMaxResponseHeadBytes) {
+          Finish(probe, false, "response head too large");
+        }
+        return;
+      case codec::HttpParseStatus::kComplete:
+        break;
+      default:
         Finish(probe, false,
-               absl::StrFormat("status %d", response.status_code));
-      }
-      return;
-    default:
-      Finish(probe, false,
-             absl::StrCat("bad response: ",
-                          std::string(codec::HttpErrorName(response.error))));
-      return;
+               absl::StrCat("bad response: ",
+                            std::string(codec::HttpErrorName(response.error))));
+        return;
+    }
+    if (response.interim()) {
+      // 100 Continue, 103 Early Hints: the final response follows.
+      probe.response.erase(0, response.head_length);
+      probe.parser.Reset();
+      continue;
+    }
+    if (probe.group->health_check.Expects(response.status_code)) {
+      Finish(probe, true, "");
+    } else {
+      Finish(probe, false, absl::StrFormat("status %d", response.status_code));
+    }
+    return;
   }
 }
 
@@ -319,10 +328,18 @@ void HealthChecker::SendPending(Probe& probe) {
 }
 
 void HealthChecker::ArmRecv(Probe& probe) {
-  if (probe.recv_inflight || probe.in_length == probe.in.size()) return;
+  if (probe.recv_inflight) return;
+  // Nothing writes into `in` now: taken bytes can go.
+  if (probe.in_begin > 0) {
+    std::memmove(probe.in.data(), probe.in.data() + probe.in_begin,
+                 probe.in_end - probe.in_begin);
+    probe.in_end -= probe.in_begin;
+    probe.in_begin = 0;
+  }
+  if (probe.in_end == probe.in.size()) return;  // the deadline ends it
   io_uring_sqe* sqe = ring_->GetSqe();
-  io_uring_prep_recv(sqe, probe.fd, probe.in.data() + probe.in_length,
-                     probe.in.size() - probe.in_length, 0);
+  io_uring_prep_recv(sqe, probe.fd, probe.in.data() + probe.in_end,
+                     probe.in.size() - probe.in_end, 0);
   io_uring_sqe_set_data64(sqe, Tag(probe, kOpCheckRecv));
   ++probe.inflight;
   probe.recv_inflight = true;

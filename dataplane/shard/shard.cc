@@ -143,8 +143,8 @@ void Shard::Run(std::promise<absl::Status>* started) {
   // Every connection has ended: nothing else holds the current table.
   delete current_;
   current_ = nullptr;
+  checker_.reset();  // idle: the loop ended only then
   // The buffer ring unregisters from the ring: it goes first.
-  checker_.reset();
   relay_.reset();
   http_.reset();
   recv_buffers_.reset();

@@ -153,13 +153,18 @@ absl::Status ClientContext::Configure() {
         "trusted CA file: no PEM certificate found");
   }
   X509_STORE* store = SSL_CTX_get_cert_store(ctx);
-  for (auto& ca : cas) X509_STORE_add_cert(store, ca.get());
-  // Every certificate in the file is a trust anchor, so a backend's own
-  // self-signed "snakeoil" certificate can be trusted as it is (as OpenSSL,
-  // and so nginx, do). Without this BoringSSL wants a chain up to a CA
-  // certificate, and a snakeoil leaf (CA:FALSE, no keyCertSign) never is
-  // one.
-  X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+  bool pins_a_leaf = false;
+  for (auto& ca : cas) {
+    X509_STORE_add_cert(store, ca.get());
+    pins_a_leaf = pins_a_leaf || X509_check_ca(ca.get()) == 0;
+  }
+  // A file that lists a backend's own self-signed "snakeoil" certificate
+  // (not a CA: CA:FALSE, no keyCertSign) trusts it as it is, as OpenSSL
+  // (and so nginx) does for a self-signed certificate. BoringSSL finds no
+  // issuer for such a leaf unless the certificates of the file are trust
+  // anchors in their own right; files of CAs only keep the usual rule
+  // (chains end at a self-signed CA).
+  if (pins_a_leaf) X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
   SSL_CTX_set_verify_depth(ctx, o.verify_depth);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   return absl::OkStatus();

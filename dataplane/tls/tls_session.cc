@@ -30,8 +30,6 @@ const BIO_METHOD* SessionBioMethod(int (*read)(BIO*, char*, int),
 
 TlsSession::TlsSession(bssl::UniquePtr<SSL> ssl, size_t output_capacity)
     : ssl_(std::move(ssl)), output_capacity_(output_capacity) {
-  // Compaction in ConsumeOutput keeps the vector within twice this.
-  output_.reserve(2 * output_capacity_);
   BIO* bio = BIO_new(SessionBioMethod(&BioRead, &BioWrite, &BioCtrl));
   BIO_set_data(bio, this);
   BIO_set_init(bio, 1);
@@ -72,7 +70,7 @@ int TlsSession::BioRead(BIO* bio, char* out, int length) {
 int TlsSession::BioWrite(BIO* bio, const char* in, int length) {
   auto* self = static_cast<TlsSession*>(BIO_get_data(bio));
   BIO_clear_retry_flags(bio);
-  size_t held = self->output_.size() - self->output_begin_;
+  size_t held = self->output_end_ - self->output_begin_;
   size_t room =
       self->output_capacity_ > held ? self->output_capacity_ - held : 0;
   if (room == 0) {
@@ -80,8 +78,16 @@ int TlsSession::BioWrite(BIO* bio, const char* in, int length) {
     return -1;
   }
   size_t n = std::min(room, static_cast<size_t>(length));
-  self->output_.insert(self->output_.end(), in, in + n);
+  self->AppendOutput(reinterpret_cast<const uint8_t*>(in), n);
   return static_cast<int>(n);
+}
+
+void TlsSession::AppendOutput(const uint8_t* bytes, size_t n) {
+  // Uninitialised on purpose: every byte is written before it is sent.
+  if (output_ == nullptr) output_.reset(new uint8_t[2 * output_capacity_]);
+  n = std::min(n, 2 * output_capacity_ - output_end_);
+  std::memcpy(output_.get() + output_end_, bytes, n);
+  output_end_ += n;
 }
 
 long TlsSession::BioCtrl(BIO* /*bio*/, int cmd, long /*larg*/, void* /*parg*/) {
@@ -90,12 +96,14 @@ long TlsSession::BioCtrl(BIO* /*bio*/, int cmd, long /*larg*/, void* /*parg*/) {
 
 void TlsSession::ConsumeOutput(size_t n) {
   output_begin_ += n;
-  if (output_begin_ >= output_.size()) {
-    output_.clear();
-    output_begin_ = 0;
+  if (output_begin_ >= output_end_) {
+    output_begin_ = output_end_ = 0;
   } else if (output_begin_ > output_capacity_ / 2) {
-    // Keep the vector's reserved block from creeping: move the tail down.
-    output_.erase(output_.begin(), output_.begin() + output_begin_);
+    // Past the middle: move the rest down, so that appending up to the
+    // capacity always fits in the block.
+    std::memmove(output_.get(), output_.get() + output_begin_,
+                 output_end_ - output_begin_);
+    output_end_ -= output_begin_;
     output_begin_ = 0;
   }
 }
@@ -158,7 +166,7 @@ size_t TlsSession::Seal(std::span<const uint8_t> plaintext) {
   constexpr size_t kRecordOverhead = 64;
   size_t taken = 0;
   while (taken < plaintext.size()) {
-    size_t held = output_.size() - output_begin_;
+    size_t held = output_end_ - output_begin_;
     size_t room = output_capacity_ > held ? output_capacity_ - held : 0;
     if (room <= kRecordOverhead) break;
     size_t offer = std::min({plaintext.size() - taken, kMaxRecordPlaintext,

@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -68,12 +69,13 @@ class TlsSession {
   // Bytes sent in the clear ahead of the handshake (an outgoing PROXY
   // header). Only before the first Handshake().
   void QueueCleartext(std::span<const uint8_t> bytes) {
-    output_.insert(output_.end(), bytes.begin(), bytes.end());
+    AppendOutput(bytes.data(), bytes.size());
   }
 
-  // Sealed records waiting to be sent.
+  // Sealed records waiting to be sent. Stays put until ConsumeOutput, so a
+  // send may be in flight from it while BoringSSL seals more.
   std::span<const uint8_t> output() const {
-    return {output_.data() + output_begin_, output_.size() - output_begin_};
+    return {output_.get() + output_begin_, output_end_ - output_begin_};
   }
   void ConsumeOutput(size_t n);
 
@@ -101,8 +103,17 @@ class TlsSession {
   std::span<const uint8_t> input_;
   size_t input_consumed_ = 0;
   bool input_eof_ = false;
-  std::vector<uint8_t> output_;
+  // Copies into the output (a plain memcpy: sealed records are this
+  // session's bulk path). At most 2 * output_capacity_ - output_end_.
+  void AppendOutput(const uint8_t* bytes, size_t n);
+
+  // [output_begin_, output_end_) of a block of twice the capacity, made on
+  // first use and never reallocated: ConsumeOutput moves the bytes down
+  // only when they would otherwise creep past the middle, and then no send
+  // is using them.
+  std::unique_ptr<uint8_t[]> output_;
   size_t output_begin_ = 0;
+  size_t output_end_ = 0;
   size_t output_capacity_;
   std::string error_;
 };

@@ -14,7 +14,7 @@ bool RecordFailure(ServerState& server, const route::UpstreamGroup& group,
   }
   server.fails = 0;
   ++server.marked_down;
-  if (group.health_check.enabled()) {
+  if (server.checked) {
     server.check_down = true;
     server.check_passes_in_row = 0;
     server.check_failures_in_row = 0;

@@ -24,8 +24,9 @@ inline bool Available(const ServerState& server, uint64_t now_ns) {
 
 // A connect or TLS handshake to `server` failed. True when this failure
 // took it out of rotation: max_fails reached within fail_timeout. Then it
-// stays out for fail_timeout, or, when the group has active checks, until
-// they pass `rise` times in a row (HAProxy `on-error mark-down`).
+// stays out for fail_timeout, or, when the current table checks the server
+// (`checked`), until the checks pass `rise` times in a row (HAProxy
+// `on-error mark-down`).
 bool RecordFailure(ServerState& server, const route::UpstreamGroup& group,
                    uint64_t now_ns);
 // A connection to `server` was established: its failure count restarts.

@@ -55,6 +55,7 @@ TEST(ServerHealthTest, WithChecksPassiveFailuresWaitForRiseNotATimer) {
   group.max_fails = 2;
   group.fail_timeout_ns = 10 * kSecond;
   group.health_check = Check(2, 3);
+  server.checked = true;
   EXPECT_FALSE(RecordFailure(server, group, 0));
   EXPECT_TRUE(RecordFailure(server, group, kSecond));
   EXPECT_FALSE(Available(server, kSecond));
@@ -71,6 +72,9 @@ TEST(ServerHealthTest, WithoutChecksPassiveFailuresLastFailTimeout) {
   route::UpstreamGroup group;
   group.max_fails = 1;
   group.fail_timeout_ns = 10 * kSecond;
+  // The group (of an older table) has checks, but the shard's current
+  // table no longer checks the server: nothing would bring it back.
+  group.health_check = Check(2, 3);
   EXPECT_TRUE(RecordFailure(server, group, kSecond));
   EXPECT_FALSE(server.check_down);
   EXPECT_FALSE(Available(server, 5 * kSecond));

@@ -64,13 +64,17 @@ std::vector<ServerReport> ReportServers(const LocalRoutes& routes,
 }
 
 void MergeServerReport(ServerReport& into, const ServerReport& from) {
+  const bool into_down = into.shards_check_down > 0;
   into.shards_up += from.shards_up;
   into.shards_down += from.shards_down;
   into.shards_check_down += from.shards_check_down;
   into.down_for_ms = std::max(into.down_for_ms, from.down_for_ms);
   into.checks_passed += from.checks_passed;
   into.checks_failed += from.checks_failed;
-  if (into.last_check_failure.empty()) {
+  // Where shards differ, the reason given by one that has the server out.
+  if (!from.last_check_failure.empty() &&
+      (into.last_check_failure.empty() ||
+       (from.shards_check_down > 0 && !into_down))) {
     into.last_check_failure = from.last_check_failure;
   }
   into.active_connections += from.active_connections;

@@ -50,6 +50,7 @@ struct ServerState {
   uint64_t marked_down = 0;  // times taken out of rotation
   // Active health (server_health.h): the checks' verdict, the run of equal
   // results leading to the next one, and their counts.
+  bool checked = false;  // by the shard's current table (health/)
   bool check_down = false;
   bool check_in_flight = false;  // one check of a server at a time
   uint32_t check_passes_in_row = 0;
