@@ -1,5 +1,6 @@
 #include "dataplane/tls/ktls_keys.h"
 
+#include <endian.h>
 #include <linux/tls.h>
 #include <openssl/digest.h>
 #include <openssl/hkdf.h>
@@ -18,17 +19,16 @@ namespace {
 constexpr uint16_t kTls12 = 0x0303;
 constexpr uint16_t kTls13 = 0x0304;
 
+// The big-endian form TLS uses for sequence numbers.
 void PutBigEndian64(uint64_t value, uint8_t* out) {
-  for (int i = 7; i >= 0; --i) {
-    out[i] = static_cast<uint8_t>(value);
-    value >>= 8;
-  }
+  const uint64_t big = htobe64(value);
+  std::memcpy(out, &big, sizeof(big));
 }
 
 uint64_t GetBigEndian64(const uint8_t* in) {
-  uint64_t value = 0;
-  for (int i = 0; i < 8; ++i) value = (value << 8) | in[i];
-  return value;
+  uint64_t big;
+  std::memcpy(&big, in, sizeof(big));
+  return be64toh(big);
 }
 
 absl::StatusOr<KtlsCipher> CipherOf(const SSL* ssl) {

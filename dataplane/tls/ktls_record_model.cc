@@ -1,5 +1,7 @@
 #include "dataplane/tls/ktls_record_model.h"
 
+#include <endian.h>
+
 #include <cstring>
 
 namespace ringway::tls {
@@ -9,11 +11,10 @@ constexpr size_t kHeaderBytes = 5;
 constexpr size_t kTagBytes = 16;
 constexpr size_t kExplicitNonceBytes = 8;
 
+// The big-endian form TLS uses for sequence numbers.
 void PutBigEndian64(uint64_t value, uint8_t* out) {
-  for (int i = 7; i >= 0; --i) {
-    out[i] = static_cast<uint8_t>(value);
-    value >>= 8;
-  }
+  const uint64_t big = htobe64(value);
+  std::memcpy(out, &big, sizeof(big));
 }
 
 void PutHeader(uint8_t type, size_t length, uint8_t* out) {
