@@ -125,10 +125,8 @@ absl::Status RingwayServer::StartShards(const ServerOptions& options) {
 void RingwayServer::PublishToShards(
     std::shared_ptr<const route::RouteSnapshot> snapshot) {
   const uint64_t version = snapshot->version;
-  for (auto& shard : shards_) {
-    shard->Post({shard::ShardMessage::Kind::kSnapshot, snapshot, 0});
-  }
-  snapshot.reset();
+  notifier_.Reloading();
+  PostToShards({shard::ShardMessage::Kind::kSnapshot, std::move(snapshot), 0});
   // Apply returns only once every shard serves new connections from it.
   const uint64_t give_up = MonotonicNowNs() + 5'000 * kNsPerMs;
   for (auto& shard : shards_) {
@@ -143,6 +141,39 @@ void RingwayServer::PublishToShards(
     }
   }
   RINGWAY_LOG(kInfo, "route table version %d is live", version);
+  notifier_.Ready(absl::StrFormat("route table version %d", version));
+}
+
+void RingwayServer::PostToShards(const shard::ShardMessage& message) {
+  std::lock_guard<std::mutex> lock(post_mutex_);
+  for (auto& shard : shards_) shard->Post(message);
+}
+
+bool RingwayServer::AskShards(
+    std::shared_ptr<upstream::UpstreamReportRequest> request,
+    absl::Duration timeout) {
+  shard::ShardMessage message;
+  message.kind = shard::ShardMessage::Kind::kReportUpstreams;
+  message.report = request;
+  PostToShards(message);
+  const uint64_t give_up =
+      MonotonicNowNs() +
+      static_cast<uint64_t>(absl::ToInt64Nanoseconds(timeout));
+  bool all = true;
+  for (auto& slot : request->slots) {
+    while (!slot.done.load(std::memory_order_acquire) &&
+           MonotonicNowNs() < give_up) {
+      usleep(50);
+    }
+    all = all && slot.done.load(std::memory_order_acquire);
+  }
+  return all;
+}
+
+bool RingwayServer::ShardsResponsive(absl::Duration timeout) {
+  return AskShards(
+      std::make_shared<upstream::UpstreamReportRequest>(shards_.size()),
+      timeout);
 }
 
 address::SocketAddress RingwayServer::listener_address(
@@ -162,19 +193,9 @@ uint64_t RingwayServer::Total(stats::Counter counter) const {
 std::vector<upstream::ServerReport> RingwayServer::UpstreamReports() {
   auto request =
       std::make_shared<upstream::UpstreamReportRequest>(shards_.size());
-  for (auto& shard : shards_) {
-    shard::ShardMessage message;
-    message.kind = shard::ShardMessage::Kind::kReportUpstreams;
-    message.report = request;
-    shard->Post(std::move(message));
-  }
-  const uint64_t give_up = MonotonicNowNs() + 1'000 * kNsPerMs;
+  AskShards(request, absl::Seconds(1));
   std::vector<upstream::ServerReport> rows;
   for (auto& slot : request->slots) {
-    while (!slot.done.load(std::memory_order_acquire) &&
-           MonotonicNowNs() < give_up) {
-      usleep(50);
-    }
     if (!slot.done.load(std::memory_order_acquire)) continue;
     if (rows.empty()) {
       rows = slot.rows;
@@ -303,12 +324,11 @@ std::string RingwayServer::StatsText(bool json) {
 void RingwayServer::Drain(absl::Duration deadline) {
   if (drained_) return;
   drained_ = true;
+  notifier_.Stopping("draining");
   admin_.reset();  // no more route changes while draining
   const uint64_t deadline_ns =
       MonotonicNowNs() + absl::ToInt64Nanoseconds(deadline);
-  for (auto& shard : shards_) {
-    shard->Post({shard::ShardMessage::Kind::kDrain, nullptr, deadline_ns});
-  }
+  PostToShards({shard::ShardMessage::Kind::kDrain, nullptr, deadline_ns});
   for (auto& shard : shards_) shard->Join();
 }
 

@@ -11,12 +11,14 @@
 #define RINGWAY_CONTROL_RINGWAY_SERVER_H_
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "control/route_table.h"
+#include "control/service_notifier.h"
 #include "dataplane/address/socket_address.h"
 #include "dataplane/shard/shard.h"
 #include "dataplane/stats/shard_stats.h"
@@ -54,9 +56,13 @@ class RingwayServer {
   // Counters per shard and in total, then each upstream server's health
   // and counters summed over shards (asked of the shards, which own them).
   std::string StatsText(bool json);
-  // Admin thread only (it posts to the shards' mailboxes). Rows of shards
-  // that do not answer within a second are left out.
+  // Rows of shards that do not answer within a second are left out.
   std::vector<upstream::ServerReport> UpstreamReports();
+  // Every shard took a message from its mailbox and answered within
+  // `timeout`: their loops run (the systemd watchdog's test).
+  bool ShardsResponsive(absl::Duration timeout);
+  // systemd notifications (READY, RELOADING around applies, STOPPING).
+  const ServiceNotifier& notifier() const { return notifier_; }
 
   // Stops accepting, waits for connections to end until `deadline` has
   // passed, then closes the rest. Returns when every shard has stopped.
@@ -67,6 +73,13 @@ class RingwayServer {
   absl::Status OpenListeners(const route::RouteSnapshot& snapshot);
   absl::Status StartShards(const ServerOptions& options);
   void PublishToShards(std::shared_ptr<const route::RouteSnapshot> snapshot);
+  // Posts `message` (a copy) to every shard. The mailboxes take one
+  // producer each: the admin thread (applies, stats) and the main thread
+  // (watchdog, drain) take turns here.
+  void PostToShards(const shard::ShardMessage& message);
+  // Asks every shard for its upstream report; true if all answered.
+  bool AskShards(std::shared_ptr<upstream::UpstreamReportRequest> request,
+                 absl::Duration timeout);
 
   RouteTable routes_;
   std::vector<int> cpus_;
@@ -76,6 +89,8 @@ class RingwayServer {
   std::vector<address::SocketAddress> listener_addresses_;
   std::vector<std::unique_ptr<shard::Shard>> shards_;
   std::unique_ptr<AdminServer> admin_;
+  ServiceNotifier notifier_;
+  std::mutex post_mutex_;
   bool drained_ = false;
 };
 

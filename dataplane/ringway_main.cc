@@ -15,7 +15,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "control/admin_protocol.h"
 #include "control/config_compiler.h"
 #include "control/demo_backend.h"
@@ -72,6 +74,29 @@ int Validate(const std::string& text, const std::string& source) {
       source.c_str(), result.snapshot->listeners.size(),
       result.snapshot->groups.size(), result.snapshot->content_hash.c_str());
   return 0;
+}
+
+// Waits for SIGTERM/SIGINT. Under a systemd watchdog, pings it twice per
+// interval, each time only after every shard has answered its mailbox.
+int WaitForStop(const sigset_t& stop_signals,
+                ringway::control::RingwayServer& server) {
+  const absl::Duration interval = server.notifier().watchdog_interval();
+  if (interval <= absl::ZeroDuration()) {
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    return signal_number;
+  }
+  const timespec wait = absl::ToTimespec(interval / 2);
+  for (;;) {
+    const int signal_number = sigtimedwait(&stop_signals, nullptr, &wait);
+    if (signal_number > 0) return signal_number;
+    if (server.ShardsResponsive(interval / 4)) {
+      server.notifier().WatchdogPing();
+    } else {
+      RINGWAY_LOG(kError, "a shard did not answer in %s: no watchdog ping",
+                  absl::FormatDuration(interval / 4));
+    }
+  }
 }
 
 }  // namespace
@@ -155,8 +180,10 @@ int main(int argc, char** argv) {
                 "(and curl -i http://localhost:8080/ for the redirect)");
   }
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  (*server)->notifier().Ready(
+      absl::StrFormat("serving %d listener(s), route table version %d",
+                      snapshot->listeners.size(), snapshot->version));
+  const int signal_number = WaitForStop(stop_signals, **server);
   RINGWAY_LOG(kInfo, "%s: draining (up to %d ms)", strsignal(signal_number),
               absl::GetFlag(FLAGS_drain_timeout_ms));
   (*server)->Drain(absl::Milliseconds(absl::GetFlag(FLAGS_drain_timeout_ms)));
