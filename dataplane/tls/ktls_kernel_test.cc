@@ -8,6 +8,7 @@
 // //test:ktls_vm_test boots; elsewhere each case is skipped, saying why,
 // unless RINGWAY_REQUIRE_KTLS=1 (set inside the VM) makes that a failure.
 
+#include <arpa/inet.h>
 #include <linux/tls.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -31,6 +32,7 @@
 #include "absl/strings/str_cat.h"
 #include "dataplane/tls/ktls_control_records.h"
 #include "dataplane/tls/ktls_keys.h"
+#include "dataplane/tls/openssl_server_test_util.h"
 #include "dataplane/tls/test_pki.h"
 #include "gtest/gtest.h"
 
@@ -360,6 +362,103 @@ TEST(KtlsKernelControlTest, KeyUpdateIsRecognisedNotFatal) {
   ASSERT_FALSE(seen.empty());
   EXPECT_EQ(seen.back(), KtlsControl::kKeyUpdate);
 }
+
+// TLS 1.3 with every suite, which only an OpenSSL peer lets us choose:
+// `openssl s_server -www` (also in the VM) answers a request the kernel
+// sealed with a page the kernel opens, its NewSessionTickets arriving as
+// handshake records first.
+struct OpensslSuite {
+  const char* name;
+  const char* suite;
+  KtlsCipher cipher;
+};
+
+class KtlsKernelOpensslTest : public testing::TestWithParam<OpensslSuite> {};
+
+TEST_P(KtlsKernelOpensslTest, KernelTalksToOpenssl) {
+  const OpensslSuite& c = GetParam();
+  if (system("command -v openssl >/dev/null 2>&1") != 0) {
+    if (getenv("RINGWAY_REQUIRE_KTLS") != nullptr) FAIL() << "no openssl";
+    GTEST_SKIP() << "no openssl command";
+  }
+  const TestPki& pki = GetTestPki();
+  const std::string dir =
+      getenv("TEST_TMPDIR") != nullptr ? getenv("TEST_TMPDIR") : "/tmp";
+  std::ofstream(dir + "/kernel_cert.pem") << pki.a_ecdsa.cert_pem;
+  std::ofstream(dir + "/kernel_key.pem") << pki.a_ecdsa.key_pem;
+  OpensslServer server;
+  const int port = server.Start(
+      {"openssl", "s_server", "-accept", "127.0.0.1:0", "-cert",
+       dir + "/kernel_cert.pem", "-key", dir + "/kernel_key.pem", "-www",
+       "-naccept", "1", "-tls1_3", "-ciphersuites", c.suite});
+  ASSERT_GT(port, 0);
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
+            0);
+  timeval limit{20, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+  bssl::UniquePtr<SSL_CTX> ctx(SSL_CTX_new(TLS_method()));
+  SSL_CTX_set_min_proto_version(ctx.get(), 0x0304);
+  bssl::UniquePtr<SSL> ssl(SSL_new(ctx.get()));
+  SSL_set_fd(ssl.get(), fd);
+  ASSERT_EQ(SSL_connect(ssl.get()), 1);
+  absl::StatusOr<KtlsKeys> keys =
+      ExportKtlsKeys(ssl.get(), KtlsDirection::kTransmit);
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  EXPECT_EQ(keys->cipher, c.cipher);
+  const std::string why = EnableKtls(fd, ssl.get());
+  if (!why.empty()) {
+    close(fd);
+    if (getenv("RINGWAY_REQUIRE_KTLS") != nullptr) FAIL() << why;
+    GTEST_SKIP() << "no kernel TLS here: " << why;
+  }
+  const std::string request = "GET / HTTP/1.0\r\n\r\n";
+  ASSERT_EQ(send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(request.size()));
+  std::string page;
+  int tickets = 0;
+  std::vector<uint8_t> buffer(32 * 1024);
+  for (int i = 0; i < 200 && page.find("</HTML>") == std::string::npos; ++i) {
+    uint8_t type = 0;
+    const ssize_t n = KtlsReceive(fd, buffer, &type);
+    if (n <= 0) break;
+    const std::span<const uint8_t> record(buffer.data(),
+                                          static_cast<size_t>(n));
+    if (type == kRecordApplicationData) {
+      page.append(reinterpret_cast<const char*>(record.data()), record.size());
+    } else if (type == kRecordHandshake) {
+      std::vector<HandshakeMessage> messages;
+      ASSERT_TRUE(SplitHandshakeMessages(record, &messages));
+      for (const HandshakeMessage& m : messages) {
+        EXPECT_EQ(ClassifyHandshakeMessage(m), KtlsControl::kNewSessionTicket);
+        ++tickets;
+      }
+    } else {
+      break;  // close_notify
+    }
+  }
+  close(fd);
+  EXPECT_GE(tickets, 1);
+  EXPECT_EQ(page.rfind("HTTP/1.0 200 ok", 0), 0u) << page.substr(0, 200);
+  EXPECT_NE(page.find(absl::StrCat("Cipher is ", c.suite)), std::string::npos)
+      << page;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Openssl, KtlsKernelOpensslTest,
+    testing::Values(OpensslSuite{"Aes128Gcm", "TLS_AES_128_GCM_SHA256",
+                                 KtlsCipher::kAes128Gcm},
+                    OpensslSuite{"Aes256Gcm", "TLS_AES_256_GCM_SHA384",
+                                 KtlsCipher::kAes256Gcm},
+                    OpensslSuite{"Chacha20", "TLS_CHACHA20_POLY1305_SHA256",
+                                 KtlsCipher::kChacha20Poly1305}),
+    [](const testing::TestParamInfo<OpensslSuite>& info) {
+      return std::string(info.param.name);
+    });
 
 std::vector<Case> Cases() {
   const Case base[] = {

@@ -28,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "dataplane/tls/client_context.h"
 #include "dataplane/tls/ktls_record_model.h"
+#include "dataplane/tls/openssl_server_test_util.h"
 #include "dataplane/tls/server_context.h"
 #include "dataplane/tls/test_pki.h"
 #include "dataplane/tls/tls_session.h"
@@ -260,57 +261,6 @@ struct OpensslCase {
 };
 
 class KtlsKeysOpensslTest : public testing::TestWithParam<OpensslCase> {};
-
-// `openssl s_server -www` on an ephemeral port; killed on destruction.
-class OpensslServer {
- public:
-  ~OpensslServer() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) close(out_);
-  }
-  // Returns the port, or 0 (with a test failure) if it did not start.
-  int Start(const std::vector<std::string>& args) {
-    int pipe_fds[2];
-    if (pipe(pipe_fds) != 0) return 0;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(pipe_fds[1], STDOUT_FILENO);
-      dup2(pipe_fds[1], STDERR_FILENO);
-      std::vector<char*> argv;
-      for (const std::string& a : args)
-        argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      execvp(argv[0], argv.data());
-      _exit(127);
-    }
-    close(pipe_fds[1]);
-    out_ = pipe_fds[0];
-    std::string text;
-    char buffer[256];
-    for (int i = 0; i < 100; ++i) {  // 10 s at most
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0) continue;
-      ssize_t n = read(out_, buffer, sizeof(buffer));
-      if (n <= 0) break;
-      text.append(buffer, static_cast<size_t>(n));
-      size_t at = text.find("ACCEPT ");
-      size_t end = text.find('\n', at);
-      if (at != std::string::npos && end != std::string::npos) {
-        size_t colon = text.rfind(':', end);
-        return std::atoi(text.substr(colon + 1, end - colon - 1).c_str());
-      }
-    }
-    ADD_FAILURE() << "openssl s_server did not start: " << text;
-    return 0;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-};
 
 TEST_P(KtlsKeysOpensslTest, KernelModelTalksToOpenssl) {
   const OpensslCase& c = GetParam();

@@ -5,8 +5,10 @@
 # and the shared libraries it needs). For kernels, like this project's
 # build machines', that have no kTLS.
 #
-#   test/vm/run_in_vm.sh BINARY [ARGS...]
+#   test/vm/run_in_vm.sh [--with PROGRAM]... BINARY [ARGS...]
 #
+# --with puts another program (and its libraries) on the VM's PATH, e.g.
+# `--with openssl` for a peer the test starts itself.
 # Exit status: the binary's, or 77 with a line starting "SKIP:" when no VM
 # can run here (no qemu, no kernel image). The VM has no network but its
 # own loopback. Uses software emulation (TCG) unless /dev/kvm is a usable,
@@ -24,7 +26,13 @@ readonly MODULES=(tls aesni-intel ghash-clmulni-intel gcm ccm
 
 skip() { echo "SKIP: $*"; exit 77; }
 
-(($# >= 1)) || { echo "usage: $0 BINARY [ARGS...]" >&2; exit 2; }
+EXTRA=()
+while [[ "${1:-}" == --with ]]; do
+  program=$(command -v "$2") || skip "no $2 to put in the VM"
+  EXTRA+=("$program")
+  shift 2
+done
+(($# >= 1)) || { echo "usage: $0 [--with PROGRAM]... BINARY [ARGS...]" >&2; exit 2; }
 BINARY=$(realpath "$1"); shift
 for tool in qemu-system-x86_64 cpio depmod dpkg-deb; do
   command -v "$tool" >/dev/null || skip "no $tool (tools/bazel installs it)"
@@ -79,8 +87,11 @@ cp "$BINARY" "$root/test/binary"
 interpreter=$(readelf -l "$BINARY" | awk -F'[][]' '/interpreter/ { print $2 }' | awk '{ print $NF }')
 mkdir -p "$root/$(dirname "$interpreter")"
 cp -L "$interpreter" "$root/$interpreter"
-ldd "$BINARY" | awk '/=> \// { print $3 }' | while read -r lib; do
-  cp -L "$lib" "$root/vmlib/"
+for program in "${EXTRA[@]}"; do cp -L "$program" "$root/bin/"; done
+for object in "$BINARY" "${EXTRA[@]}"; do
+  ldd "$object" | awk '/=> \// { print $3 }' | while read -r lib; do
+    cp -L "$lib" "$root/vmlib/"
+  done
 done
 {
   echo '#!/bin/sh'
@@ -89,7 +100,7 @@ done
   echo 'echo /bin/modprobe > /proc/sys/kernel/modprobe'
   echo "for m in ${MODULES[*]}; do modprobe \$m || echo \"modprobe \$m failed\"; done"
   echo 'ifconfig lo 127.0.0.1 up'
-  echo 'cd /tmp'
+  echo 'cd /tmp; export PATH=/bin LD_LIBRARY_PATH=/vmlib'
   printf 'RINGWAY_REQUIRE_KTLS=1 TEST_TMPDIR=/tmp LD_LIBRARY_PATH=/vmlib /test/binary'
   printf ' %q' "$@"
   echo

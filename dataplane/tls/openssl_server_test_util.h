@@ -1,0 +1,78 @@
+// `openssl s_server` as a TLS peer for tests that need a suite BoringSSL
+// will not choose (TLS 1.3 AES-256-GCM, ChaCha20): started on an ephemeral
+// loopback port, killed when the object goes.
+//
+//   OpensslServer server;
+//   int port = server.Start({"openssl", "s_server", "-accept",
+//                            "127.0.0.1:0", ..., "-www"});
+
+#ifndef RINGWAY_DATAPLANE_TLS_OPENSSL_SERVER_TEST_UTIL_H_
+#define RINGWAY_DATAPLANE_TLS_OPENSSL_SERVER_TEST_UTIL_H_
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace ringway::tls {
+
+// `openssl s_server -www` on an ephemeral port; killed on destruction.
+class OpensslServer {
+ public:
+  ~OpensslServer() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (out_ >= 0) close(out_);
+  }
+  // Returns the port, or 0 (with a test failure) if it did not start.
+  int Start(const std::vector<std::string>& args) {
+    int pipe_fds[2];
+    if (pipe(pipe_fds) != 0) return 0;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(pipe_fds[1], STDOUT_FILENO);
+      dup2(pipe_fds[1], STDERR_FILENO);
+      std::vector<char*> argv;
+      for (const std::string& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execvp(argv[0], argv.data());
+      _exit(127);
+    }
+    close(pipe_fds[1]);
+    out_ = pipe_fds[0];
+    std::string text;
+    char buffer[256];
+    for (int i = 0; i < 100; ++i) {  // 10 s at most
+      pollfd p{out_, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      ssize_t n = read(out_, buffer, sizeof(buffer));
+      if (n <= 0) break;
+      text.append(buffer, static_cast<size_t>(n));
+      size_t at = text.find("ACCEPT ");
+      size_t end = text.find('\n', at);
+      if (at != std::string::npos && end != std::string::npos) {
+        size_t colon = text.rfind(':', end);
+        return std::atoi(text.substr(colon + 1, end - colon - 1).c_str());
+      }
+    }
+    ADD_FAILURE() << "openssl s_server did not start: " << text;
+    return 0;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+};
+
+}  // namespace ringway::tls
+
+#endif  // RINGWAY_DATAPLANE_TLS_OPENSSL_SERVER_TEST_UTIL_H_
