@@ -392,15 +392,8 @@ TEST_P(KtlsKernelOpensslTest, KernelTalksToOpenssl) {
        dir + "/kernel_cert.pem", "-key", dir + "/kernel_key.pem", "-www",
        "-naccept", "1", "-tls1_3", "-ciphersuites", c.suite});
   ASSERT_GT(port, 0);
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
-            0);
-  timeval limit{20, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+  const int fd = ConnectLoopback(port, 20);
+  ASSERT_GE(fd, 0);
   bssl::UniquePtr<SSL_CTX> ctx(SSL_CTX_new(TLS_method()));
   SSL_CTX_set_min_proto_version(ctx.get(), 0x0304);
   bssl::UniquePtr<SSL> ssl(SSL_new(ctx.get()));

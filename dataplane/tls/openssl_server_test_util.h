@@ -9,8 +9,11 @@
 #ifndef RINGWAY_DATAPLANE_TLS_OPENSSL_SERVER_TEST_UTIL_H_
 #define RINGWAY_DATAPLANE_TLS_OPENSSL_SERVER_TEST_UTIL_H_
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,6 +75,25 @@ class OpensslServer {
   pid_t pid_ = -1;
   int out_ = -1;
 };
+
+// A blocking TCP connection to 127.0.0.1:`port` whose reads give up after
+// `timeout_s`; -1 on failure.
+inline int ConnectLoopback(int port, int timeout_s) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
+      0) {
+    close(fd);
+    return -1;
+  }
+  timeval limit{timeout_s, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+  return fd;
+}
 
 }  // namespace ringway::tls
 
