@@ -6,39 +6,13 @@
 # load sanity check) and a live route swap under keep-alive load that must
 # cost no request. The backend is nginx echoing what ringway forwarded.
 set -uo pipefail
+source "$(dirname "$0")/support/test_lib.sh"
 
 RINGWAY=$(realpath "$1")
 CTL=$(realpath "$2")
 WORK=$(mktemp -d /tmp/ringway-https.XXXXXX)
 SOCK=$(mktemp -u /tmp/ringway-https-XXXXXX.sock)
-FAILURES=0
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  sleep 0.2
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
-  rm -rf "$WORK"; rm -f "$SOCK"
-}
-trap cleanup EXIT
-
-check() {
-  if [[ "$2" == "$3" ]]; then echo "ok   $1"; else
-    echo "FAIL $1: expected [$2], got [$3]"; FAILURES=$((FAILURES + 1)); fi
-}
-contains() {  # contains NAME NEEDLE TEXT
-  if grep -qF -- "$2" <<<"$3"; then echo "ok   $1"; else
-    echo "FAIL $1: [$2] not in:"; echo "$3" | head -40; FAILURES=$((FAILURES + 1)); fi
-}
-wait_for() {
-  for _ in $(seq 1 200); do
-    grep -qE "$2" "$1" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "timed out waiting for /$2/ in $1:"; cat "$1"; return 1
-}
-for tool in nginx curl openssl wrk; do
-  command -v "$tool" >/dev/null || { echo "missing $tool"; exit 1; }
-done
+need nginx curl openssl wrk
 NCPU=$(nproc)
 
 # --- a CA, server certificates and a client certificate ---
@@ -191,5 +165,4 @@ else echo "FAIL wrk during swaps:"; cat wrk2.log; FAILURES=$((FAILURES + 1)); fi
 contains "the last table serves" "X-Table: two" \
   "$(curl_a -D - -o /dev/null)"
 
-echo "https_clients_test: $FAILURES failure(s)"
-exit $((FAILURES > 0))
+finish

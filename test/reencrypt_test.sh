@@ -15,43 +15,13 @@
 # PROXY v2 header to the backend), and one that terminates and re-encrypts
 # with mTLS; a 4 MB download through it arrives intact.
 set -uo pipefail
+source "$(dirname "$0")/support/test_lib.sh"
 
 RINGWAY=$(realpath "$1")
 CTL=$(realpath "$2")
 WORK=$(mktemp -d /tmp/ringway-reencrypt.XXXXXX)
 SOCK=$(mktemp -u /tmp/ringway-reencrypt-XXXXXX.sock)
-FAILURES=0
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  sleep 0.2
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
-  rm -rf "$WORK"; rm -f "$SOCK"
-}
-trap cleanup EXIT
-
-check() {
-  if [[ "$2" == "$3" ]]; then echo "ok   $1"; else
-    echo "FAIL $1: expected [$2], got [$3]"; FAILURES=$((FAILURES + 1)); fi
-}
-contains() {  # contains NAME NEEDLE TEXT
-  if grep -qF -- "$2" <<<"$3"; then echo "ok   $1"; else
-    echo "FAIL $1: [$2] not in:"; echo "$3" | head -40; FAILURES=$((FAILURES + 1)); fi
-}
-wait_for() {
-  for _ in $(seq 1 200); do
-    grep -qE "$2" "$1" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "timed out waiting for /$2/ in $1:"; cat "$1"; return 1
-}
-free_port() {
-  python3 -c '
-import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-for tool in nginx curl openssl; do
-  command -v "$tool" >/dev/null || { echo "missing $tool"; exit 1; }
-done
+need nginx curl openssl
 
 cd "$WORK"
 ossl() { openssl "$@" 2>/dev/null; }
@@ -313,5 +283,4 @@ check "stats: wrong-ca shows its failed handshake" 1 \
   "$(grep -E '^wrong-ca ' <<<"$rows" | awk '{ print $(NF - 3) }')"
 
 if [[ $FAILURES -ne 0 ]]; then echo "--- ringway.log:"; tail -40 ringway.log; fi
-echo "$FAILURES failure(s)"
-[[ $FAILURES -eq 0 ]]
+finish

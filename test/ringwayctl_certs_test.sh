@@ -5,20 +5,10 @@
 # The files are checked with the openssl command (a real peer), not with
 # ringway's own code.
 set -uo pipefail
+source "$(dirname "$0")/support/test_lib.sh"
 
 CTL=$(realpath "$1")
 WORK=$(mktemp -d "${TEST_TMPDIR:-/tmp}/ringway-certs.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-FAILURES=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [[ "$2" == "$3" ]]; then echo "ok   $1"; else
-    echo "FAIL $1: expected [$2], got [$3]"; FAILURES=$((FAILURES + 1)); fi
-}
-contains() {  # contains NAME NEEDLE TEXT
-  if grep -qF -- "$2" <<<"$3"; then echo "ok   $1"; else
-    echo "FAIL $1: [$2] not in:"; echo "$3"; FAILURES=$((FAILURES + 1)); fi
-}
-
 # ECDSA by default, into a directory that does not exist yet.
 out=$("$CTL" certs snakeoil --out "$WORK/ec/tls" --name web.internal 2>&1)
 check "generate exit" 0 $?
@@ -78,5 +68,4 @@ contains "missing --out says so" "needs --out DIR" "$out"
 "$CTL" certs snakeoil --out "$WORK/x" --bogus >/dev/null 2>&1
 check "unknown flag" 2 $?
 
-echo "$FAILURES failure(s)"
-[[ $FAILURES -eq 0 ]]
+finish

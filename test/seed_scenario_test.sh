@@ -9,41 +9,12 @@
 # must log and answer with the client's address. Port 80 redirects, except
 # ACME challenges, which reach their own backend.
 set -uo pipefail
+source "$(dirname "$0")/support/test_lib.sh"
 
 RINGWAY=$(realpath "$1")
 CONFIG=$(realpath "$2")
 WORK=$(mktemp -d /tmp/ringway-seed.XXXXXX)
-FAILURES=0
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  sleep 0.2
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-check() {
-  if [[ "$2" == "$3" ]]; then echo "ok   $1"; else
-    echo "FAIL $1: expected [$2], got [$3]"; FAILURES=$((FAILURES + 1)); fi
-}
-wait_for() {
-  for _ in $(seq 1 200); do
-    grep -qE "$2" "$1" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "timed out waiting for /$2/ in $1:"; cat "$1"; return 1
-}
-wait_port() {
-  for _ in $(seq 1 200); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "port $1 never opened"; return 1
-}
-for tool in nginx haproxy curl openssl; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (tools/bazel installs it)"; exit 1; }
-done
+need nginx haproxy curl openssl
 
 read -r PORT_A PORT_B PORT_T PORT_APP PORT_ACME < <(python3 -c '
 import socket
@@ -182,5 +153,4 @@ else
   echo "FAIL haproxy log lacks 127.0.0.2:"; cat "$WORK/haproxy.log"; FAILURES=$((FAILURES + 1))
 fi
 
-echo "seed_scenario_test: $FAILURES failure(s)"
-exit $((FAILURES > 0))
+finish

@@ -37,12 +37,15 @@ wait_for() {  # wait_for FILE REGEX
   done
   echo "timed out waiting for /$2/ in $1:"; cat "$1"; return 1
 }
-wait_port() {  # wait_port PORT: up to 10 s for a listener on 127.0.0.1
+# Up to 10 s for a listener on 127.0.0.1:PORT. Connects and closes without
+# sending a byte, so a server that parses what comes first (TLS, PROXY
+# headers) sees no garbage.
+wait_port() {  # wait_port PORT
   for _ in $(seq 1 200); do
-    (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
     sleep 0.05
   done
-  return 1
+  echo "port $1 never opened"; return 1
 }
 # Runs CMD every 50 ms until it succeeds, for SECONDS at most.
 until_true() {  # until_true SECONDS CMD...
