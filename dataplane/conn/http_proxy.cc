@@ -418,20 +418,23 @@ void HttpProxy::FlushClient(Connection& conn) {
   }
   tls::TlsSession& tls = *h.tls;
   if (h.client_tls_sending) return;
-  // Seal what fits; the rest waits for the next send's completion.
-  h.client_out.erase(
-      0, tls.Seal({reinterpret_cast<const uint8_t*>(h.client_out.data()),
-                   h.client_out.size()}));
-  std::span<const uint8_t> output = tls.output();
-  if (output.empty()) {
-    if (h.client_out.empty()) OnClientFlushed(conn);
-    return;
+  SealFront(tls, &h.client_out);
+  if (SendSealed(conn, fd, tls, kOpHttpClientSend)) {
+    h.client_tls_sending = true;
+  } else if (h.client_out.empty()) {
+    OnClientFlushed(conn);
   }
+}
+
+bool HttpProxy::SendSealed(Connection& conn, int fd, tls::TlsSession& tls,
+                           uint8_t op) {
+  std::span<const uint8_t> output = tls.output();
+  if (output.empty()) return false;
   io_uring_sqe* sqe = ctx_.ring->GetSqe();
   io_uring_prep_send(sqe, fd, output.data(), output.size(), MSG_NOSIGNAL);
-  io_uring_sqe_set_data64(sqe, Tag(conn, kOpHttpClientSend));
+  io_uring_sqe_set_data64(sqe, Tag(conn, op));
   ++conn.inflight;
-  h.client_tls_sending = true;
+  return true;
 }
 
 void HttpProxy::SendFrom(Connection& conn, int fd, OutQueue& queue,

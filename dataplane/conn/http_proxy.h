@@ -122,6 +122,8 @@ class HttpProxy {
 
   // Either side.
   void SendFrom(Connection& conn, int fd, OutQueue& queue, uint8_t op);
+  // Sends the session's sealed records, if any (false: none to send).
+  bool SendSealed(Connection& conn, int fd, tls::TlsSession& tls, uint8_t op);
   void ScheduleDeadline(Connection& conn, uint64_t after_ns);
   void Touch(Connection& conn) { conn.last_activity_ns = now_ns_; }
   void Close(Connection& conn, CloseReason reason);

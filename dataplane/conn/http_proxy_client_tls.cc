@@ -120,26 +120,17 @@ void HttpProxy::OnCiphertext(Connection& conn) {
     }
     tls.SetInput(h.client_raw.readable(), h.client_eof);
   }
-  // Decrypt everything there is.
-  for (;;) {
-    size_t n = 0;
-    uint8_t* tail = h.client_in.PrepareTail(kRecvBytes);
-    tls::TlsResult result = tls.Read({tail, h.client_in.tail_room()}, &n);
-    if (result == tls::TlsResult::kOk) {
-      h.client_in.Commit(n);
-      continue;
-    }
-    h.client_raw.Consume(tls.TakeInputConsumed());
-    if (result == tls::TlsResult::kClosed) {
-      h.client_eof = true;
-    } else if (result == tls::TlsResult::kError) {
-      RINGWAY_LOG(kInfo, "listener \"%s\": TLS error from %s: %s",
-                  conn.listener->name, http::IpText(conn.client_address),
-                  tls.error_reason());
-      Close(conn, CloseReason::kClientReset);
-      return;
-    }
-    break;  // kWantRead (kWantWrite: output waits for FlushClient)
+  // Decrypt everything there is. kWantRead / kWantWrite: output waits for
+  // FlushClient.
+  const tls::TlsResult result = DecryptAll(tls, &h.client_raw, &h.client_in);
+  if (result == tls::TlsResult::kClosed) {
+    h.client_eof = true;
+  } else if (result == tls::TlsResult::kError) {
+    RINGWAY_LOG(kInfo, "listener \"%s\": TLS error from %s: %s",
+                conn.listener->name, http::IpText(conn.client_address),
+                tls.error_reason());
+    Close(conn, CloseReason::kClientReset);
+    return;
   }
   FlushClient(conn);  // anything BoringSSL wrote while reading
   OnClientPlaintext(conn);

@@ -162,18 +162,8 @@ void HttpProxy::FlushUpstream(Connection& conn) {
     return;
   }
   tls::TlsSession& tls = *h.upstream_tls;
-  if (tls.handshake_done()) {
-    // Seal what fits; the rest waits for the next send's completion.
-    std::string& pending = h.upstream_send.pending;
-    pending.erase(0, tls.Seal({reinterpret_cast<const uint8_t*>(pending.data()),
-                               pending.size()}));
-  }
-  std::span<const uint8_t> output = tls.output();
-  if (output.empty()) return;
-  io_uring_sqe* sqe = ctx_.ring->GetSqe();
-  io_uring_prep_send(sqe, fd, output.data(), output.size(), MSG_NOSIGNAL);
-  io_uring_sqe_set_data64(sqe, Tag(conn, kOpHttpUpstreamSend));
-  ++conn.inflight;
+  if (tls.handshake_done()) SealFront(tls, &h.upstream_send.pending);
+  if (!SendSealed(conn, fd, tls, kOpHttpUpstreamSend)) return;
   ++h.upstream_inflight;
   h.upstream_send.in_flight = true;
 }

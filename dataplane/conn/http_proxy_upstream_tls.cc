@@ -128,33 +128,24 @@ bool HttpProxy::DecryptUpstream(Connection& conn) {
   }
   tls::TlsSession& tls = *h.upstream_tls;
   tls.SetInput(h.upstream_raw.readable(), h.upstream_eof);
-  for (;;) {
-    size_t n = 0;
-    uint8_t* tail = h.upstream_in.PrepareTail(kRecvBytes);
-    tls::TlsResult result = tls.Read({tail, h.upstream_in.tail_room()}, &n);
-    if (result == tls::TlsResult::kOk) {
-      h.upstream_in.Commit(n);
-      continue;
+  const tls::TlsResult result =
+      DecryptAll(tls, &h.upstream_raw, &h.upstream_in);
+  if (result == tls::TlsResult::kError && !h.upstream_eof) {
+    if (h.phase == HttpPhase::kTunnel || h.response_started) {
+      RINGWAY_LOG(kInfo, "listener \"%s\": TLS error from upstream %s: %s",
+                  conn.listener->name, conn.server->address.ToString(),
+                  tls.error_reason());
+      Close(conn, CloseReason::kUpstreamReset);
+    } else {
+      UpstreamTlsFailed(conn);
     }
-    h.upstream_raw.Consume(tls.TakeInputConsumed());
-    if (result == tls::TlsResult::kError && !h.upstream_eof) {
-      if (h.phase == HttpPhase::kTunnel || h.response_started) {
-        RINGWAY_LOG(kInfo, "listener \"%s\": TLS error from upstream %s: %s",
-                    conn.listener->name, conn.server->address.ToString(),
-                    tls.error_reason());
-        Close(conn, CloseReason::kUpstreamReset);
-      } else {
-        UpstreamTlsFailed(conn);
-      }
-      return false;
-    }
-    // kClosed (close_notify) ends the stream; so does a TCP FIN without
-    // one (kError at EOF), as nginx takes it. kWantWrite: BoringSSL has a
-    // record to send first (FlushUpstream below).
-    if (result == tls::TlsResult::kClosed || result == tls::TlsResult::kError) {
-      h.upstream_eof = true;
-    }
-    break;
+    return false;
+  }
+  // kClosed (close_notify) ends the stream; so does a TCP FIN without one
+  // (kError at EOF), as nginx takes it. kWantWrite: BoringSSL has a record
+  // to send first (FlushUpstream below).
+  if (result == tls::TlsResult::kClosed || result == tls::TlsResult::kError) {
+    h.upstream_eof = true;
   }
   FlushUpstream(conn);  // anything BoringSSL wrote while reading
   return true;

@@ -377,20 +377,13 @@ class KtlsKernelOpensslTest : public testing::TestWithParam<OpensslSuite> {};
 
 TEST_P(KtlsKernelOpensslTest, KernelTalksToOpenssl) {
   const OpensslSuite& c = GetParam();
-  if (system("command -v openssl >/dev/null 2>&1") != 0) {
+  if (!OpensslServer::Available()) {
     if (getenv("RINGWAY_REQUIRE_KTLS") != nullptr) FAIL() << "no openssl";
     GTEST_SKIP() << "no openssl command";
   }
-  const TestPki& pki = GetTestPki();
-  const std::string dir =
-      getenv("TEST_TMPDIR") != nullptr ? getenv("TEST_TMPDIR") : "/tmp";
-  std::ofstream(dir + "/kernel_cert.pem") << pki.a_ecdsa.cert_pem;
-  std::ofstream(dir + "/kernel_key.pem") << pki.a_ecdsa.key_pem;
   OpensslServer server;
-  const int port = server.Start(
-      {"openssl", "s_server", "-accept", "127.0.0.1:0", "-cert",
-       dir + "/kernel_cert.pem", "-key", dir + "/kernel_key.pem", "-www",
-       "-naccept", "1", "-tls1_3", "-ciphersuites", c.suite});
+  const int port = server.StartWww(GetTestPki().a_ecdsa,
+                                   {"-tls1_3", "-ciphersuites", c.suite});
   ASSERT_GT(port, 0);
   const int fd = ConnectLoopback(port, 20);
   ASSERT_GE(fd, 0);

@@ -264,20 +264,10 @@ class KtlsKeysOpensslTest : public testing::TestWithParam<OpensslCase> {};
 
 TEST_P(KtlsKeysOpensslTest, KernelModelTalksToOpenssl) {
   const OpensslCase& c = GetParam();
-  if (system("command -v openssl >/dev/null 2>&1") != 0) {
-    GTEST_SKIP() << "no openssl command";
-  }
-  const TestPki& pki = GetTestPki();
-  const std::string dir =
-      getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp";
-  const std::string cert = dir + "/ktls_cert.pem";
-  const std::string key = dir + "/ktls_key.pem";
-  std::ofstream(cert) << pki.a_ecdsa.cert_pem;
-  std::ofstream(key) << pki.a_ecdsa.key_pem;
+  if (!OpensslServer::Available()) GTEST_SKIP() << "no openssl command";
   OpensslServer server;
-  const int port = server.Start(
-      {"openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key",
-       key, "-www", "-naccept", "1", c.version_flag, c.suite_flag, c.suite});
+  const int port = server.StartWww(GetTestPki().a_ecdsa,
+                                   {c.version_flag, c.suite_flag, c.suite});
   ASSERT_GT(port, 0);
 
   int fd = ConnectLoopback(port, 10);

@@ -18,9 +18,11 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
+#include "dataplane/tls/certificate_generator.h"
 #include "gtest/gtest.h"
 
 namespace ringway::tls {
@@ -35,6 +37,29 @@ class OpensslServer {
     }
     if (out_ >= 0) close(out_);
   }
+  // Whether the openssl command is there to start.
+  static bool Available() {
+    return system("command -v openssl >/dev/null 2>&1") == 0;
+  }
+
+  // `openssl s_server -www` for one connection with `certificate` (written
+  // under TEST_TMPDIR) and `protocol_args` (e.g. {"-tls1_3",
+  // "-ciphersuites", "TLS_AES_256_GCM_SHA384"}). Returns the port, or 0.
+  int StartWww(const GeneratedCertificate& certificate,
+               const std::vector<std::string>& protocol_args) {
+    const char* tmp = getenv("TEST_TMPDIR");
+    const std::string dir = tmp != nullptr ? tmp : "/tmp";
+    const std::string cert = dir + "/s_server_cert.pem";
+    const std::string key = dir + "/s_server_key.pem";
+    std::ofstream(cert) << certificate.cert_pem;
+    std::ofstream(key) << certificate.key_pem;
+    std::vector<std::string> args = {
+        "openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", cert,
+        "-key",    key,        "-www",    "-naccept",    "1"};
+    args.insert(args.end(), protocol_args.begin(), protocol_args.end());
+    return Start(args);
+  }
+
   // Returns the port, or 0 (with a test failure) if it did not start.
   int Start(const std::vector<std::string>& args) {
     int pipe_fds[2];
