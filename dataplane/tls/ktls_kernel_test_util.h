@@ -1,0 +1,34 @@
+// Helpers of the kernel kTLS tests (ktls_kernel_test.cc,
+// ktls_kernel_records_test.cc), which run inside the VM of
+// //test:ktls_vm_test.
+
+#ifndef RINGWAY_DATAPLANE_TLS_KTLS_KERNEL_TEST_UTIL_H_
+#define RINGWAY_DATAPLANE_TLS_KTLS_KERNEL_TEST_UTIL_H_
+
+#include <openssl/ssl.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace ringway::tls {
+
+// /proc/net/tls_stat by name.
+std::map<std::string, long> TlsStats();
+
+// A connected TCP pair over loopback (gtest assertions on failure).
+void ConnectedPair(int* client, int* server);
+
+// A BoringSSL server context with the test PKI's ECDSA certificate, one
+// TLS version, TLS 1.2 `cipher_list`, and session tickets or none.
+bssl::UniquePtr<SSL_CTX> KernelTestServerCtx(uint16_t version,
+                                             const char* cipher_list,
+                                             bool tickets);
+
+// Installs the kernel's record layer on `fd` with `ssl`'s keys. Returns ""
+// or why it could not.
+std::string EnableKtls(int fd, const SSL* ssl);
+
+}  // namespace ringway::tls
+
+#endif  // RINGWAY_DATAPLANE_TLS_KTLS_KERNEL_TEST_UTIL_H_
