@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "dataplane/tls/ktls_kernel_test_util.h"
 #include "dataplane/tls/ktls_keys.h"
+#include "dataplane/tls/ktls_test_cases.h"
 #include "gtest/gtest.h"
 
 namespace ringway::tls {
@@ -29,13 +30,7 @@ namespace {
 
 constexpr size_t kTransferBytes = 1 << 20;
 
-struct Case {
-  const char* name;
-  uint16_t version;
-  const char* cipher_list;  // TLS 1.2 only
-  KtlsCipher cipher;
-  bool kernel_is_server;
-};
+using Case = KtlsTestCase;
 
 std::string RandomBytes(size_t n, uint32_t seed) {
   std::mt19937 random(seed);
@@ -137,33 +132,8 @@ TEST_P(KtlsKernelTest, MegabyteEachWayThroughTheKernel) {
   close(server_fd);
 }
 
-std::vector<Case> Cases() {
-  const Case base[] = {
-      {"Tls12Aes128Gcm", 0x0303, "ECDHE-ECDSA-AES128-GCM-SHA256",
-       KtlsCipher::kAes128Gcm, false},
-      {"Tls12Aes256Gcm", 0x0303, "ECDHE-ECDSA-AES256-GCM-SHA384",
-       KtlsCipher::kAes256Gcm, false},
-      {"Tls12Chacha20", 0x0303, "ECDHE-ECDSA-CHACHA20-POLY1305",
-       KtlsCipher::kChacha20Poly1305, false},
-      // BoringSSL picks AES-128-GCM where AES runs in hardware.
-      {"Tls13Aes128Gcm", 0x0304, "", KtlsCipher::kAes128Gcm, false},
-  };
-  std::vector<Case> cases;
-  for (Case c : base) {
-    cases.push_back(c);
-    c.kernel_is_server = true;
-    cases.push_back(c);
-  }
-  return cases;
-}
-
-INSTANTIATE_TEST_SUITE_P(Kernel, KtlsKernelTest, testing::ValuesIn(Cases()),
-                         [](const testing::TestParamInfo<Case>& info) {
-                           return absl::StrCat(info.param.name,
-                                               info.param.kernel_is_server
-                                                   ? "_Server"
-                                                   : "_Client");
-                         });
+INSTANTIATE_TEST_SUITE_P(Kernel, KtlsKernelTest,
+                         testing::ValuesIn(KtlsTestCases()), KtlsTestCaseName);
 
 }  // namespace
 }  // namespace ringway::tls

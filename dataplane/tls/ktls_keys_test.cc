@@ -28,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "dataplane/tls/client_context.h"
 #include "dataplane/tls/ktls_record_model.h"
+#include "dataplane/tls/ktls_test_cases.h"
 #include "dataplane/tls/openssl_server_test_util.h"
 #include "dataplane/tls/server_context.h"
 #include "dataplane/tls/test_pki.h"
@@ -109,18 +110,7 @@ TEST(KtlsCryptoInfoTest, RefusesBadBytes) {
 // ---------------------------------------------------------------------------
 // BoringSSL peers in memory.
 
-struct Case {
-  const char* name;
-  uint16_t version;
-  const char* cipher_list;  // TLS 1.2 only
-  KtlsCipher cipher;
-  bool server_exports;
-};
-
-std::string PrintCase(const testing::TestParamInfo<Case>& info) {
-  return absl::StrCat(info.param.name,
-                      info.param.server_exports ? "_Server" : "_Client");
-}
+using Case = KtlsTestCase;
 
 // Reads what `session` can decrypt from `inbox` (bounded).
 std::string ReadAll(TlsSession& session, std::vector<uint8_t>* inbox) {
@@ -171,12 +161,12 @@ TEST_P(KtlsKeysPairTest, KernelModelAndPeerUnderstandEachOther) {
   EXPECT_EQ(Pair::Transfer(*p.server, *p.client, &p.to_client, "s1"), "s1");
   EXPECT_EQ(Pair::Transfer(*p.client, *p.server, &p.to_server, "c2"), "c2");
 
-  TlsSession& kernel_side = c.server_exports ? *p.server : *p.client;
-  TlsSession& peer = c.server_exports ? *p.client : *p.server;
+  TlsSession& kernel_side = c.kernel_is_server ? *p.server : *p.client;
+  TlsSession& peer = c.kernel_is_server ? *p.client : *p.server;
   std::vector<uint8_t>* to_peer =
-      c.server_exports ? &p.to_client : &p.to_server;
+      c.kernel_is_server ? &p.to_client : &p.to_server;
   std::vector<uint8_t>* to_kernel =
-      c.server_exports ? &p.to_server : &p.to_client;
+      c.kernel_is_server ? &p.to_server : &p.to_client;
 
   absl::StatusOr<KtlsKeys> tx =
       ExportKtlsKeys(kernel_side.ssl(), KtlsDirection::kTransmit);
@@ -226,28 +216,8 @@ TEST_P(KtlsKeysPairTest, KernelModelAndPeerUnderstandEachOther) {
   EXPECT_FALSE((*model_for_forged)->Open(forged, &consumed).ok());
 }
 
-std::vector<Case> PairCases() {
-  std::vector<Case> cases;
-  const Case base[] = {
-      {"Tls12Aes128Gcm", 0x0303, "ECDHE-ECDSA-AES128-GCM-SHA256",
-       KtlsCipher::kAes128Gcm, false},
-      {"Tls12Aes256Gcm", 0x0303, "ECDHE-ECDSA-AES256-GCM-SHA384",
-       KtlsCipher::kAes256Gcm, false},
-      {"Tls12Chacha20", 0x0303, "ECDHE-ECDSA-CHACHA20-POLY1305",
-       KtlsCipher::kChacha20Poly1305, false},
-      // BoringSSL picks AES-128-GCM where AES runs in hardware.
-      {"Tls13Aes128Gcm", 0x0304, "", KtlsCipher::kAes128Gcm, false},
-  };
-  for (Case c : base) {
-    cases.push_back(c);
-    c.server_exports = true;
-    cases.push_back(c);
-  }
-  return cases;
-}
-
 INSTANTIATE_TEST_SUITE_P(BoringSsl, KtlsKeysPairTest,
-                         testing::ValuesIn(PairCases()), PrintCase);
+                         testing::ValuesIn(KtlsTestCases()), KtlsTestCaseName);
 
 // ---------------------------------------------------------------------------
 // OpenSSL's s_server over loopback, for the suites BoringSSL will not pick.
