@@ -15,6 +15,7 @@
 #include "control/tls_config_compiler.h"
 #include "dataplane/address/socket_address.h"
 #include "dataplane/common/monotonic_clock.h"
+#include "dataplane/tls/ktls_socket.h"
 #include "dataplane/tls/ticket_keys.h"
 #include "dataplane/upstream/load_balancer.h"
 
@@ -193,6 +194,7 @@ class Compiler {
       if (in.has_tls()) {
         out.tls = CompileUpstreamTls(in.tls(), path + ".tls", &result_->errors);
         out.tls_send_sni = in.tls().server_name();
+        out.ktls = CompileKtls(in.tls().ktls(), path + ".tls.ktls");
         // Same settings, same key: a swap keeps idle connections and
         // sessions of servers that stay.
         out.transport_key = "tls:" + ContentHash(in.tls().ShortDebugString());
@@ -276,6 +278,12 @@ class Compiler {
       case config::Listener::kHttps:
         out->kind = route::ListenerKind::kHttps;
         CompileHttp(in.https(), path + ".https", true, &out->http);
+        if (out->http.ktls == route::KtlsMode::kOn) {
+          Error(
+              "%s.https.tls.ktls: ON is for tls_terminate listeners; HTTPS "
+              "listeners run their records in user space (AUTO or OFF)",
+              path);
+        }
         break;
       case config::Listener::kTlsTerminate: {
         const config::TlsTerminate& t = in.tls_terminate();
@@ -541,6 +549,29 @@ class Compiler {
     out->forwarded.client_subject_header = verify.subject_header();
     out->tls =
         CompileTlsTermination(in, path, options_.ticket_keys, &result_->errors);
+    out->ktls = CompileKtls(in.ktls(), path + ".ktls");
+  }
+
+  // ON is a promise the kernel must be able to keep: refused here, with
+  // the probe's reason, rather than failing every connection later.
+  route::KtlsMode CompileKtls(config::Ktls::Mode mode,
+                              const std::string& path) {
+    switch (mode) {
+      case config::Ktls::ON: {
+        const tls::KtlsSupport& kernel = tls::KernelKtlsSupport();
+        if (!kernel.available) {
+          Error(
+              "%s: ON, but this kernel has no kTLS (%s); use AUTO to fall "
+              "back to user-space TLS",
+              path, kernel.reason);
+        }
+        return route::KtlsMode::kOn;
+      }
+      case config::Ktls::OFF:
+        return route::KtlsMode::kOff;
+      default:
+        return route::KtlsMode::kAuto;
+    }
   }
 
   void CompileProxyProtocolInbound(const config::ProxyProtocolInbound& in,

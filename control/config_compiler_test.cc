@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "control/certificate_files_fixture.h"
 #include "dataplane/tls/server_context.h"
 #include "dataplane/tls/test_pki.h"
 #include "dataplane/tls/ticket_keys.h"
@@ -260,33 +261,7 @@ TEST(ConfigCompilerTest, PassthroughErrorsNameTheirFields) {
                     "required")));
 }
 
-// Certificate files in a fresh directory, keys mode 0600 (one 0644).
-class HttpConfigTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char dir[] = "/tmp/ringway-config-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    const tls::TestPki& pki = tls::GetTestPki();
-    Write("a.pem", pki.a_ecdsa.cert_pem, 0644);
-    Write("a.key", pki.a_ecdsa.key_pem, 0600);
-    Write("open.key", pki.a_ecdsa.key_pem, 0644);
-    Write("rsa.key", pki.a_rsa.key_pem, 0600);  // not a.pem's key
-  }
-  void TearDown() override {
-    EXPECT_EQ(std::system(absl::StrCat("rm -rf ", dir_).c_str()), 0);
-  }
-  void Write(const std::string& name, const std::string& text, mode_t mode) {
-    std::string path = absl::StrCat(dir_, "/", name);
-    std::ofstream(path) << text;
-    chmod(path.c_str(), mode);
-  }
-  std::string Cert(const std::string& cert, const std::string& key) const {
-    return absl::StrCat("certificates { cert_file: \"", dir_, "/", cert,
-                        "\" key_file: \"", dir_, "/", key, "\" }");
-  }
-  std::string dir_;
-};
+using HttpConfigTest = CertificateFilesTest;
 
 TEST_F(HttpConfigTest, CompilesHttpsAndHttpListenersWithDefaults) {
   CompileResult result = CompileConfigText(absl::StrCat(

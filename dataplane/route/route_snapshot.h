@@ -40,6 +40,12 @@ struct HashPoint {
   uint32_t server = 0;
 };
 
+// Kernel TLS after the handshake (config Ktls.Mode): where the path can use
+// it, kAuto uses it when the kernel takes the negotiated cipher and runs
+// BoringSSL's records otherwise; kOn closes a connection it cannot give
+// to the kernel; kOff never uses it.
+enum class KtlsMode : uint8_t { kAuto, kOn, kOff };
+
 // Active health checks of a group's servers (health/health_checker.h).
 enum class HealthCheckKind : uint8_t {
   kNone,  // passive health only
@@ -95,6 +101,7 @@ struct UpstreamGroup {
   // shard; each builds its own tls::ClientContext from it.
   std::shared_ptr<const tls::ClientTlsConfig> tls;
   bool tls_send_sni = false;
+  KtlsMode ktls = KtlsMode::kAuto;  // on the upstream socket
   // Per server: the name its certificate is checked against (and sent as
   // SNI): tls.name, else the server's name, else its address.
   std::vector<std::string> tls_names;
@@ -178,6 +185,7 @@ struct HttpRoutes {
   // kHttps only: certificates and TLS options, shared by every shard
   // (each builds its own tls::ServerContext from it).
   std::shared_ptr<const tls::ServerTlsConfig> tls;
+  KtlsMode ktls = KtlsMode::kAuto;  // on the client socket
   codec::HttpLimits limits;
   ForwardedHeaders forwarded;
   RealIpFromHeader real_ip;

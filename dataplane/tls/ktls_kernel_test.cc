@@ -22,7 +22,9 @@
 #include "absl/strings/str_cat.h"
 #include "dataplane/tls/ktls_kernel_test_util.h"
 #include "dataplane/tls/ktls_keys.h"
+#include "dataplane/tls/ktls_socket.h"
 #include "dataplane/tls/ktls_test_cases.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace ringway::tls {
@@ -134,6 +136,20 @@ TEST_P(KtlsKernelTest, MegabyteEachWayThroughTheKernel) {
 
 INSTANTIATE_TEST_SUITE_P(Kernel, KtlsKernelTest,
                          testing::ValuesIn(KtlsTestCases()), KtlsTestCaseName);
+
+// The start-up probe ringway's `ktls: AUTO` relies on: every cipher where
+// the kernel has kTLS, and a reason (not a crash, not a guess) where not.
+TEST(KtlsProbeTest, FindsWhatTheKernelTakes) {
+  const KtlsSupport support = ProbeKtlsSupport();
+  if (!support.available) {
+    EXPECT_THAT(support.reason, testing::HasSubstr("TCP_ULP tls: "));
+    EXPECT_EQ(support.Describe(), "unavailable (" + support.reason + ")");
+    if (getenv("RINGWAY_REQUIRE_KTLS") != nullptr) FAIL() << support.reason;
+    GTEST_SKIP() << "no kTLS here: " << support.reason;
+  }
+  EXPECT_EQ(support.Describe(), "aes-128-gcm aes-256-gcm chacha20-poly1305");
+  EXPECT_EQ(&KernelKtlsSupport(), &KernelKtlsSupport());  // probed once
+}
 
 }  // namespace
 }  // namespace ringway::tls

@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "dataplane/tls/ktls_keys.h"
+#include "dataplane/tls/ktls_socket.h"
 #include "dataplane/tls/test_pki.h"
 #include "gtest/gtest.h"
 
@@ -85,25 +86,9 @@ bssl::UniquePtr<SSL_CTX> KernelTestServerCtx(uint16_t version,
   return ctx;
 }
 
-// Installs the kernel's record layer on `fd` with `ssl`'s keys. Returns ""
-// or why it could not.
 std::string EnableKtls(int fd, const SSL* ssl) {
-  if (setsockopt(fd, SOL_TCP, TCP_ULP, "tls", sizeof("tls")) != 0) {
-    return absl::StrCat("TCP_ULP tls: ", std::strerror(errno));
-  }
-  for (KtlsDirection direction :
-       {KtlsDirection::kTransmit, KtlsDirection::kReceive}) {
-    absl::StatusOr<KtlsKeys> keys = ExportKtlsKeys(ssl, direction);
-    if (!keys.ok()) return std::string(keys.status().message());
-    KtlsCryptoInfo info(*keys);
-    const int option = direction == KtlsDirection::kTransmit ? TLS_TX : TLS_RX;
-    if (setsockopt(fd, SOL_TLS, option, info.data(),
-                   static_cast<socklen_t>(info.size())) != 0) {
-      return absl::StrCat(option == TLS_TX ? "TLS_TX: " : "TLS_RX: ",
-                          std::strerror(errno));
-    }
-  }
-  return "";
+  absl::Status installed = InstallKtls(fd, ssl);
+  return installed.ok() ? "" : std::string(installed.message());
 }
 
 }  // namespace ringway::tls
