@@ -1,36 +1,60 @@
 #!/usr/bin/env bash
-# Real kTLS: //dataplane/tls:ktls_kernel_test run inside a VM whose kernel
-# has the `tls` module (test/vm/run_in_vm.sh): keys exported from
-# BoringSSL installed with TLS_TX / TLS_RX, a megabyte each way through
-# the kernel's record layer compared byte for byte, for TLS 1.2 (AES-128-GCM,
-# AES-256-GCM, ChaCha20-Poly1305) and TLS 1.3 (AES-128-GCM), the kernel on
-# either end; then TLS 1.3 records after the handshake on a kTLS socket
-# (NewSessionTickets kept for resumption, close_notify both ways, a
-# KeyUpdate recognised), and TLS 1.3 with each of AES-128-GCM,
-# AES-256-GCM and ChaCha20-Poly1305 against `openssl s_server` (which lets
-# the suite be chosen). /proc/net/tls_stat must show the kernel did the
-# records.
+# Real kTLS, inside a VM whose kernel has the `tls` module
+# (test/vm/run_in_vm.sh), two boots:
+#  1. //dataplane/tls:ktls_kernel_test: keys exported from BoringSSL
+#     installed with TLS_TX / TLS_RX, a megabyte each way through the
+#     kernel's record layer compared byte for byte, for TLS 1.2 (AES-128-GCM,
+#     AES-256-GCM, ChaCha20-Poly1305) and TLS 1.3 (AES-128-GCM), the kernel
+#     on either end; TLS 1.3 records after the handshake on a kTLS socket
+#     (NewSessionTickets kept for resumption, close_notify both ways, a
+#     KeyUpdate recognised); TLS 1.3 with each suite against `openssl
+#     s_server`; the start-up probe finding all three ciphers.
+#  2. //test:ktls_proxy_test: ringway itself, a tls_terminate listener
+#     re-encrypting to a TLS backend, both of its sockets handed to the
+#     kernel and the payload spliced: 4 MiB echoed intact per version and
+#     cipher pairing, close_notify both ways, the upstream session resumed
+#     from a ticket read off kTLS, a backend's KeyUpdate ending the
+#     connection cleanly (counted), ktls: OFF staying in user space.
+# /proc/net/tls_stat must show the kernel did the records.
 # Prints a SKIP line and passes where no VM can run.
 set -uo pipefail
 source "$(dirname "$0")/support/test_lib.sh"
 
 RUNNER=$(realpath "$1")
-BINARY=$(realpath "$2")
-out=$("$RUNNER" --with openssl "$BINARY" 2>&1)
-status=$?
-echo "$out"
-if ((status == 77)); then
-  grep -E "^SKIP:" <<<"$out"
-  exit 0
-fi
-check "the test binary passed inside the VM" 0 "$status"
-contains "every case ran with kTLS (none skipped)" "[  PASSED  ] 13 tests." \
-  "$(sed 's/\x1b\[[0-9;]*m//g' <<<"$out")"
-check "no case skipped" "" "$(grep -E 'SKIPPED' <<<"$out")"
-check "the kernel encrypted: TlsTxSw" 13 \
-  "$(awk '$1 == "TlsTxSw" { print $2 }' <<<"$out")"
-check "the kernel decrypted: TlsRxSw" 13 \
-  "$(awk '$1 == "TlsRxSw" { print $2 }' <<<"$out")"
-check "no decryption error" 0 \
-  "$(awk '$1 == "TlsDecryptError" { print $2 }' <<<"$out")"
+KERNEL_TEST=$(realpath "$2")
+PROXY_TEST=$(realpath "$3")
+
+# Runs one binary in the VM; its output in $out (ANSI colours removed).
+boot() {
+  out=$("$RUNNER" "$@" 2>&1)
+  status=$?
+  out=$(sed 's/\x1b\[[0-9;]*m//g' <<<"$out")
+  echo "$out"
+  if ((status == 77)); then
+    grep -E "^SKIP:" <<<"$out"
+    exit 0
+  fi
+}
+stat_of() { awk -v k="$1" '$1 == k { print $2 }' <<<"$out"; }
+
+boot --with openssl "$KERNEL_TEST"
+check "the kernel test passed inside the VM" 0 "$status"
+contains "every kernel case ran with kTLS" "[  PASSED  ] 14 tests." "$out"
+check "no kernel case skipped" "" "$(grep -E 'SKIPPED' <<<"$out")"
+# 13 cases install TX and RX once each; the probe test probes twice (now,
+# and the cached start-up probe), each installing TX for the 3 ciphers.
+check "the kernel encrypted: TlsTxSw" 19 "$(stat_of TlsTxSw)"
+check "the kernel decrypted: TlsRxSw" 13 "$(stat_of TlsRxSw)"
+check "no decryption error" 0 "$(stat_of TlsDecryptError)"
+
+boot "$PROXY_TEST"
+check "ringway's kTLS test passed inside the VM" 0 "$status"
+contains "every proxy case ran" "[  PASSED  ] 7 tests." "$out"
+# 8 connections through ringway with kTLS, two sockets each (the OFF case
+# none), plus the probe's 3 TX.
+check "ringway's sockets encrypted in the kernel: TlsTxSw" 19 \
+  "$(stat_of TlsTxSw)"
+check "ringway's sockets decrypted in the kernel: TlsRxSw" 16 \
+  "$(stat_of TlsRxSw)"
+check "no decryption error through ringway" 0 "$(stat_of TlsDecryptError)"
 finish

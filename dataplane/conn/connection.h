@@ -10,11 +10,13 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <memory>
 
 #include "dataplane/conn/endpoint.h"
 #include "dataplane/conn/peek_buffer.h"
 #include "dataplane/route/route_snapshot.h"
 #include "dataplane/timer/timer_wheel.h"
+#include "dataplane/tls/tls_session.h"
 #include "dataplane/upstream/local_routes.h"
 
 namespace ringway::conn {
@@ -85,6 +87,11 @@ struct Connection {
   // HTTP listeners: the exchange state (http_state.h), from the HttpProxy's
   // pool; null on L4 listeners.
   HttpState* http = nullptr;
+
+  // kTLS to the upstream: its BoringSSL session, kept after the kernel took
+  // the records, for the TLS 1.3 tickets the server sends later (kept for
+  // resumption).
+  std::unique_ptr<tls::TlsSession> upstream_tls;
 
   // One deadline at a time: peek, connect or idle, by state.
   timer::TimerEntry deadline;

@@ -10,7 +10,10 @@
 //  - splice: bulk bytes go socket → pipe → socket without entering user
 //    space. An endpoint switches to it once a read fills a whole buffer (or
 //    the peer falls behind), so a 100-byte exchange never pays for pipes.
-// A TLS session (termination issue) and a kTLS mode will sit here too.
+// With kTLS (`ktls`) the kernel seals and opens the socket's TLS records:
+// splice moves plaintext, and records that are not application data
+// (alerts, TLS 1.3 tickets and KeyUpdates) stop a splice with EINVAL and
+// are read whole with recvmsg (tls/ktls_control_records.h).
 // Shard-local.
 
 #ifndef RINGWAY_DATAPLANE_CONN_ENDPOINT_H_
@@ -41,6 +44,7 @@ struct Endpoint {
   buffer::BufferChain received;  // read, not yet written to the other side
   io::Pipe pipe;                 // splice: read here, written to the other
   uint32_t in_pipe = 0;          // bytes in `pipe`
+  bool ktls = false;             // the kernel does this socket's TLS records
 
   // Writing to this socket.
   bool writable = false;  // connected (and any preamble sent)

@@ -74,6 +74,14 @@ void HttpProxy::Start(Connection& conn, size_t listener_index) {
   conn.addresses_known = true;
 
   state->stream = listener.tls_stream;
+  if (state->stream) {
+    const route::UpstreamGroup& group =
+        conn.routes->snapshot().groups[listener.upstream_group];
+    state->ktls_candidate =
+        (!listener.TerminatesTls() ||
+         listener.http.ktls != route::KtlsMode::kOff) &&
+        (group.tls == nullptr || group.ktls != route::KtlsMode::kOff);
+  }
   if (listener.TerminatesTls()) {
     tls::ServerContext* context = conn.routes->server_tls(listener_index);
     if (context == nullptr) {
@@ -99,15 +107,16 @@ void HttpProxy::Start(Connection& conn, size_t listener_index) {
 // ---------------------------------------------------------------------------
 // Reading from the client.
 
-void HttpProxy::ArmClientRecv(Connection& conn) {
+void HttpProxy::ArmClientRecv(Connection& conn, size_t max_bytes) {
   if (conn.http == nullptr) return;  // finished meanwhile
   HttpState& h = *conn.http;
   // Ciphertext and PROXY bytes land in client_raw; plaintext in client_in.
   bool raw = h.tls != nullptr || h.phase == HttpPhase::kProxyHeader;
   buffer::ByteQueue& queue = raw ? h.client_raw : h.client_in;
-  uint8_t* tail = queue.PrepareTail(kRecvBytes);
+  uint8_t* tail = queue.PrepareTail(max_bytes != 0 ? max_bytes : kRecvBytes);
   io_uring_sqe* sqe = ctx_.ring->GetSqe();
-  io_uring_prep_recv(sqe, conn.side[kClient].fd, tail, queue.tail_room(), 0);
+  io_uring_prep_recv(sqe, conn.side[kClient].fd, tail,
+                     max_bytes != 0 ? max_bytes : queue.tail_room(), 0);
   io_uring_sqe_set_data64(sqe, Tag(conn, kOpHttpClientRecv));
   ++conn.inflight;
   h.client_recv_armed = true;
@@ -141,6 +150,7 @@ void HttpProxy::MaybeArmClientRecv(Connection& conn) {
       break;
     case HttpPhase::kConnecting:
     case HttpPhase::kFlushClose:
+    case HttpPhase::kKtlsHandover:  // reads exactly what it needs itself
       return;
   }
   ArmClientRecv(conn);
@@ -161,6 +171,10 @@ void HttpProxy::OnClientRecv(Connection& conn, int32_t res) {
   if (res == 0) h.client_eof = true;
   if (h.phase == HttpPhase::kProxyHeader) {
     OnProxyHeaderBytes(conn);
+    return;
+  }
+  if (h.phase == HttpPhase::kKtlsHandover) {
+    AdvanceKtlsHandover(conn);
     return;
   }
   if (h.tls != nullptr) {
@@ -211,6 +225,7 @@ void HttpProxy::OnClientPlaintext(Connection& conn) {
       return;
     case HttpPhase::kProxyHeader:
     case HttpPhase::kHandshake:
+    case HttpPhase::kKtlsHandover:
       return;
   }
 }
@@ -475,6 +490,10 @@ void HttpProxy::OnClientSent(Connection& conn, int32_t res) {
     }
   }
   FlushClient(conn);
+  if (conn.http != nullptr && h.phase == HttpPhase::kKtlsHandover) {
+    AdvanceKtlsHandover(conn);
+    return;
+  }
   // Room again for response bytes.
   MaybeArmUpstreamRecv(conn);
 }

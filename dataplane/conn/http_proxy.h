@@ -32,6 +32,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -48,6 +49,10 @@ struct HttpProxyContext {
   stats::ShardStats* stats = nullptr;
   timer::TimerWheel* timers = nullptr;
   int shard_id = 0;
+  // Takes a stream-mode connection whose TLS records the kernel now does
+  // (Connection::http is null by then; called with the proxy's owner): the
+  // shard gives it to its Relay.
+  void (*ktls_handover)(void* owner, Connection& conn) = nullptr;
 };
 
 class HttpProxy {
@@ -74,7 +79,8 @@ class HttpProxy {
 
  private:
   // http_proxy.cc: the client side.
-  void ArmClientRecv(Connection& conn);
+  // `max_bytes`: read no more than this (0: a buffer's worth).
+  void ArmClientRecv(Connection& conn, size_t max_bytes = 0);
   void MaybeArmClientRecv(Connection& conn);
   void OnClientRecv(Connection& conn, int32_t res);
   void OnProxyHeaderBytes(Connection& conn);
@@ -103,7 +109,7 @@ class HttpProxy {
   bool KeepUpstream(Connection& conn);
   bool RetryRequest(Connection& conn, std::string_view why);
   void ReconnectWith(Connection& conn, std::string bytes);
-  void ArmUpstreamRecv(Connection& conn);
+  void ArmUpstreamRecv(Connection& conn, size_t max_bytes = 0);
   void MaybeArmUpstreamRecv(Connection& conn);
   void OnUpstreamRecv(Connection& conn, int32_t res);
   void ProcessResponse(Connection& conn);
@@ -119,6 +125,14 @@ class HttpProxy {
   size_t ClientBacklog(const HttpState& h) const;
   size_t UpstreamBacklog(const HttpState& h) const;
   bool UpstreamSendIdle(const HttpState& h) const;
+
+  // http_proxy_ktls.cc: stream mode to the kernel's TLS records.
+  std::span<const uint8_t> DecryptInput(const HttpState& h,
+                                        const buffer::ByteQueue& raw);
+  bool StartKtlsHandover(Connection& conn);
+  bool SettleKtlsSide(Connection& conn, int side);
+  void AdvanceKtlsHandover(Connection& conn);
+  void InstallKtlsAndHandOver(Connection& conn);
 
   // Either side.
   void SendFrom(Connection& conn, int fd, OutQueue& queue, uint8_t op);

@@ -87,8 +87,8 @@ void HttpProxy::OnCiphertext(Connection& conn) {
   if (conn.http == nullptr) return;  // finished meanwhile
   HttpState& h = *conn.http;
   tls::TlsSession& tls = *h.tls;
-  tls.SetInput(h.client_raw.readable(), h.client_eof);
   if (!tls.handshake_done()) {
+    tls.SetInput(h.client_raw.readable(), h.client_eof);
     tls::TlsResult result = tls.Handshake();
     h.client_raw.Consume(tls.TakeInputConsumed());
     if (result == tls::TlsResult::kError || result == tls::TlsResult::kClosed) {
@@ -118,8 +118,10 @@ void HttpProxy::OnCiphertext(Connection& conn) {
     if (conn.http == nullptr || conn.state == ConnectionState::kClosing) {
       return;
     }
-    tls.SetInput(h.client_raw.readable(), h.client_eof);
   }
+  // Whole records only while the kernel may take over (DecryptInput).
+  std::span<const uint8_t> input = DecryptInput(h, h.client_raw);
+  tls.SetInput(input, h.client_eof && input.size() == h.client_raw.size());
   // Decrypt everything there is. kWantRead / kWantWrite: output waits for
   // FlushClient.
   const tls::TlsResult result = DecryptAll(tls, &h.client_raw, &h.client_in);

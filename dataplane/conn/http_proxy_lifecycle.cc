@@ -115,7 +115,8 @@ void HttpProxy::OnDeadline(Connection& conn) {
       Close(conn, CloseReason::kIdleTimeout);
       return;
     }
-    case HttpPhase::kTunnel: {
+    case HttpPhase::kTunnel:
+    case HttpPhase::kKtlsHandover: {
       uint64_t due = conn.last_activity_ns + conn.idle_timeout_ns;
       if (now_ns_ < due) {
         ctx_.timers->Schedule(&conn.deadline, due);

@@ -58,6 +58,7 @@ void HttpProxy::StartStream(Connection& conn) {
 void HttpProxy::StartTunnel(Connection& conn) {
   if (conn.http == nullptr) return;  // finished meanwhile
   HttpState& h = *conn.http;
+  if (h.stream && StartKtlsHandover(conn)) return;
   if (!h.stream) ctx_.stats->Add(Counter::kHttpUpgrades);
   h.phase = HttpPhase::kTunnel;
   h.keep_client = false;

@@ -152,7 +152,7 @@ void HttpProxy::FlushUpstream(Connection& conn) {
   if (fd < 0 || h.upstream_dropping || h.upstream_send.in_flight ||
       conn.state == ConnectionState::kClosing ||
       (h.phase != HttpPhase::kExchange && h.phase != HttpPhase::kTunnel &&
-       !handshaking)) {
+       h.phase != HttpPhase::kKtlsHandover && !handshaking)) {
     return;
   }
   if (h.upstream_tls == nullptr) {
@@ -200,6 +200,10 @@ void HttpProxy::OnUpstreamSent(Connection& conn, int32_t res) {
     MaybeArmClientRecv(conn);
     return;
   }
+  if (h.phase == HttpPhase::kKtlsHandover) {
+    AdvanceKtlsHandover(conn);
+    return;
+  }
   ForwardRequestBody(conn);
   FlushUpstream(conn);
   MaybeArmClientRecv(conn);
@@ -208,16 +212,19 @@ void HttpProxy::OnUpstreamSent(Connection& conn, int32_t res) {
 // ---------------------------------------------------------------------------
 // Response bytes down.
 
-void HttpProxy::ArmUpstreamRecv(Connection& conn) {
+void HttpProxy::ArmUpstreamRecv(Connection& conn, size_t max_bytes) {
   if (conn.http == nullptr) return;  // finished meanwhile
   HttpState& h = *conn.http;
   // Ciphertext lands in upstream_raw; plaintext in upstream_in.
   buffer::ByteQueue& queue =
       h.upstream_tls != nullptr ? h.upstream_raw : h.upstream_in;
-  uint8_t* tail =
-      queue.PrepareTail(h.upstream_tls != nullptr ? kTlsRecvBytes : kRecvBytes);
+  const size_t want = max_bytes != 0              ? max_bytes
+                      : h.upstream_tls != nullptr ? kTlsRecvBytes
+                                                  : kRecvBytes;
+  uint8_t* tail = queue.PrepareTail(want);
   io_uring_sqe* sqe = ctx_.ring->GetSqe();
-  io_uring_prep_recv(sqe, conn.side[kUpstream].fd, tail, queue.tail_room(), 0);
+  io_uring_prep_recv(sqe, conn.side[kUpstream].fd, tail,
+                     max_bytes != 0 ? max_bytes : queue.tail_room(), 0);
   io_uring_sqe_set_data64(sqe, Tag(conn, kOpHttpUpstreamRecv));
   ++conn.inflight;
   ++h.upstream_inflight;
@@ -259,6 +266,10 @@ void HttpProxy::OnUpstreamRecv(Connection& conn, int32_t res) {
       return;
     }
     h.upstream_eof = true;
+  }
+  if (h.phase == HttpPhase::kKtlsHandover) {
+    AdvanceKtlsHandover(conn);
+    return;
   }
   if (h.upstream_tls != nullptr) {
     if (!DecryptUpstream(conn)) return;

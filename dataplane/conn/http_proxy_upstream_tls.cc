@@ -127,7 +127,9 @@ bool HttpProxy::DecryptUpstream(Connection& conn) {
     return false;
   }
   tls::TlsSession& tls = *h.upstream_tls;
-  tls.SetInput(h.upstream_raw.readable(), h.upstream_eof);
+  // Whole records only while the kernel may take over (DecryptInput).
+  std::span<const uint8_t> input = DecryptInput(h, h.upstream_raw);
+  tls.SetInput(input, h.upstream_eof && input.size() == h.upstream_raw.size());
   const tls::TlsResult result =
       DecryptAll(tls, &h.upstream_raw, &h.upstream_in);
   if (result == tls::TlsResult::kError && !h.upstream_eof) {

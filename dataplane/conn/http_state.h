@@ -26,13 +26,14 @@
 namespace ringway::conn {
 
 enum class HttpPhase : uint8_t {
-  kProxyHeader,  // reading an inbound PROXY header
-  kHandshake,    // TLS handshake with the client
-  kRequestHead,  // reading the next request head (or idle keep-alive)
-  kConnecting,   // request routed; upstream connect in flight
-  kExchange,     // request body up, response down
-  kTunnel,       // after 101: bytes both ways until either side ends
-  kFlushClose,   // last bytes to the client, then close
+  kProxyHeader,   // reading an inbound PROXY header
+  kHandshake,     // TLS handshake with the client
+  kRequestHead,   // reading the next request head (or idle keep-alive)
+  kConnecting,    // request routed; upstream connect in flight
+  kExchange,      // request body up, response down
+  kTunnel,        // after 101: bytes both ways until either side ends
+  kKtlsHandover,  // stream mode: stopping at record boundaries for kTLS
+  kFlushClose,    // last bytes to the client, then close
 };
 
 // Bytes to send on one socket. Appended to while a send is in flight, so
@@ -53,6 +54,10 @@ struct HttpState {
   // TLS handshake (if any) is done, the listener's group is connected (with
   // TLS if it re-encrypts) and bytes are tunnelled both ways.
   bool stream = false;
+  // Stream mode whose TLS sides may go to the kernel (no side has ktls
+  // OFF): only whole records are given to BoringSSL until the tunnel starts
+  // (http_proxy_ktls.cc).
+  bool ktls_candidate = false;
   // Sent to the upstream ahead of everything, in the clear (an outgoing
   // PROXY header in stream mode).
   std::string upstream_preamble;
@@ -141,6 +146,7 @@ struct HttpState {
   void ResetConnection() {
     phase = HttpPhase::kRequestHead;
     stream = false;
+    ktls_candidate = false;
     upstream_preamble.clear();
     tls.reset();
     client_raw.Clear();

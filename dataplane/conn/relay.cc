@@ -245,9 +245,11 @@ void Relay::FinishDirection(Connection& conn, int d) {
   if (dst.shut || conn.state == ConnectionState::kClosing) return;
   dst.shut = true;
   if (conn.side[1 - d].eof && conn.side[d].shut) {
+    if (dst.ktls) SendKtlsCloseNotify(conn, 1 - d);
     Close(conn, CloseReason::kDone);
     return;
   }
+  if (dst.ktls) SendKtlsCloseNotify(conn, 1 - d);
   // shutdown(2) directly: IORING_OP_SHUTDOWN never completes inline, it is
   // always handed to an io-wq worker thread, which costs more than the
   // system call it saves.
@@ -360,6 +362,7 @@ void Relay::MaybeFinish(Connection& conn) {
     side = Endpoint{};
   }
   ctx_.peeks->Release(conn.peek);
+  conn.upstream_tls.reset();
   if (conn.server_connected) --conn.server->active_connections;
   RINGWAY_LOG(kDebug, "shard %d: conn %d/%d finished", ctx_.shard_id, conn.slot,
               conn.generation);

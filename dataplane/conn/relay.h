@@ -62,6 +62,11 @@ class Relay {
 
   // `conn` has side[kClient].fd, listener and routes set.
   void Start(Connection& conn);
+  // kTLS (relay_ktls.cc): `conn` comes from the HttpProxy with both sockets
+  // connected, the kernel doing the TLS records of each TLS side
+  // (Endpoint::ktls), nothing in flight and nothing left to send: splice
+  // both ways.
+  void StartKtls(Connection& conn);
   // A completion whose user_data named this connection (generation checked).
   void OnCompletion(Connection& conn, uint8_t op, int32_t res, uint32_t flags);
   // conn.deadline expired.
@@ -95,6 +100,11 @@ class Relay {
   void Connect(Connection& conn, int fd);
   void OnConnected(Connection& conn, int32_t res);
   void StartRelay(Connection& conn);
+
+  // relay_ktls.cc: records that are not application data on a kTLS
+  // socket. False when reading must stop (nothing there, or closed).
+  bool OnKtlsRecord(Connection& conn, int d);
+  void SendKtlsCloseNotify(Connection& conn, int side);
 
   // relay.cc: moving bytes, one direction per source side d.
   void ArmRecv(Connection& conn, int d);

@@ -90,6 +90,9 @@ void Relay::SpliceIn(Connection& conn, int d) {
     } else if (errno == EAGAIN) {
       // Socket empty, or the pipe out of slots: a splice-out retries.
       src.pipe_full = src.in_pipe > 0;
+    } else if (errno == EINVAL && src.ktls) {
+      // A record that is not application data is next.
+      if (OnKtlsRecord(conn, d)) continue;
     } else {
       Close(conn, ResetReason(d));
     }

@@ -114,6 +114,9 @@ absl::Status Shard::SetUp() {
   http_context.stats = &stats_;
   http_context.timers = &timers_;
   http_context.shard_id = options_.id;
+  http_context.ktls_handover = [](void* self, conn::Connection& conn) {
+    static_cast<Shard*>(self)->relay_->StartKtls(conn);
+  };
   http_ = std::make_unique<conn::HttpProxy>(http_context, &OnConnectionFinished,
                                             this);
   checker_ = std::make_unique<health::HealthChecker>(

@@ -92,6 +92,20 @@ std::string_view CounterName(Counter counter) {
       return "health_checks_passed";
     case Counter::kHealthChecksFailed:
       return "health_checks_failed";
+    case Counter::kKtlsConnections:
+      return "ktls_connections";
+    case Counter::kKtlsFallbackKernel:
+      return "ktls_fallback_kernel";
+    case Counter::kKtlsFallbackCipher:
+      return "ktls_fallback_cipher";
+    case Counter::kKtlsTicketsStored:
+      return "ktls_tickets_stored";
+    case Counter::kKtlsRefused:
+      return "ktls_refused";
+    case Counter::kKtlsKeyUpdateCloses:
+      return "ktls_key_update_closes";
+    case Counter::kKtlsErrors:
+      return "ktls_errors";
     case Counter::kNumCounters:
       break;
   }

@@ -34,6 +34,14 @@ enum class Counter : int {
   kUpstreamTlsHandshakes,  // completed (full or resumed)
   kUpstreamTlsResumed,     // of which resumed
   kHealthChecksPassed,     // active health checks of upstream servers
+  // kTLS (tls_terminate listeners, re-encrypting tcp_proxy listeners):
+  // connections whose TLS sides all went to the kernel, and those that
+  // would have (AUTO) but run BoringSSL's records: the kernel has no kTLS,
+  // or not for the version/cipher negotiated.
+  kKtlsConnections,
+  kKtlsFallbackKernel,
+  kKtlsFallbackCipher,
+  kKtlsTicketsStored,  // NewSessionTickets read off kTLS, kept for reuse
   // Errors by kind.
   kHealthChecksFailed,
   kUpstreamConnectRefused,
@@ -62,6 +70,9 @@ enum class Counter : int {
   kHttpGatewayTimeouts,  // 504: no response in time
   kHttpClientTimeouts,   // client too slow: head, body or keep-alive
   kUpstreamTlsErrors,    // handshake failed (verification, alert, timeout)
+  kKtlsRefused,          // ktls: ON and the kernel refused: closed
+  kKtlsKeyUpdateCloses,  // a KeyUpdate the kernel cannot follow: closed
+  kKtlsErrors,           // a key install or control record failed: closed
   kNumCounters,
 };
 

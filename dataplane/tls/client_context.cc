@@ -207,6 +207,18 @@ int ClientContext::OnNewSession(SSL* ssl, SSL_SESSION* session) {
   return 1;
 }
 
+bool ClientContext::KeepSessionTicket(SSL* ssl,
+                                      std::span<const uint8_t> message) {
+  auto* slot =
+      static_cast<UpstreamSessionSlot*>(SSL_get_ex_data(ssl, SlotIndex()));
+  if (slot == nullptr) return false;
+  SSL_SESSION* session =
+      SSL_process_tls13_new_session_ticket(ssl, message.data(), message.size());
+  if (session == nullptr) return false;
+  slot->session.reset(session);
+  return true;
+}
+
 std::string DescribeUpstreamTlsError(const SSL* ssl,
                                      std::string_view library_reason) {
   long result = SSL_get_verify_result(ssl);

@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -93,6 +94,12 @@ class ClientContext {
   bssl::UniquePtr<SSL> NewSsl(const UpstreamPeerName& peer,
                               UpstreamSessionSlot* slot);
   const ClientTlsConfig& config() const { return *config_; }
+
+  // A TLS 1.3 NewSessionTicket message (its 4-byte header included) that
+  // arrived on a kTLS socket after the kernel took `ssl`'s records: kept in
+  // the slot `ssl` was made with, as if BoringSSL had read it. False when
+  // `ssl` keeps no sessions or refuses the message.
+  static bool KeepSessionTicket(SSL* ssl, std::span<const uint8_t> message);
 
  private:
   explicit ClientContext(std::shared_ptr<const ClientTlsConfig> config);

@@ -54,7 +54,8 @@ KtlsControl ClassifyAlert(std::span<const uint8_t> record) {
   return KtlsControl::kFatalAlert;
 }
 
-ssize_t KtlsReceive(int fd, std::span<uint8_t> buffer, uint8_t* type) {
+ssize_t KtlsReceive(int fd, std::span<uint8_t> buffer, uint8_t* type,
+                    int flags) {
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(uint8_t))];
   iovec iov{buffer.data(), buffer.size()};
   msghdr message{};
@@ -62,7 +63,7 @@ ssize_t KtlsReceive(int fd, std::span<uint8_t> buffer, uint8_t* type) {
   message.msg_iovlen = 1;
   message.msg_control = control;
   message.msg_controllen = sizeof(control);
-  ssize_t n = recvmsg(fd, &message, 0);
+  ssize_t n = recvmsg(fd, &message, flags);
   if (n < 0) return -errno;
   *type = kRecordApplicationData;
   for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr;
@@ -88,7 +89,7 @@ int KtlsSendCloseNotify(int fd) {
   c->cmsg_type = TLS_SET_RECORD_TYPE;
   c->cmsg_len = CMSG_LEN(sizeof(uint8_t));
   *CMSG_DATA(c) = kRecordAlert;
-  return sendmsg(fd, &message, MSG_NOSIGNAL) < 0 ? -errno : 0;
+  return sendmsg(fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ? -errno : 0;
 }
 
 }  // namespace ringway::tls

@@ -53,8 +53,10 @@ KtlsControl ClassifyAlert(std::span<const uint8_t> record);
 
 // recvmsg on a kTLS RX socket: plaintext into `buffer`, the record's type
 // in `*type` (application data when the kernel sent no control message).
-// Returns bytes read, 0 at EOF, or -errno.
-ssize_t KtlsReceive(int fd, std::span<uint8_t> buffer, uint8_t* type);
+// Returns bytes read, 0 at EOF, or -errno. `flags` as recvmsg's
+// (MSG_DONTWAIT where the caller must not block).
+ssize_t KtlsReceive(int fd, std::span<uint8_t> buffer, uint8_t* type,
+                    int flags = 0);
 
 // Sends close_notify as an alert record through the kernel's TX.
 // Returns 0 or -errno.

@@ -16,6 +16,7 @@
 #include "dataplane/tls/ktls_keys.h"
 #include "dataplane/tls/openssl_server_test_util.h"
 #include "dataplane/tls/test_pki.h"
+#include "dataplane/tls/test_server_ctx.h"
 #include "gtest/gtest.h"
 
 namespace ringway::tls {
@@ -39,7 +40,7 @@ struct Tls13Connection {
 
 void ConnectTls13(Tls13Connection* t) {
   ASSERT_NO_FATAL_FAILURE(ConnectedPair(&t->client_fd, &t->server_fd));
-  t->server_ctx = KernelTestServerCtx(0x0304, "", /*tickets=*/true);
+  t->server_ctx = TestServerCtx(0x0304, "", /*tickets=*/true);
   t->client_ctx.reset(SSL_CTX_new(TLS_method()));
   SSL_CTX_set_min_proto_version(t->client_ctx.get(), 0x0304);
   SSL_CTX_set_session_cache_mode(t->client_ctx.get(), SSL_SESS_CACHE_CLIENT);

@@ -24,6 +24,7 @@
 #include "dataplane/tls/ktls_keys.h"
 #include "dataplane/tls/ktls_socket.h"
 #include "dataplane/tls/ktls_test_cases.h"
+#include "dataplane/tls/test_server_ctx.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -48,7 +49,7 @@ TEST_P(KtlsKernelTest, MegabyteEachWayThroughTheKernel) {
   int client_fd = -1, server_fd = -1;
   ASSERT_NO_FATAL_FAILURE(ConnectedPair(&client_fd, &server_fd));
   bssl::UniquePtr<SSL_CTX> server_ctx =
-      KernelTestServerCtx(c.version, c.cipher_list, /*tickets=*/false);
+      TestServerCtx(c.version, c.cipher_list, /*tickets=*/false);
   bssl::UniquePtr<SSL_CTX> client_ctx(SSL_CTX_new(TLS_method()));
   SSL_CTX_set_min_proto_version(client_ctx.get(), c.version);
   SSL_CTX_set_max_proto_version(client_ctx.get(), c.version);

@@ -19,12 +19,6 @@ std::map<std::string, long> TlsStats();
 // A connected TCP pair over loopback (gtest assertions on failure).
 void ConnectedPair(int* client, int* server);
 
-// A BoringSSL server context with the test PKI's ECDSA certificate, one
-// TLS version, TLS 1.2 `cipher_list`, and session tickets or none.
-bssl::UniquePtr<SSL_CTX> KernelTestServerCtx(uint16_t version,
-                                             const char* cipher_list,
-                                             bool tickets);
-
 // Installs the kernel's record layer on `fd` with `ssl`'s keys. Returns ""
 // or why it could not.
 std::string EnableKtls(int fd, const SSL* ssl);

@@ -1,0 +1,181 @@
+// HttpProxy: handing a stream-mode connection (TLS terminated and/or
+// re-encrypted at L4) to the kernel's TLS record layer, then to the Relay,
+// which splices it: payload decrypted by one socket's kTLS RX and
+// re-encrypted by the other's kTLS TX, never copied through ringway.
+//
+// The kernel decrypts from the next record header on, so user space first
+// stops at a record boundary on each TLS side: only whole records are ever
+// given to BoringSSL (DecryptInput), the rest of a record half read is read
+// exactly (BytesToRecordEnd), and what was decrypted meanwhile, with any
+// record BoringSSL still has to send (tickets, our Finished), goes out
+// through BoringSSL first. Then, with nothing in flight, the keys go to the
+// kernel and the connection to the Relay.
+
+#include <openssl/ssl.h>
+
+#include <string>
+
+#include "dataplane/common/log.h"
+#include "dataplane/conn/http_proxy.h"
+#include "dataplane/conn/http_proxy_internal.h"
+#include "dataplane/http/real_client_address.h"
+#include "dataplane/tls/ktls_socket.h"
+#include "dataplane/tls/record_boundary.h"
+
+namespace ringway::conn {
+namespace {
+
+using stats::Counter;
+
+const char* SideName(int side) {
+  return side == kClient ? "client" : "upstream";
+}
+
+}  // namespace
+
+std::span<const uint8_t> HttpProxy::DecryptInput(const HttpState& h,
+                                                 const buffer::ByteQueue& raw) {
+  std::span<const uint8_t> bytes = raw.readable();
+  if (!h.ktls_candidate && h.phase != HttpPhase::kKtlsHandover) return bytes;
+  return bytes.first(tls::WholeRecordsLength(bytes));
+}
+
+bool HttpProxy::StartKtlsHandover(Connection& conn) {
+  HttpState& h = *conn.http;
+  if (!h.ktls_candidate) return false;
+  h.ktls_candidate = false;  // decided here, once
+  const tls::KtlsSupport& kernel = tls::KernelKtlsSupport();
+  const route::KtlsMode modes[2] = {
+      conn.listener->http.ktls,
+      conn.routes->snapshot().groups[conn.listener->upstream_group].ktls};
+  tls::TlsSession* sessions[2] = {h.tls.get(), h.upstream_tls.get()};
+  for (int side : {kClient, kUpstream}) {
+    if (sessions[side] == nullptr) continue;
+    std::string why;
+    if (kernel.Supports(sessions[side]->ssl(), &why)) continue;
+    if (modes[side] == route::KtlsMode::kOn) {
+      RINGWAY_LOG(kWarning,
+                  "listener \"%s\": ktls ON, but not for the %s side of %s: "
+                  "%s; closing",
+                  conn.listener->name, SideName(side),
+                  http::IpText(conn.client_address), why);
+      ctx_.stats->Add(Counter::kKtlsRefused);
+      Close(conn, CloseReason::kRejected);
+      return true;
+    }
+    ctx_.stats->Add(kernel.available ? Counter::kKtlsFallbackCipher
+                                     : Counter::kKtlsFallbackKernel);
+    return false;
+  }
+  h.phase = HttpPhase::kKtlsHandover;
+  ScheduleDeadline(conn, conn.idle_timeout_ns);
+  AdvanceKtlsHandover(conn);
+  return true;
+}
+
+// Decrypts the whole records `side` has received; false if that closed
+// the connection.
+bool HttpProxy::SettleKtlsSide(Connection& conn, int side) {
+  HttpState& h = *conn.http;
+  tls::TlsSession* tls = side == kClient ? h.tls.get() : h.upstream_tls.get();
+  if (tls == nullptr) return true;
+  buffer::ByteQueue& raw = side == kClient ? h.client_raw : h.upstream_raw;
+  std::span<const uint8_t> input = DecryptInput(h, raw);
+  if (input.empty()) return true;
+  tls->SetInput(input);
+  tls::TlsResult result =
+      DecryptAll(*tls, &raw, side == kClient ? &h.client_in : &h.upstream_in);
+  if (result == tls::TlsResult::kError) {
+    RINGWAY_LOG(kInfo, "listener \"%s\": TLS error from the %s of %s: %s",
+                conn.listener->name, SideName(side),
+                http::IpText(conn.client_address), tls->error_reason());
+    Close(conn, side == kClient ? CloseReason::kClientReset
+                                : CloseReason::kUpstreamReset);
+    return false;
+  }
+  if (result == tls::TlsResult::kClosed) {
+    (side == kClient ? h.client_eof : h.upstream_eof) = true;
+  }
+  return true;
+}
+
+void HttpProxy::AdvanceKtlsHandover(Connection& conn) {
+  if (conn.http == nullptr || conn.state == ConnectionState::kClosing) return;
+  HttpState& h = *conn.http;
+  if (!SettleKtlsSide(conn, kClient) || !SettleKtlsSide(conn, kUpstream)) {
+    return;
+  }
+  if (h.client_eof || h.upstream_eof) {
+    // A side ended during the handshakes: not worth the kernel's records;
+    // the tunnel finishes in user space.
+    StartTunnel(conn);
+    return;
+  }
+  // What came with the handshakes goes on through BoringSSL.
+  if (!h.client_in.empty()) {
+    ctx_.stats->Add(Counter::kBytesClientToUpstream, h.client_in.size());
+    AppendBytes(&h.upstream_send.pending, h.client_in.readable());
+    h.client_in.Consume(h.client_in.size());
+  }
+  if (!h.upstream_in.empty()) {
+    ctx_.stats->Add(Counter::kBytesUpstreamToClient, h.upstream_in.size());
+    AppendBytes(&h.client_out, h.upstream_in.readable());
+    h.upstream_in.Consume(h.upstream_in.size());
+  }
+  FlushClient(conn);
+  FlushUpstream(conn);
+  if (conn.http == nullptr || conn.state == ConnectionState::kClosing) return;
+  bool busy = h.client_recv_armed || h.upstream_recv_armed ||
+              h.client_tls_sending || !h.client_send.idle() ||
+              !h.upstream_send.idle() || !h.client_out.empty() ||
+              (h.tls != nullptr && !h.tls->output().empty()) ||
+              (h.upstream_tls != nullptr && !h.upstream_tls->output().empty());
+  // A side that stopped inside a record reads exactly the rest of it.
+  if (h.tls != nullptr && !h.client_recv_armed) {
+    size_t more = tls::BytesToRecordEnd(h.client_raw.readable());
+    if (more > 0) {
+      ArmClientRecv(conn, more);
+      busy = true;
+    }
+  }
+  if (h.upstream_tls != nullptr && !h.upstream_recv_armed) {
+    size_t more = tls::BytesToRecordEnd(h.upstream_raw.readable());
+    if (more > 0) {
+      ArmUpstreamRecv(conn, more);
+      busy = true;
+    }
+  }
+  if (busy || conn.inflight != 0) return;
+  InstallKtlsAndHandOver(conn);
+}
+
+void HttpProxy::InstallKtlsAndHandOver(Connection& conn) {
+  HttpState& h = *conn.http;
+  tls::TlsSession* sessions[2] = {h.tls.get(), h.upstream_tls.get()};
+  for (int side : {kClient, kUpstream}) {
+    if (sessions[side] == nullptr) continue;
+    SSL* ssl = sessions[side]->ssl();
+    absl::Status installed =
+        SSL_has_pending(ssl)
+            ? absl::InternalError("BoringSSL holds an unread record")
+            : tls::InstallKtls(conn.side[side].fd, ssl);
+    if (!installed.ok()) {
+      RINGWAY_LOG(kWarning,
+                  "listener \"%s\": kTLS on the %s socket of %s: %s; closing",
+                  conn.listener->name, SideName(side),
+                  http::IpText(conn.client_address), installed.message());
+      ctx_.stats->Add(Counter::kKtlsErrors);
+      Close(conn, CloseReason::kResourceError);
+      return;
+    }
+    conn.side[side].ktls = true;
+  }
+  ctx_.stats->Add(Counter::kKtlsConnections);
+  ctx_.timers->Cancel(&conn.deadline);
+  conn.upstream_tls = std::move(h.upstream_tls);
+  ReleaseState(conn.http);
+  conn.http = nullptr;
+  ctx_.ktls_handover(owner_, conn);
+}
+
+}  // namespace ringway::conn

@@ -1,0 +1,119 @@
+// Relay: connections whose TLS records the kernel does (kTLS), handed over
+// by the HttpProxy once every TLS side reached a record boundary. Payload
+// moves by splice as on any spliced connection: decrypted by one socket's
+// kTLS RX into the pipe, encrypted by the other's kTLS TX on the way out.
+// What is not application data stops a splice (EINVAL) and is read here
+// whole: close_notify ends the direction like a FIN, a TLS 1.3 ticket from
+// the upstream is kept for resumption, and a KeyUpdate, which the kernel
+// before 6.14 cannot follow, ends the connection with a counter and a log
+// line instead of spinning on a record nobody reads (HAProxy issue 3450).
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "dataplane/common/log.h"
+#include "dataplane/conn/relay.h"
+#include "dataplane/tls/client_context.h"
+#include "dataplane/tls/ktls_control_records.h"
+
+namespace ringway::conn {
+namespace {
+
+using stats::Counter;
+
+// The largest TLS plaintext record (2^14), with room to spare.
+constexpr size_t kMaxRecordBytes = 16 * 1024 + 256;
+
+const char* SideName(int d) { return d == kClient ? "client" : "upstream"; }
+
+}  // namespace
+
+void Relay::StartKtls(Connection& conn) {
+  conn.state = ConnectionState::kRelaying;
+  Touch(conn);
+  if (conn.idle_timeout_ns != 0) {
+    ctx_.timers->Schedule(&conn.deadline, now_ns_ + conn.idle_timeout_ns);
+  }
+  for (Endpoint& side : conn.side) side.writable = true;
+  StartSplice(conn, kClient);
+  if (conn.state == ConnectionState::kClosing) return;
+  StartSplice(conn, kUpstream);
+}
+
+bool Relay::OnKtlsRecord(Connection& conn, int d) {
+  Endpoint& src = conn.side[d];
+  uint8_t record[kMaxRecordBytes];
+  uint8_t type = 0;
+  ssize_t n = tls::KtlsReceive(src.fd, record, &type, MSG_DONTWAIT);
+  if (n == -EAGAIN) return false;
+  if (n == 0) {
+    OnEof(conn, d);
+    return false;
+  }
+  if (n < 0 || type == tls::kRecordApplicationData) {
+    // Data splice refused, or a bad record (EBADMSG): nothing to trust.
+    RINGWAY_LOG(kInfo, "shard %d: kTLS %s record: %s", ctx_.shard_id,
+                SideName(d),
+                n < 0 ? std::strerror(static_cast<int>(-n))
+                      : "application data that splice refused");
+    ctx_.stats->Add(Counter::kKtlsErrors);
+    Close(conn, ResetReason(d));
+    return false;
+  }
+  std::span<const uint8_t> bytes(record, static_cast<size_t>(n));
+  if (type == tls::kRecordAlert) {
+    if (tls::ClassifyAlert(bytes) == tls::KtlsControl::kCloseNotify) {
+      OnEof(conn, d);
+    } else {
+      Close(conn, ResetReason(d));
+    }
+    return false;
+  }
+  std::vector<tls::HandshakeMessage> messages;
+  if (type != tls::kRecordHandshake ||
+      !tls::SplitHandshakeMessages(bytes, &messages)) {
+    RINGWAY_LOG(kInfo, "shard %d: kTLS %s sent a record of type %d",
+                ctx_.shard_id, SideName(d), type);
+    ctx_.stats->Add(Counter::kKtlsErrors);
+    Close(conn, ResetReason(d));
+    return false;
+  }
+  for (const tls::HandshakeMessage& message : messages) {
+    switch (tls::ClassifyHandshakeMessage(message)) {
+      case tls::KtlsControl::kNewSessionTicket:
+        if (d == kUpstream && conn.upstream_tls != nullptr &&
+            tls::ClientContext::KeepSessionTicket(conn.upstream_tls->ssl(),
+                                                  message.bytes)) {
+          ctx_.stats->Add(Counter::kKtlsTicketsStored);
+        }
+        break;
+      case tls::KtlsControl::kKeyUpdate:
+        RINGWAY_LOG(kWarning,
+                    "shard %d: kTLS: the %s sent a TLS KeyUpdate, which this "
+                    "kernel cannot follow; closing the connection",
+                    ctx_.shard_id, SideName(d));
+        ctx_.stats->Add(Counter::kKtlsKeyUpdateCloses);
+        Close(conn, CloseReason::kDone);
+        return false;
+      default:
+        RINGWAY_LOG(kInfo, "shard %d: kTLS %s sent handshake message %d",
+                    ctx_.shard_id, SideName(d), message.type);
+        ctx_.stats->Add(Counter::kKtlsErrors);
+        Close(conn, ResetReason(d));
+        return false;
+    }
+  }
+  return true;
+}
+
+// close_notify first, so the peer sees a clean end of the TLS stream.
+void Relay::SendKtlsCloseNotify(Connection& conn, int side) {
+  int error = tls::KtlsSendCloseNotify(conn.side[side].fd);
+  if (error != 0) {
+    RINGWAY_LOG(kDebug, "shard %d: kTLS close_notify to the %s: %s",
+                ctx_.shard_id, SideName(side), std::strerror(-error));
+  }
+}
+
+}  // namespace ringway::conn

@@ -1,0 +1,287 @@
+// kTLS through ringway: a tls_terminate listener re-encrypting to a TLS
+// backend, with BoringSSL clients and backend on real sockets. Where the
+// kernel has kTLS (inside the VM of //test:ktls_vm_test) both of ringway's
+// sockets go to the kernel after the handshakes and the payload is spliced
+// between them; here (no `tls` module) every connection falls back to
+// BoringSSL's records, and says so in the counters. Either way the bytes
+// arrive intact, close_notify ends the stream cleanly both ways, and the
+// upstream session is resumed.
+
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <random>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "dataplane/stats/shard_stats.h"
+#include "dataplane/tls/ktls_kernel_test_util.h"
+#include "dataplane/tls/ktls_socket.h"
+#include "dataplane/tls/test_pki.h"
+#include "gtest/gtest.h"
+#include "test/support/eventually.h"
+#include "test/support/proxy_fixture.h"
+#include "test/support/tcp_client.h"
+#include "test/support/tls_echo_backend.h"
+
+namespace ringway::test {
+namespace {
+
+using stats::Counter;
+
+constexpr size_t kChunk = 64 * 1024;
+
+// kTLS is expected: the kernel has it (and inside the VM it must).
+bool KernelHasKtls() {
+  const tls::KtlsSupport& kernel = tls::KernelKtlsSupport();
+  if (!kernel.available && getenv("RINGWAY_REQUIRE_KTLS") != nullptr) {
+    ADD_FAILURE() << "the VM's kernel has no kTLS: " << kernel.reason;
+  }
+  return kernel.available;
+}
+
+std::string RandomBytes(size_t n, uint32_t seed) {
+  std::mt19937 random(seed);
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(random());
+  return s;
+}
+
+struct Endpoints {
+  uint16_t client_version = 0;
+  const char* client_ciphers = nullptr;
+  uint16_t backend_version = 0;
+  const char* backend_ciphers = nullptr;
+  const char* name = "";
+};
+
+class KtlsProxyTest : public testing::TestWithParam<Endpoints> {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/ringway-ktls-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
+    const tls::TestPki& pki = tls::GetTestPki();
+    std::ofstream(dir_ + "/cert.pem") << pki.a_ecdsa.cert_pem;
+    std::ofstream(dir_ + "/key.pem") << pki.a_ecdsa.key_pem;
+    chmod((dir_ + "/key.pem").c_str(), 0600);
+  }
+  void TearDown() override {
+    EXPECT_EQ(std::system(("rm -rf " + dir_).c_str()), 0);
+  }
+
+  // tls_terminate "term" → group "tls" re-encrypting to `backend`.
+  std::string Table(const std::string& backend,
+                    const std::string& listener_tls = "",
+                    const std::string& group_tls = "") const {
+    return absl::StrCat(
+        "listeners { name: \"term\" address: \"127.0.0.1:0\" tls_terminate { "
+        "tls { certificates { cert_file: \"",
+        dir_, "/cert.pem\" key_file: \"", dir_, "/key.pem\" } ", listener_tls,
+        " } upstream_group: \"tls\" } }\n"
+        "upstream_groups { name: \"tls\" servers { address: \"",
+        backend, "\" } tls { ", group_tls, " } }\n");
+  }
+
+  // A TLS client connected to `proxy`'s listener, handshake done (null and
+  // a test failure otherwise). Owns the fd through the SSL.
+  bssl::UniquePtr<SSL> Connect(control::RingwayServer& proxy, uint16_t version,
+                               const char* ciphers) {
+    client_ctx_.reset(SSL_CTX_new(TLS_method()));
+    if (version != 0) {
+      SSL_CTX_set_min_proto_version(client_ctx_.get(), version);
+      SSL_CTX_set_max_proto_version(client_ctx_.get(), version);
+    }
+    if (ciphers != nullptr) {
+      SSL_CTX_set_strict_cipher_list(client_ctx_.get(), ciphers);
+    }
+    int fd = ConnectTo(proxy.listener_address("term"));
+    if (fd < 0) {
+      ADD_FAILURE() << "connect to ringway";
+      return nullptr;
+    }
+    bssl::UniquePtr<SSL> ssl(SSL_new(client_ctx_.get()));
+    SSL_set_fd(ssl.get(), fd);
+    SSL_set_tlsext_host_name(ssl.get(), "a.example.org");
+    if (SSL_connect(ssl.get()) != 1) {
+      ADD_FAILURE() << "TLS handshake with ringway failed";
+      close(fd);
+      return nullptr;
+    }
+    return ssl;
+  }
+
+  // Sends `payload` a chunk at a time, reading each chunk's echo before the
+  // next; true if everything came back identical.
+  static bool EchoThrough(SSL* ssl, const std::string& payload,
+                          size_t* echoed = nullptr) {
+    std::string back(kChunk, '\0');
+    for (size_t at = 0; at < payload.size(); at += kChunk) {
+      size_t n = std::min(kChunk, payload.size() - at);
+      if (SSL_write(ssl, payload.data() + at, static_cast<int>(n)) !=
+          static_cast<int>(n)) {
+        return false;
+      }
+      for (size_t got = 0; got < n;) {
+        int r = SSL_read(ssl, back.data() + got, static_cast<int>(n - got));
+        if (r <= 0) return false;
+        got += static_cast<size_t>(r);
+      }
+      if (back.compare(0, n, payload, at, n) != 0) return false;
+      if (echoed != nullptr) *echoed = at + n;
+    }
+    return true;
+  }
+
+  // Our close_notify out, the backend's back: a clean TLS end both ways.
+  static void CloseCleanly(SSL* ssl) {
+    SSL_shutdown(ssl);
+    char byte;
+    int r = SSL_read(ssl, &byte, 1);
+    EXPECT_EQ(r, 0);
+    EXPECT_EQ(SSL_get_error(ssl, r), SSL_ERROR_ZERO_RETURN)
+        << "ringway passed the backend's close_notify on";
+    close(SSL_get_fd(ssl));
+  }
+
+  std::string dir_;
+  bssl::UniquePtr<SSL_CTX> client_ctx_;
+};
+
+TEST_P(KtlsProxyTest, BytesIntactAndCleanCloseThroughTheKernelOrUserSpace) {
+  const Endpoints& e = GetParam();
+  const bool kernel = KernelHasKtls();
+  TlsEchoBackend backend(
+      {.version = e.backend_version, .cipher_list = e.backend_ciphers});
+  auto proxy = StartProxy(Table(backend.address()), 1);
+  ASSERT_NE(proxy, nullptr);
+  std::map<std::string, long> before;
+  if (kernel) before = tls::TlsStats();
+
+  bssl::UniquePtr<SSL> ssl =
+      Connect(*proxy, e.client_version, e.client_ciphers);
+  ASSERT_NE(ssl, nullptr);
+  const std::string payload = RandomBytes(4 << 20, 7);
+  size_t echoed = 0;
+  EXPECT_TRUE(EchoThrough(ssl.get(), payload, &echoed))
+      << echoed << " of " << payload.size() << " bytes came back intact";
+  CloseCleanly(ssl.get());
+  EXPECT_TRUE(Eventually([&] { return backend.finished() == 1; }));
+  EXPECT_EQ(backend.close_notifies(), 1) << "the client's close_notify";
+  EXPECT_TRUE(
+      Eventually([&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
+
+  if (kernel) {
+    EXPECT_EQ(proxy->Total(Counter::kKtlsConnections), 1u);
+    EXPECT_EQ(proxy->Total(Counter::kKtlsFallbackCipher), 0u);
+    EXPECT_EQ(proxy->Total(Counter::kKtlsErrors), 0u);
+    EXPECT_GE(proxy->Total(Counter::kDirectionsSpliced), 2u);
+    // Both of ringway's sockets: the kernel sealed and opened the records.
+    std::map<std::string, long> after = tls::TlsStats();
+    EXPECT_EQ(after["TlsTxSw"] - before["TlsTxSw"], 2);
+    EXPECT_EQ(after["TlsRxSw"] - before["TlsRxSw"], 2);
+    EXPECT_EQ(after["TlsDecryptError"], before["TlsDecryptError"]);
+  } else {
+    EXPECT_EQ(proxy->Total(Counter::kKtlsConnections), 0u);
+    EXPECT_EQ(proxy->Total(Counter::kKtlsFallbackKernel), 1u);
+    EXPECT_EQ(proxy->Total(Counter::kDirectionsSpliced), 0u);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Versions, KtlsProxyTest,
+    testing::Values(Endpoints{TLS1_3_VERSION, nullptr, TLS1_3_VERSION, nullptr,
+                              "Tls13ToTls13"},
+                    Endpoints{TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256",
+                              TLS1_3_VERSION, nullptr, "Tls12Aes128ToTls13"},
+                    Endpoints{TLS1_3_VERSION, nullptr, TLS1_2_VERSION,
+                              "ECDHE-ECDSA-AES256-GCM-SHA384",
+                              "Tls13ToTls12Aes256"},
+                    Endpoints{TLS1_2_VERSION, "ECDHE-ECDSA-CHACHA20-POLY1305",
+                              TLS1_2_VERSION, "ECDHE-ECDSA-CHACHA20-POLY1305",
+                              "Tls12ChachaBothWays"}),
+    [](const testing::TestParamInfo<Endpoints>& info) {
+      return std::string(info.param.name);
+    });
+
+using KtlsProxyBehaviourTest = KtlsProxyTest;
+
+// TLS 1.3 tickets the backend sends after the handshake reach the group's
+// session slot even when the kernel has the records by then: the next
+// connection resumes.
+TEST_F(KtlsProxyBehaviourTest, UpstreamSessionResumedAfterKtls) {
+  const bool kernel = KernelHasKtls();
+  TlsEchoBackend backend({.version = TLS1_3_VERSION});
+  auto proxy = StartProxy(Table(backend.address()), 1);
+  ASSERT_NE(proxy, nullptr);
+  for (int i = 0; i < 2; ++i) {
+    bssl::UniquePtr<SSL> ssl = Connect(*proxy, 0, nullptr);
+    ASSERT_NE(ssl, nullptr);
+    EXPECT_TRUE(EchoThrough(ssl.get(), RandomBytes(256 << 10, i)));
+    CloseCleanly(ssl.get());
+    EXPECT_TRUE(Eventually([&] { return backend.finished() == i + 1; }));
+  }
+  EXPECT_EQ(backend.handshakes(), 2);
+  EXPECT_EQ(backend.resumed(), 1);
+  EXPECT_EQ(proxy->Total(Counter::kUpstreamTlsResumed), 1u);
+  EXPECT_EQ(proxy->Total(Counter::kKtlsConnections), kernel ? 2u : 0u);
+}
+
+// A KeyUpdate from the backend: BoringSSL follows it in user space; the
+// kernel (before 6.14) cannot, so with kTLS ringway ends that connection,
+// counted and logged, without spinning, and goes on serving.
+TEST_F(KtlsProxyBehaviourTest, UpstreamKeyUpdate) {
+  const bool kernel = KernelHasKtls();
+  TlsEchoBackend backend(
+      {.version = TLS1_3_VERSION, .key_update_after = 256 << 10});
+  auto proxy = StartProxy(Table(backend.address()), 1);
+  ASSERT_NE(proxy, nullptr);
+  bssl::UniquePtr<SSL> ssl = Connect(*proxy, 0, nullptr);
+  ASSERT_NE(ssl, nullptr);
+  const std::string payload = RandomBytes(1 << 20, 3);
+  size_t echoed = 0;
+  const bool all = EchoThrough(ssl.get(), payload, &echoed);
+  close(SSL_get_fd(ssl.get()));
+  EXPECT_TRUE(
+      Eventually([&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
+  if (kernel) {
+    EXPECT_FALSE(all);
+    EXPECT_GE(echoed, size_t{256} << 10) << "bytes before the KeyUpdate";
+    EXPECT_EQ(proxy->Total(Counter::kKtlsKeyUpdateCloses), 1u);
+  } else {
+    EXPECT_TRUE(all) << echoed;
+    EXPECT_EQ(proxy->Total(Counter::kKtlsKeyUpdateCloses), 0u);
+  }
+  // Still serving.
+  bssl::UniquePtr<SSL> next = Connect(*proxy, 0, nullptr);
+  ASSERT_NE(next, nullptr);
+  EXPECT_TRUE(EchoThrough(next.get(), "after"));
+}
+
+// ktls: OFF on both sides: user-space records, and no fallback counted
+// (nothing was asked of the kernel).
+TEST_F(KtlsProxyBehaviourTest, OffKeepsUserSpaceRecords) {
+  TlsEchoBackend backend({.version = TLS1_3_VERSION});
+  auto proxy =
+      StartProxy(Table(backend.address(), "ktls: OFF", "ktls: OFF"), 1);
+  ASSERT_NE(proxy, nullptr);
+  bssl::UniquePtr<SSL> ssl = Connect(*proxy, 0, nullptr);
+  ASSERT_NE(ssl, nullptr);
+  EXPECT_TRUE(EchoThrough(ssl.get(), RandomBytes(512 << 10, 5)));
+  CloseCleanly(ssl.get());
+  EXPECT_TRUE(
+      Eventually([&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
+  EXPECT_EQ(proxy->Total(Counter::kKtlsConnections), 0u);
+  EXPECT_EQ(proxy->Total(Counter::kKtlsFallbackKernel), 0u);
+  EXPECT_EQ(proxy->Total(Counter::kKtlsFallbackCipher), 0u);
+  EXPECT_EQ(proxy->Total(Counter::kDirectionsSpliced), 0u);
+}
+
+}  // namespace
+}  // namespace ringway::test

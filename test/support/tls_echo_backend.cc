@@ -1,0 +1,98 @@
+#include "test/support/tls_echo_backend.h"
+
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "dataplane/tls/test_server_ctx.h"
+
+namespace ringway::test {
+
+TlsEchoBackend::TlsEchoBackend(TlsEchoOptions options) : options_(options) {
+  ctx_ =
+      tls::TestServerCtx(options.version, options.cipher_list, options.tickets)
+          .release();
+  listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  if (listener_ < 0 ||
+      bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
+          0 ||
+      listen(listener_, 64) != 0 ||
+      getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) !=
+          0) {
+    abort();
+  }
+  port_ = ntohs(address.sin_port);
+  acceptor_ = std::thread([this] { AcceptLoop(); });
+}
+
+TlsEchoBackend::~TlsEchoBackend() {
+  stop_ = true;
+  acceptor_.join();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (int fd : fds_) shutdown(fd, SHUT_RDWR);  // unblocks the readers
+  }
+  for (std::thread& t : connections_) t.join();
+  for (int fd : fds_) close(fd);
+  close(listener_);
+  SSL_CTX_free(static_cast<SSL_CTX*>(ctx_));
+}
+
+std::string TlsEchoBackend::address() const {
+  return "127.0.0.1:" + std::to_string(port_);
+}
+
+void TlsEchoBackend::AcceptLoop() {
+  while (!stop_) {
+    pollfd p{listener_, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0) continue;
+    int fd = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    std::lock_guard<std::mutex> lock(mutex_);
+    fds_.push_back(fd);
+    connections_.emplace_back([this, fd] { Serve(fd); });
+  }
+}
+
+void TlsEchoBackend::Serve(int fd) {
+  bssl::UniquePtr<SSL> ssl(SSL_new(static_cast<SSL_CTX*>(ctx_)));
+  SSL_set_fd(ssl.get(), fd);
+  if (SSL_accept(ssl.get()) == 1) {
+    ++handshakes_;
+    if (SSL_session_reused(ssl.get())) ++resumed_;
+    std::string buffer(64 * 1024, '\0');
+    size_t echoed = 0;
+    bool key_updated = false;
+    for (;;) {
+      int n =
+          SSL_read(ssl.get(), buffer.data(), static_cast<int>(buffer.size()));
+      if (n <= 0) {
+        if (SSL_get_error(ssl.get(), n) == SSL_ERROR_ZERO_RETURN) {
+          ++close_notifies_;
+          SSL_shutdown(ssl.get());  // ours back
+        }
+        break;
+      }
+      if (SSL_write(ssl.get(), buffer.data(), n) != n) break;
+      echoed += static_cast<size_t>(n);
+      if (options_.key_update_after != 0 && !key_updated &&
+          echoed >= options_.key_update_after) {
+        key_updated = true;
+        // Goes out ahead of the next echoed record.
+        SSL_key_update(ssl.get(), SSL_KEY_UPDATE_NOT_REQUESTED);
+      }
+    }
+  }
+  shutdown(fd, SHUT_RDWR);  // FIN; the destructor closes the fd
+  ++finished_;
+}
+
+}  // namespace ringway::test
