@@ -13,6 +13,7 @@
 #include "dataplane/common/log.h"
 #include "dataplane/common/monotonic_clock.h"
 #include "dataplane/net/listen_socket.h"
+#include "dataplane/tls/ktls_socket.h"
 
 namespace ringway::control {
 
@@ -119,6 +120,7 @@ absl::Status RingwayServer::StartShards(const ServerOptions& options) {
   RINGWAY_LOG(kInfo, "%d shards on cpus [%s], ring: %s", shards_.size(),
               absl::StrJoin(cpus_, ","),
               shards_.empty() ? "" : shards_[0]->ring_features().Describe());
+  RINGWAY_LOG(kInfo, "kTLS: %s", tls::KernelKtlsSupport().Describe());
   return absl::OkStatus();
 }
 
