@@ -5,10 +5,12 @@
 # and the shared libraries it needs). For kernels, like this project's
 # build machines', that have no kTLS.
 #
-#   test/vm/run_in_vm.sh [--with PROGRAM]... BINARY [ARGS...]
+#   test/vm/run_in_vm.sh [--with PROGRAM]... [--file PATH]... BINARY [ARGS...]
 #
 # --with puts another program (and its libraries) on the VM's PATH, e.g.
-# `--with openssl` for a peer the test starts itself.
+# `--with openssl` for a peer the test starts itself; --file copies a file
+# (a plugin such as nginx's stream module, and its libraries) to the same
+# path inside the VM.
 # Exit status: the binary's, or 77 with a line starting "SKIP:" when no VM
 # can run here (no qemu, no kernel image). The VM has no network but its
 # own loopback. Uses software emulation (TCG) unless /dev/kvm is a usable,
@@ -16,7 +18,8 @@
 #
 # Environment: RINGWAY_VM_CACHE (default /var/cache/ringway-vm) holds the
 # kernel .deb (tools/bazel fetches it; so does this script if apt can) and
-# its unpacked tree; RINGWAY_VM_TIMEOUT (default 600 s).
+# its unpacked tree; RINGWAY_VM_TIMEOUT (default 600 s); RINGWAY_VM_CPU the
+# emulated CPU model (default `max`).
 set -uo pipefail
 
 readonly CACHE=${RINGWAY_VM_CACHE:-/var/cache/ringway-vm}
@@ -27,12 +30,18 @@ readonly MODULES=(tls aesni-intel ghash-clmulni-intel gcm ccm
 skip() { echo "SKIP: $*"; exit 77; }
 
 EXTRA=()
-while [[ "${1:-}" == --with ]]; do
-  program=$(command -v "$2") || skip "no $2 to put in the VM"
-  EXTRA+=("$program")
+FILES=()
+while [[ "${1:-}" == --with || "${1:-}" == --file ]]; do
+  if [[ "$1" == --with ]]; then
+    program=$(command -v "$2") || skip "no $2 to put in the VM"
+    EXTRA+=("$program")
+  else
+    [[ -f "$2" ]] || skip "no $2 to put in the VM"
+    FILES+=("$(realpath "$2")")
+  fi
   shift 2
 done
-(($# >= 1)) || { echo "usage: $0 [--with PROGRAM]... BINARY [ARGS...]" >&2; exit 2; }
+(($# >= 1)) || { echo "usage: $0 [--with PROGRAM]... [--file PATH]... BINARY [ARGS...]" >&2; exit 2; }
 BINARY=$(realpath "$1"); shift
 for tool in qemu-system-x86_64 cpio depmod dpkg-deb; do
   command -v "$tool" >/dev/null || skip "no $tool (tools/bazel installs it)"
@@ -88,7 +97,11 @@ interpreter=$(readelf -l "$BINARY" | awk -F'[][]' '/interpreter/ { print $2 }' |
 mkdir -p "$root/$(dirname "$interpreter")"
 cp -L "$interpreter" "$root/$interpreter"
 for program in "${EXTRA[@]}"; do cp -L "$program" "$root/bin/"; done
-for object in "$BINARY" "${EXTRA[@]}"; do
+for file in "${FILES[@]}"; do
+  mkdir -p "$root/$(dirname "$file")"
+  cp -L "$file" "$root/$file"
+done
+for object in "$BINARY" "${EXTRA[@]}" "${FILES[@]}"; do
   ldd "$object" | awk '/=> \// { print $3 }' | while read -r lib; do
     cp -L "$lib" "$root/vmlib/"
   done
@@ -112,7 +125,7 @@ chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$WORK/initrd.gz"
 
 # --- boot ---
-accel=(-accel tcg -cpu max)
+accel=(-accel tcg -cpu "${RINGWAY_VM_CPU:-max}")
 if [[ -w /dev/kvm && ! -e /sys/module/kvm_pvm ]]; then
   accel=(-accel kvm -cpu host)
 fi
