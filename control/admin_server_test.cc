@@ -391,9 +391,9 @@ TEST_F(AdminServerTest, StatsListsEveryCounterPerShardAndInTotal) {
   AdminReply reply = ParseReply(Exchange("stats\n"));
   EXPECT_EQ(reply.status, "0 ok");
   std::vector<std::string> lines = Lines(reply.body);
-  // Counters (header + one per counter), then upstream servers (header +
-  // the one server).
-  ASSERT_EQ(lines.size(), 3u + static_cast<int>(Counter::kNumCounters));
+  // Counters (header + one per counter), upstream servers (header + the
+  // one server), then kTLS by listener (header + the one listener).
+  ASSERT_EQ(lines.size(), 5u + static_cast<int>(Counter::kNumCounters));
   std::vector<std::string> header =
       absl::StrSplit(lines[0], ' ', absl::SkipEmpty());
   EXPECT_THAT(header,
@@ -418,9 +418,9 @@ TEST_F(AdminServerTest, StatsListsEveryCounterPerShardAndInTotal) {
   std::vector<std::string> row =
       absl::StrSplit(lines[servers + 1], ' ', absl::SkipEmpty());
   // group server tls state(2 words) active idle connects failures downs
-  // reuses tls_full resumed tls_err check chk_ok chk_fail: the refused
-  // server, out of rotation.
-  ASSERT_EQ(row.size(), 17u) << lines[servers + 1];
+  // reuses tls_full resumed tls_err check chk_ok chk_fail ktls ktls_fb:
+  // the refused server, out of rotation.
+  ASSERT_EQ(row.size(), 19u) << lines[servers + 1];
   EXPECT_EQ(row[0], "g");
   EXPECT_EQ(row[2], "no");
   EXPECT_EQ(row[3], "down");
@@ -428,6 +428,11 @@ TEST_F(AdminServerTest, StatsListsEveryCounterPerShardAndInTotal) {
   EXPECT_EQ(row[8], "1");   // failures
   EXPECT_EQ(row[9], "1");   // times taken out
   EXPECT_EQ(row[14], "-");  // no active health checks
+  EXPECT_EQ(row[17], "0");  // kTLS
+  EXPECT_THAT(lines[servers + 2], StartsWith("listener "));
+  std::vector<std::string> listener =
+      absl::StrSplit(lines[servers + 3], ' ', absl::SkipEmpty());
+  EXPECT_THAT(listener, ElementsAre("l4", "0", "0", "-"));
 }
 
 TEST_F(AdminServerTest, StatsJson) {
@@ -451,8 +456,14 @@ TEST_F(AdminServerTest, StatsJson) {
               HasSubstr("\"connect_failures\":1,\"marked_down\":1,"));
   EXPECT_THAT(reply.body, HasSubstr("\"check\":\"\",\"shards_check_down\":0,"
                                     "\"checks_passed\":0,\"checks_failed\":0,"
-                                    "\"last_check_failure\":\"\"}"));
-  EXPECT_THAT(reply.body, testing::EndsWith("}]}\n"));
+                                    "\"last_check_failure\":\"\","
+                                    "\"ktls_connections\":0,"
+                                    "\"ktls_fallbacks\":0,"
+                                    "\"ktls_last_fallback\":\"\"}"));
+  EXPECT_THAT(reply.body,
+              testing::EndsWith("],\"listeners\":[{\"listener\":\"l4\","
+                                "\"ktls_connections\":0,\"ktls_fallbacks\":0,"
+                                "\"ktls_last_fallback\":\"\"}]}\n"));
 }
 
 TEST_F(AdminServerTest, UnknownCommandIsAUsageError) {

@@ -192,13 +192,24 @@ uint64_t RingwayServer::Total(stats::Counter counter) const {
   return total;
 }
 
-std::vector<upstream::ServerReport> RingwayServer::UpstreamReports() {
+std::vector<upstream::ServerReport> RingwayServer::UpstreamReports(
+    std::vector<upstream::ListenerReport>* listeners) {
   auto request =
       std::make_shared<upstream::UpstreamReportRequest>(shards_.size());
   AskShards(request, absl::Seconds(1));
   std::vector<upstream::ServerReport> rows;
   for (auto& slot : request->slots) {
     if (!slot.done.load(std::memory_order_acquire)) continue;
+    if (listeners != nullptr) {
+      if (listeners->empty()) {
+        *listeners = slot.listeners;
+      } else {
+        for (size_t i = 0; i < listeners->size() && i < slot.listeners.size();
+             ++i) {
+          (*listeners)[i].ktls.Merge(slot.listeners[i].ktls);
+        }
+      }
+    }
     if (rows.empty()) {
       rows = slot.rows;
       continue;
@@ -230,21 +241,58 @@ void AppendUpstreamsText(const std::vector<upstream::ServerReport>& rows,
                          std::string* out) {
   absl::StrAppendFormat(out,
                         "\n%-16s %-24s %-4s %-14s %8s %6s %10s %9s %7s %10s "
-                        "%8s %8s %8s %5s %8s %8s\n",
+                        "%8s %8s %8s %5s %8s %8s %8s %8s\n",
                         "group", "server", "tls", "state", "active", "idle",
                         "connects", "failures", "downs", "reuses", "tls_full",
-                        "resumed", "tls_err", "check", "chk_ok", "chk_fail");
+                        "resumed", "tls_err", "check", "chk_ok", "chk_fail",
+                        "ktls", "ktls_fb");
   for (const upstream::ServerReport& r : rows) {
     absl::StrAppendFormat(
         out,
         "%-16s %-24s %-4s %-14s %8d %6d %10d %9d %7d %10d %8d %8d %8d %5s "
-        "%8d %8d\n",
+        "%8d %8d %8d %8d\n",
         r.group, r.server, r.tls ? "yes" : "no", ServerState(r),
         r.active_connections, r.idle_connections, r.connects_ok,
         r.connect_failures, r.marked_down, r.reuses,
         r.tls_handshakes - r.tls_resumed, r.tls_resumed, r.tls_failures,
-        r.check.empty() ? "-" : r.check, r.checks_passed, r.checks_failed);
+        r.check.empty() ? "-" : r.check, r.checks_passed, r.checks_failed,
+        r.ktls.connections, r.ktls.fallbacks);
   }
+}
+
+// kTLS per listener (client sockets) and the latest reason for a fallback,
+// per listener or server.
+void AppendKtlsText(const std::vector<upstream::ListenerReport>& listeners,
+                    const std::vector<upstream::ServerReport>& rows,
+                    std::string* out) {
+  absl::StrAppendFormat(out, "\n%-24s %8s %8s  %s\n", "listener", "ktls",
+                        "ktls_fb", "last kTLS fallback");
+  for (const upstream::ListenerReport& l : listeners) {
+    absl::StrAppendFormat(
+        out, "%-24s %8d %8d  %s\n", l.listener, l.ktls.connections,
+        l.ktls.fallbacks,
+        l.ktls.last_fallback.empty() ? "-" : l.ktls.last_fallback);
+  }
+  for (const upstream::ServerReport& r : rows) {
+    if (r.ktls.last_fallback.empty()) continue;
+    absl::StrAppendFormat(
+        out, "%-24s %8d %8d  %s\n", absl::StrCat(r.group, "/", r.server),
+        r.ktls.connections, r.ktls.fallbacks, r.ktls.last_fallback);
+  }
+}
+
+void AppendListenersJson(const std::vector<upstream::ListenerReport>& rows,
+                         std::string* out) {
+  *out += ",\"listeners\":[";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    absl::StrAppendFormat(
+        out,
+        "%s{\"listener\":\"%s\",\"ktls_connections\":%d,"
+        "\"ktls_fallbacks\":%d,\"ktls_last_fallback\":\"%s\"}",
+        i ? "," : "", JsonEscape(rows[i].listener), rows[i].ktls.connections,
+        rows[i].ktls.fallbacks, JsonEscape(rows[i].ktls.last_fallback));
+  }
+  *out += "]";
 }
 
 void AppendUpstreamsJson(const std::vector<upstream::ServerReport>& rows,
@@ -261,13 +309,15 @@ void AppendUpstreamsJson(const std::vector<upstream::ServerReport>& rows,
         "\"reuses\":%d,\"tls_handshakes\":%d,\"tls_resumed\":%d,"
         "\"tls_failures\":%d,\"check\":\"%s\",\"shards_check_down\":%d,"
         "\"checks_passed\":%d,\"checks_failed\":%d,"
-        "\"last_check_failure\":\"%s\"}",
+        "\"last_check_failure\":\"%s\",\"ktls_connections\":%d,"
+        "\"ktls_fallbacks\":%d,\"ktls_last_fallback\":\"%s\"}",
         i ? "," : "", JsonEscape(r.group), r.server, r.tls ? "true" : "false",
         ServerState(r), r.shards_up, r.shards_down, r.active_connections,
         r.idle_connections, r.connects_ok, r.connect_failures, r.marked_down,
         r.reuses, r.tls_handshakes, r.tls_resumed, r.tls_failures, r.check,
         r.shards_check_down, r.checks_passed, r.checks_failed,
-        JsonEscape(r.last_check_failure));
+        JsonEscape(r.last_check_failure), r.ktls.connections, r.ktls.fallbacks,
+        JsonEscape(r.ktls.last_fallback));
   }
   *out += "]";
 }
@@ -277,7 +327,9 @@ void AppendUpstreamsJson(const std::vector<upstream::ServerReport>& rows,
 std::string RingwayServer::StatsText(bool json) {
   using stats::Counter;
   constexpr int kCount = static_cast<int>(Counter::kNumCounters);
-  const std::vector<upstream::ServerReport> upstreams = UpstreamReports();
+  std::vector<upstream::ListenerReport> listeners;
+  const std::vector<upstream::ServerReport> upstreams =
+      UpstreamReports(&listeners);
   std::string out;
   if (json) {
     out = "{\"shards\":[";
@@ -303,6 +355,7 @@ std::string RingwayServer::StatsText(bool json) {
     }
     out += "}";
     AppendUpstreamsJson(upstreams, &out);
+    AppendListenersJson(listeners, &out);
     return out + "}\n";
   }
   absl::StrAppendFormat(&out, "%-30s", "counter");
@@ -320,6 +373,7 @@ std::string RingwayServer::StatsText(bool json) {
     absl::StrAppendFormat(&out, " %14d\n", Total(counter));
   }
   AppendUpstreamsText(upstreams, &out);
+  AppendKtlsText(listeners, upstreams, &out);
   return out;
 }
 

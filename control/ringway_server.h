@@ -57,7 +57,9 @@ class RingwayServer {
   // and counters summed over shards (asked of the shards, which own them).
   std::string StatsText(bool json);
   // Rows of shards that do not answer within a second are left out.
-  std::vector<upstream::ServerReport> UpstreamReports();
+  // `listeners` (if not null): each listener's kTLS counts, summed too.
+  std::vector<upstream::ServerReport> UpstreamReports(
+      std::vector<upstream::ListenerReport>* listeners = nullptr);
   // Every shard took a message from its mailbox and answered within
   // `timeout`: their loops run (the systemd watchdog's test).
   bool ShardsResponsive(absl::Duration timeout);

@@ -24,6 +24,7 @@
 #include "dataplane/tls/ktls_kernel_test_util.h"
 #include "dataplane/tls/ktls_socket.h"
 #include "dataplane/tls/test_pki.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "test/support/eventually.h"
 #include "test/support/proxy_fixture.h"
@@ -34,6 +35,7 @@ namespace ringway::test {
 namespace {
 
 using stats::Counter;
+using ::testing::HasSubstr;
 
 constexpr size_t kChunk = 64 * 1024;
 
@@ -191,6 +193,29 @@ TEST_P(KtlsProxyTest, BytesIntactAndCleanCloseThroughTheKernelOrUserSpace) {
     EXPECT_EQ(proxy->Total(Counter::kKtlsConnections), 0u);
     EXPECT_EQ(proxy->Total(Counter::kKtlsFallbackKernel), 1u);
     EXPECT_EQ(proxy->Total(Counter::kDirectionsSpliced), 0u);
+  }
+  // Per listener (client sockets) and per server (upstream sockets), with
+  // the reason of a fallback.
+  const std::string stats = proxy->StatsText(/*json=*/true);
+  if (kernel) {
+    EXPECT_THAT(stats, HasSubstr("{\"listener\":\"term\","
+                                 "\"ktls_connections\":1,"
+                                 "\"ktls_fallbacks\":0,"
+                                 "\"ktls_last_fallback\":\"\"}"));
+    EXPECT_THAT(stats, HasSubstr("\"ktls_connections\":1,"
+                                 "\"ktls_fallbacks\":0,"
+                                 "\"ktls_last_fallback\":\"\"}],"
+                                 "\"listeners\""));
+  } else {
+    const std::string reason = "kernel: " + tls::KernelKtlsSupport().reason;
+    EXPECT_THAT(stats, HasSubstr(absl::StrCat(
+                           "{\"listener\":\"term\",\"ktls_connections\":0,"
+                           "\"ktls_fallbacks\":1,\"ktls_last_fallback\":\"",
+                           reason, "\"}")));
+    EXPECT_THAT(stats, HasSubstr(absl::StrCat(
+                           "\"ktls_connections\":0,\"ktls_fallbacks\":1,"
+                           "\"ktls_last_fallback\":\"",
+                           reason, "\"}],\"listeners\"")));
   }
 }
 

@@ -59,6 +59,7 @@ struct Connection {
   uint16_t inflight = 0;
   bool flush_pending = false;  // on the relay's list for after this batch
   const route::ListenerRoutes* listener = nullptr;
+  uint16_t listener_index = 0;  // in the snapshot (listeners are fixed)
 
   // Peek phase (listeners that route on the first bytes).
   PeekBuffer peek;

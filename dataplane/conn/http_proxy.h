@@ -39,6 +39,7 @@
 #include "dataplane/conn/connection.h"
 #include "dataplane/conn/http_state.h"
 #include "dataplane/ring/ring.h"
+#include "dataplane/stats/ktls_counts.h"
 #include "dataplane/stats/shard_stats.h"
 #include "dataplane/timer/timer_wheel.h"
 
@@ -53,6 +54,8 @@ struct HttpProxyContext {
   // (Connection::http is null by then; called with the proxy's owner): the
   // shard gives it to its Relay.
   void (*ktls_handover)(void* owner, Connection& conn) = nullptr;
+  // By listener index: kTLS outcomes of client sockets.
+  std::vector<stats::KtlsCounts>* listener_ktls = nullptr;
 };
 
 class HttpProxy {
@@ -133,6 +136,7 @@ class HttpProxy {
   bool SettleKtlsSide(Connection& conn, int side);
   void AdvanceKtlsHandover(Connection& conn);
   void InstallKtlsAndHandOver(Connection& conn);
+  stats::KtlsCounts& KtlsCountsOf(Connection& conn, int side);
 
   // Either side.
   void SendFrom(Connection& conn, int fd, OutQueue& queue, uint8_t op);

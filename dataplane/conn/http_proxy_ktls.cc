@@ -15,6 +15,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "dataplane/common/log.h"
 #include "dataplane/conn/http_proxy.h"
 #include "dataplane/conn/http_proxy_internal.h"
@@ -49,28 +50,51 @@ bool HttpProxy::StartKtlsHandover(Connection& conn) {
       conn.listener->http.ktls,
       conn.routes->snapshot().groups[conn.listener->upstream_group].ktls};
   tls::TlsSession* sessions[2] = {h.tls.get(), h.upstream_tls.get()};
+  std::string why[2];
+  bool refused = false;
   for (int side : {kClient, kUpstream}) {
-    if (sessions[side] == nullptr) continue;
-    std::string why;
-    if (kernel.Supports(sessions[side]->ssl(), &why)) continue;
+    if (sessions[side] == nullptr ||
+        kernel.Supports(sessions[side]->ssl(), &why[side])) {
+      continue;
+    }
     if (modes[side] == route::KtlsMode::kOn) {
       RINGWAY_LOG(kWarning,
                   "listener \"%s\": ktls ON, but not for the %s side of %s: "
                   "%s; closing",
                   conn.listener->name, SideName(side),
-                  http::IpText(conn.client_address), why);
-      ctx_.stats->Add(Counter::kKtlsRefused);
-      Close(conn, CloseReason::kRejected);
-      return true;
+                  http::IpText(conn.client_address), why[side]);
+      refused = true;
     }
-    ctx_.stats->Add(kernel.available ? Counter::kKtlsFallbackCipher
-                                     : Counter::kKtlsFallbackKernel);
-    return false;
   }
-  h.phase = HttpPhase::kKtlsHandover;
-  ScheduleDeadline(conn, conn.idle_timeout_ns);
-  AdvanceKtlsHandover(conn);
-  return true;
+  if (refused) {
+    ctx_.stats->Add(Counter::kKtlsRefused);
+    Close(conn, CloseReason::kRejected);
+    return true;
+  }
+  if (why[kClient].empty() && why[kUpstream].empty()) {
+    h.phase = HttpPhase::kKtlsHandover;
+    ScheduleDeadline(conn, conn.idle_timeout_ns);
+    AdvanceKtlsHandover(conn);
+    return true;
+  }
+  // Every TLS side stays in user space, each counted with its reason (a
+  // side the kernel could take stays too: the splice needs both).
+  ctx_.stats->Add(kernel.available ? Counter::kKtlsFallbackCipher
+                                   : Counter::kKtlsFallbackKernel);
+  for (int side : {kClient, kUpstream}) {
+    if (sessions[side] == nullptr) continue;
+    std::string reason = !why[side].empty()
+                             ? std::move(why[side])
+                             : absl::StrCat("the ", SideName(1 - side),
+                                            " side: ", why[1 - side]);
+    KtlsCountsOf(conn, side).Fallback(std::move(reason));
+  }
+  return false;
+}
+
+stats::KtlsCounts& HttpProxy::KtlsCountsOf(Connection& conn, int side) {
+  if (side == kUpstream) return conn.server->ktls;
+  return (*ctx_.listener_ktls)[conn.listener_index];
 }
 
 // Decrypts the whole records `side` has received; false if that closed
@@ -169,6 +193,7 @@ void HttpProxy::InstallKtlsAndHandOver(Connection& conn) {
       return;
     }
     conn.side[side].ktls = true;
+    ++KtlsCountsOf(conn, side).connections;
   }
   ctx_.stats->Add(Counter::kKtlsConnections);
   ctx_.timers->Cancel(&conn.deadline);

@@ -61,7 +61,8 @@ Shard::Shard(ShardOptions options)
       timers_(kTimerTickNs, kTimerSlots, MonotonicNowNs()),
       upstreams_(static_cast<uint32_t>(options_.id)),
       connections_(options_.max_connections),
-      listeners_(options_.listen_fds.size()) {
+      listeners_(options_.listen_fds.size()),
+      listener_ktls_(options_.listen_fds.size()) {
   for (size_t i = 0; i < listeners_.size(); ++i) {
     listeners_[i].fd = options_.listen_fds[i];
   }
@@ -114,6 +115,7 @@ absl::Status Shard::SetUp() {
   http_context.stats = &stats_;
   http_context.timers = &timers_;
   http_context.shard_id = options_.id;
+  http_context.listener_ktls = &listener_ktls_;
   http_context.ktls_handover = [](void* self, conn::Connection& conn) {
     static_cast<Shard*>(self)->relay_->StartKtls(conn);
   };
@@ -288,6 +290,7 @@ void Shard::StartConnection(size_t listener, int fd) {
       current_->snapshot().listeners[listener];
   conn->side[conn::kClient].fd = fd;
   conn->listener = &routes;
+  conn->listener_index = static_cast<uint16_t>(listener);
   conn->routes = current_;
   ++current_->connections;
   conn->idle_timeout_ns = routes.idle_timeout_ns;
@@ -323,6 +326,11 @@ void Shard::DrainMailbox() {
       case ShardMessage::Kind::kReportUpstreams: {
         auto& slot = message->report->slots[options_.id];
         slot.rows = upstream::ReportServers(*current_, MonotonicNowNs());
+        const auto& listeners = current_->snapshot().listeners;
+        for (size_t i = 0; i < listeners.size() && i < listener_ktls_.size();
+             ++i) {
+          slot.listeners.push_back({listeners[i].name, listener_ktls_[i]});
+        }
         slot.done.store(true, std::memory_order_release);
         break;
       }

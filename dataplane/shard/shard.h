@@ -28,6 +28,7 @@
 #include "dataplane/route/route_snapshot.h"
 #include "dataplane/shard/connection_table.h"
 #include "dataplane/shard/mailbox.h"
+#include "dataplane/stats/ktls_counts.h"
 #include "dataplane/stats/shard_stats.h"
 #include "dataplane/timer/timer_wheel.h"
 #include "dataplane/upstream/local_routes.h"
@@ -123,6 +124,9 @@ class Shard {
   std::unique_ptr<health::HealthChecker> checker_;
   ConnectionTable connections_;
   std::vector<Listener> listeners_;
+  // kTLS on each listener's client sockets (HttpProxy writes, the upstream
+  // report reads; both on this thread). Sized once.
+  std::vector<stats::KtlsCounts> listener_ktls_;
   upstream::LocalRoutes* current_ = nullptr;
   uint64_t now_ns_ = 0;
   uint64_t mailbox_value_ = 0;

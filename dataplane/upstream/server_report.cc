@@ -57,6 +57,7 @@ std::vector<ServerReport> ReportServers(const LocalRoutes& routes,
       row.tls_handshakes = state.tls_handshakes;
       row.tls_resumed = state.tls_resumed;
       row.tls_failures = state.tls_failures;
+      row.ktls = state.ktls;
       rows.push_back(std::move(row));
     }
   }
@@ -86,6 +87,7 @@ void MergeServerReport(ServerReport& into, const ServerReport& from) {
   into.tls_handshakes += from.tls_handshakes;
   into.tls_resumed += from.tls_resumed;
   into.tls_failures += from.tls_failures;
+  into.ktls.Merge(from.ktls);
 }
 
 }  // namespace ringway::upstream

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/stats/ktls_counts.h"
 #include "dataplane/upstream/local_routes.h"
 
 namespace ringway::upstream {
@@ -41,6 +42,13 @@ struct ServerReport {
   uint64_t tls_handshakes = 0;
   uint64_t tls_resumed = 0;
   uint64_t tls_failures = 0;
+  stats::KtlsCounts ktls;
+};
+
+// kTLS on the client sockets of one listener (on one shard, then summed).
+struct ListenerReport {
+  std::string listener;
+  stats::KtlsCounts ktls;
 };
 
 // One row per server of each group of the shard's current table, in table
@@ -56,6 +64,7 @@ void MergeServerReport(ServerReport& into, const ServerReport& from);
 struct UpstreamReportRequest {
   struct Slot {
     std::vector<ServerReport> rows;
+    std::vector<ListenerReport> listeners;  // in listener order
     std::atomic<bool> done{false};
   };
   explicit UpstreamReportRequest(size_t shards) : slots(shards) {}

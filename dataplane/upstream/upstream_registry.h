@@ -28,6 +28,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "dataplane/address/socket_address.h"
+#include "dataplane/stats/ktls_counts.h"
 #include "dataplane/tls/client_context.h"
 #include "dataplane/upstream/idle_connections.h"
 
@@ -62,6 +63,7 @@ struct ServerState {
   uint64_t tls_handshakes = 0;     // re-encryption: completed
   uint64_t tls_resumed = 0;        // of which resumed
   uint64_t tls_failures = 0;       // handshakes that failed
+  stats::KtlsCounts ktls;          // kTLS on the sockets to this server
   // Re-encryption: the server's last resumable session on this shard.
   tls::UpstreamSessionSlot tls_session;
   // HTTP keep-alive: connections idle between requests (closed with the
