@@ -45,6 +45,7 @@ struct Endpoint {
   io::Pipe pipe;                 // splice: read here, written to the other
   uint32_t in_pipe = 0;          // bytes in `pipe`
   bool ktls = false;             // the kernel does this socket's TLS records
+  bool close_notify = false;     // kTLS: the peer ended its stream cleanly
 
   // Writing to this socket.
   bool writable = false;  // connected (and any preamble sent)

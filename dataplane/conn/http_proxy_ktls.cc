@@ -176,6 +176,24 @@ void HttpProxy::AdvanceKtlsHandover(Connection& conn) {
 void HttpProxy::InstallKtlsAndHandOver(Connection& conn) {
   HttpState& h = *conn.http;
   tls::TlsSession* sessions[2] = {h.tls.get(), h.upstream_tls.get()};
+  // The ULP first on every TLS side: where it cannot go on (a peer whose
+  // FIN came during the handshakes, say), nothing is lost yet and AUTO
+  // finishes the connection in user space.
+  for (int side : {kClient, kUpstream}) {
+    if (sessions[side] == nullptr) continue;
+    absl::Status ulp = tls::InstallKtlsUlp(conn.side[side].fd);
+    if (ulp.ok()) continue;
+    const route::KtlsMode mode =
+        side == kClient ? conn.listener->http.ktls
+                        : conn.routes->snapshot()
+                              .groups[conn.listener->upstream_group]
+                              .ktls;
+    if (mode == route::KtlsMode::kOn) break;  // closed below, logged
+    ctx_.stats->Add(Counter::kKtlsFallbackKernel);
+    KtlsCountsOf(conn, side).Fallback(std::string(ulp.message()));
+    StartTunnel(conn);
+    return;
+  }
   for (int side : {kClient, kUpstream}) {
     if (sessions[side] == nullptr) continue;
     SSL* ssl = sessions[side]->ssl();

@@ -175,6 +175,10 @@ void HttpProxy::OnUpstreamSent(Connection& conn, int32_t res) {
   q.in_flight = false;
   if (res <= 0) {
     if (res == -ECANCELED) return;
+    if (h.phase == HttpPhase::kKtlsHandover) {
+      Close(conn, CloseReason::kUpstreamReset);
+      return;
+    }
     if (RetryRequest(conn, "closed while the request was sent")) return;
     FailUpstream(conn, 502, "upstream closed while the request was sent");
     return;
@@ -250,7 +254,8 @@ void HttpProxy::OnUpstreamRecv(Connection& conn, int32_t res) {
   h.upstream_recv_armed = false;
   if (res < 0) {
     if (res == -ECANCELED) return;
-    if (h.phase == HttpPhase::kTunnel || h.response_started) {
+    if (h.phase == HttpPhase::kTunnel || h.phase == HttpPhase::kKtlsHandover ||
+        h.response_started) {
       Close(conn, CloseReason::kUpstreamReset);
       return;
     }

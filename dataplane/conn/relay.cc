@@ -243,6 +243,13 @@ void Relay::OnEof(Connection& conn, int d) {
 void Relay::FinishDirection(Connection& conn, int d) {
   Endpoint& dst = conn.side[1 - d];
   if (dst.shut || conn.state == ConnectionState::kClosing) return;
+  if (d == kClient && conn.side[d].ktls && !conn.side[d].close_notify) {
+    // A client's FIN without close_notify may be a truncation: reset, as
+    // the user-space path does, rather than end the upstream's stream
+    // cleanly. (An upstream's bare FIN ends it, as nginx takes it.)
+    Close(conn, CloseReason::kClientReset);
+    return;
+  }
   dst.shut = true;
   if (conn.side[1 - d].eof && conn.side[d].shut) {
     if (dst.ktls) SendKtlsCloseNotify(conn, 1 - d);

@@ -64,6 +64,7 @@ bool Relay::OnKtlsRecord(Connection& conn, int d) {
   std::span<const uint8_t> bytes(record, static_cast<size_t>(n));
   if (type == tls::kRecordAlert) {
     if (tls::ClassifyAlert(bytes) == tls::KtlsControl::kCloseNotify) {
+      src.close_notify = true;
       OnEof(conn, d);
     } else {
       Close(conn, ResetReason(d));

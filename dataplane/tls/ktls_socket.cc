@@ -164,13 +164,24 @@ const KtlsSupport& KernelKtlsSupport() {
   return *support;
 }
 
+absl::Status InstallKtlsUlp(int fd) {
+  std::string error = InstallUlp(fd);
+  return error.empty() ? absl::OkStatus() : absl::UnavailableError(error);
+}
+
 absl::Status InstallKtls(int fd, const SSL* ssl) {
   absl::StatusOr<KtlsKeys> tx = ExportKtlsKeys(ssl, KtlsDirection::kTransmit);
   if (!tx.ok()) return tx.status();
   absl::StatusOr<KtlsKeys> rx = ExportKtlsKeys(ssl, KtlsDirection::kReceive);
   if (!rx.ok()) return rx.status();
-  std::string error = InstallUlp(fd);
-  if (!error.empty()) return absl::UnavailableError(error);
+  char ulp[16] = {};
+  socklen_t ulp_length = sizeof(ulp);
+  // Already there when the caller went through InstallKtlsUlp.
+  if (getsockopt(fd, SOL_TCP, TCP_ULP, ulp, &ulp_length) != 0 ||
+      std::string(ulp) != "tls") {
+    std::string error = InstallUlp(fd);
+    if (!error.empty()) return absl::UnavailableError(error);
+  }
   KtlsCryptoInfo tx_info(*tx);
   if (setsockopt(fd, SOL_TLS, TLS_TX, tx_info.data(),
                  static_cast<socklen_t>(tx_info.size())) != 0) {

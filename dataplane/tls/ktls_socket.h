@@ -54,6 +54,10 @@ KtlsSupport ProbeKtlsSupport();
 // sealed output and no unread record of `ssl` (the sequence numbers must
 // match the wire). On error the socket may be half set up: close it.
 absl::Status InstallKtls(int fd, const SSL* ssl);
+// The `tls` ULP alone (no keys yet: the socket still carries plain bytes,
+// so a caller can back out to user-space TLS). Fails on a socket that is
+// no longer ESTABLISHED (the peer's FIN came first).
+absl::Status InstallKtlsUlp(int fd);
 
 }  // namespace ringway::tls
 
