@@ -47,6 +47,11 @@ struct HttpState;  // http_state.h
 inline constexpr int kClient = 0;
 inline constexpr int kUpstream = 1;
 
+// For log lines: "client" or "upstream".
+inline const char* SideName(int side) {
+  return side == kClient ? "client" : "upstream";
+}
+
 struct Connection {
   uint32_t slot = 0;
   uint32_t generation = 0;

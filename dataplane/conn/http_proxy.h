@@ -36,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "dataplane/conn/connection.h"
 #include "dataplane/conn/http_state.h"
 #include "dataplane/ring/ring.h"
@@ -137,6 +138,8 @@ class HttpProxy {
   void AdvanceKtlsHandover(Connection& conn);
   void InstallKtlsAndHandOver(Connection& conn);
   stats::KtlsCounts& KtlsCountsOf(Connection& conn, int side);
+  static route::KtlsMode KtlsModeOf(const Connection& conn, int side);
+  void KtlsInstallFailed(Connection& conn, int side, const absl::Status& why);
 
   // Either side.
   void SendFrom(Connection& conn, int fd, OutQueue& queue, uint8_t op);

@@ -28,8 +28,9 @@ namespace {
 
 using stats::Counter;
 
-const char* SideName(int side) {
-  return side == kClient ? "client" : "upstream";
+// The TLS session of `side`, or null where that side is plain TCP.
+tls::TlsSession* TlsOf(HttpState& h, int side) {
+  return side == kClient ? h.tls.get() : h.upstream_tls.get();
 }
 
 }  // namespace
@@ -46,18 +47,14 @@ bool HttpProxy::StartKtlsHandover(Connection& conn) {
   if (!h.ktls_candidate) return false;
   h.ktls_candidate = false;  // decided here, once
   const tls::KtlsSupport& kernel = tls::KernelKtlsSupport();
-  const route::KtlsMode modes[2] = {
-      conn.listener->http.ktls,
-      conn.routes->snapshot().groups[conn.listener->upstream_group].ktls};
-  tls::TlsSession* sessions[2] = {h.tls.get(), h.upstream_tls.get()};
   std::string why[2];
   bool refused = false;
   for (int side : {kClient, kUpstream}) {
-    if (sessions[side] == nullptr ||
-        kernel.Supports(sessions[side]->ssl(), &why[side])) {
+    if (TlsOf(h, side) == nullptr ||
+        kernel.Supports(TlsOf(h, side)->ssl(), &why[side])) {
       continue;
     }
-    if (modes[side] == route::KtlsMode::kOn) {
+    if (KtlsModeOf(conn, side) == route::KtlsMode::kOn) {
       RINGWAY_LOG(kWarning,
                   "listener \"%s\": ktls ON, but not for the %s side of %s: "
                   "%s; closing",
@@ -82,7 +79,7 @@ bool HttpProxy::StartKtlsHandover(Connection& conn) {
   ctx_.stats->Add(kernel.available ? Counter::kKtlsFallbackCipher
                                    : Counter::kKtlsFallbackKernel);
   for (int side : {kClient, kUpstream}) {
-    if (sessions[side] == nullptr) continue;
+    if (TlsOf(h, side) == nullptr) continue;
     std::string reason = !why[side].empty()
                              ? std::move(why[side])
                              : absl::StrCat("the ", SideName(1 - side),
@@ -97,11 +94,16 @@ stats::KtlsCounts& HttpProxy::KtlsCountsOf(Connection& conn, int side) {
   return (*ctx_.listener_ktls)[conn.listener_index];
 }
 
+route::KtlsMode HttpProxy::KtlsModeOf(const Connection& conn, int side) {
+  if (side == kClient) return conn.listener->http.ktls;
+  return conn.routes->snapshot().groups[conn.listener->upstream_group].ktls;
+}
+
 // Decrypts the whole records `side` has received; false if that closed
 // the connection.
 bool HttpProxy::SettleKtlsSide(Connection& conn, int side) {
   HttpState& h = *conn.http;
-  tls::TlsSession* tls = side == kClient ? h.tls.get() : h.upstream_tls.get();
+  tls::TlsSession* tls = TlsOf(h, side);
   if (tls == nullptr) return true;
   buffer::ByteQueue& raw = side == kClient ? h.client_raw : h.upstream_raw;
   std::span<const uint8_t> input = DecryptInput(h, raw);
@@ -175,39 +177,31 @@ void HttpProxy::AdvanceKtlsHandover(Connection& conn) {
 
 void HttpProxy::InstallKtlsAndHandOver(Connection& conn) {
   HttpState& h = *conn.http;
-  tls::TlsSession* sessions[2] = {h.tls.get(), h.upstream_tls.get()};
   // The ULP first on every TLS side: where it cannot go on (a peer whose
   // FIN came during the handshakes, say), nothing is lost yet and AUTO
   // finishes the connection in user space.
   for (int side : {kClient, kUpstream}) {
-    if (sessions[side] == nullptr) continue;
+    if (TlsOf(h, side) == nullptr) continue;
     absl::Status ulp = tls::InstallKtlsUlp(conn.side[side].fd);
     if (ulp.ok()) continue;
-    const route::KtlsMode mode =
-        side == kClient ? conn.listener->http.ktls
-                        : conn.routes->snapshot()
-                              .groups[conn.listener->upstream_group]
-                              .ktls;
-    if (mode == route::KtlsMode::kOn) break;  // closed below, logged
+    if (KtlsModeOf(conn, side) == route::KtlsMode::kOn) {
+      KtlsInstallFailed(conn, side, ulp);
+      return;
+    }
     ctx_.stats->Add(Counter::kKtlsFallbackKernel);
     KtlsCountsOf(conn, side).Fallback(std::string(ulp.message()));
     StartTunnel(conn);
     return;
   }
   for (int side : {kClient, kUpstream}) {
-    if (sessions[side] == nullptr) continue;
-    SSL* ssl = sessions[side]->ssl();
+    if (TlsOf(h, side) == nullptr) continue;
+    SSL* ssl = TlsOf(h, side)->ssl();
     absl::Status installed =
         SSL_has_pending(ssl)
             ? absl::InternalError("BoringSSL holds an unread record")
-            : tls::InstallKtls(conn.side[side].fd, ssl);
+            : tls::InstallKtlsKeys(conn.side[side].fd, ssl);
     if (!installed.ok()) {
-      RINGWAY_LOG(kWarning,
-                  "listener \"%s\": kTLS on the %s socket of %s: %s; closing",
-                  conn.listener->name, SideName(side),
-                  http::IpText(conn.client_address), installed.message());
-      ctx_.stats->Add(Counter::kKtlsErrors);
-      Close(conn, CloseReason::kResourceError);
+      KtlsInstallFailed(conn, side, installed);
       return;
     }
     conn.side[side].ktls = true;
@@ -219,6 +213,16 @@ void HttpProxy::InstallKtlsAndHandOver(Connection& conn) {
   ReleaseState(conn.http);
   conn.http = nullptr;
   ctx_.ktls_handover(owner_, conn);
+}
+
+void HttpProxy::KtlsInstallFailed(Connection& conn, int side,
+                                  const absl::Status& why) {
+  RINGWAY_LOG(kWarning,
+              "listener \"%s\": kTLS on the %s socket of %s: %s; closing",
+              conn.listener->name, SideName(side),
+              http::IpText(conn.client_address), why.message());
+  ctx_.stats->Add(Counter::kKtlsErrors);
+  Close(conn, CloseReason::kResourceError);
 }
 
 }  // namespace ringway::conn

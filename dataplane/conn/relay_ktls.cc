@@ -25,8 +25,6 @@ using stats::Counter;
 // The largest TLS plaintext record (2^14), with room to spare.
 constexpr size_t kMaxRecordBytes = 16 * 1024 + 256;
 
-const char* SideName(int d) { return d == kClient ? "client" : "upstream"; }
-
 }  // namespace
 
 void Relay::StartKtls(Connection& conn) {

@@ -170,18 +170,15 @@ absl::Status InstallKtlsUlp(int fd) {
 }
 
 absl::Status InstallKtls(int fd, const SSL* ssl) {
+  absl::Status ulp = InstallKtlsUlp(fd);
+  return ulp.ok() ? InstallKtlsKeys(fd, ssl) : ulp;
+}
+
+absl::Status InstallKtlsKeys(int fd, const SSL* ssl) {
   absl::StatusOr<KtlsKeys> tx = ExportKtlsKeys(ssl, KtlsDirection::kTransmit);
   if (!tx.ok()) return tx.status();
   absl::StatusOr<KtlsKeys> rx = ExportKtlsKeys(ssl, KtlsDirection::kReceive);
   if (!rx.ok()) return rx.status();
-  char ulp[16] = {};
-  socklen_t ulp_length = sizeof(ulp);
-  // Already there when the caller went through InstallKtlsUlp.
-  if (getsockopt(fd, SOL_TCP, TCP_ULP, ulp, &ulp_length) != 0 ||
-      std::string(ulp) != "tls") {
-    std::string error = InstallUlp(fd);
-    if (!error.empty()) return absl::UnavailableError(error);
-  }
   KtlsCryptoInfo tx_info(*tx);
   if (setsockopt(fd, SOL_TLS, TLS_TX, tx_info.data(),
                  static_cast<socklen_t>(tx_info.size())) != 0) {

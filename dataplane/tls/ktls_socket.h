@@ -54,10 +54,12 @@ KtlsSupport ProbeKtlsSupport();
 // sealed output and no unread record of `ssl` (the sequence numbers must
 // match the wire). On error the socket may be half set up: close it.
 absl::Status InstallKtls(int fd, const SSL* ssl);
-// The `tls` ULP alone (no keys yet: the socket still carries plain bytes,
-// so a caller can back out to user-space TLS). Fails on a socket that is
-// no longer ESTABLISHED (the peer's FIN came first).
+// The two steps of InstallKtls, for a caller that must be able to back out
+// to user-space TLS: the `tls` ULP alone (no keys yet: the socket still
+// carries plain bytes; fails on a socket that is no longer ESTABLISHED,
+// the peer's FIN having come first), then both directions' keys.
 absl::Status InstallKtlsUlp(int fd);
+absl::Status InstallKtlsKeys(int fd, const SSL* ssl);
 
 }  // namespace ringway::tls
 
