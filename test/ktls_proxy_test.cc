@@ -10,20 +10,18 @@
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <random>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "control/certificate_files_fixture.h"
 #include "dataplane/stats/shard_stats.h"
 #include "dataplane/tls/ktls_kernel_test_util.h"
 #include "dataplane/tls/ktls_socket.h"
-#include "dataplane/tls/test_pki.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "test/support/eventually.h"
@@ -63,29 +61,18 @@ struct Endpoints {
   const char* name = "";
 };
 
-class KtlsProxyTest : public testing::TestWithParam<Endpoints> {
+// The test PKI's files come from the config tests' fixture.
+class KtlsProxyTest : public control::CertificateFilesTest,
+                      public testing::WithParamInterface<Endpoints> {
  protected:
-  void SetUp() override {
-    char dir[] = "/tmp/ringway-ktls-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    const tls::TestPki& pki = tls::GetTestPki();
-    std::ofstream(dir_ + "/cert.pem") << pki.a_ecdsa.cert_pem;
-    std::ofstream(dir_ + "/key.pem") << pki.a_ecdsa.key_pem;
-    chmod((dir_ + "/key.pem").c_str(), 0600);
-  }
-  void TearDown() override {
-    EXPECT_EQ(std::system(("rm -rf " + dir_).c_str()), 0);
-  }
-
   // tls_terminate "term" → group "tls" re-encrypting to `backend`.
   std::string Table(const std::string& backend,
                     const std::string& listener_tls = "",
                     const std::string& group_tls = "") const {
     return absl::StrCat(
         "listeners { name: \"term\" address: \"127.0.0.1:0\" tls_terminate { "
-        "tls { certificates { cert_file: \"",
-        dir_, "/cert.pem\" key_file: \"", dir_, "/key.pem\" } ", listener_tls,
+        "tls { ",
+        Cert("a.pem", "a.key"), " ", listener_tls,
         " } upstream_group: \"tls\" } }\n"
         "upstream_groups { name: \"tls\" servers { address: \"",
         backend, "\" } tls { ", group_tls, " } }\n");
@@ -152,7 +139,6 @@ class KtlsProxyTest : public testing::TestWithParam<Endpoints> {
     close(SSL_get_fd(ssl));
   }
 
-  std::string dir_;
   bssl::UniquePtr<SSL_CTX> client_ctx_;
 };
 
