@@ -8,14 +8,18 @@
 // upstream session is resumed.
 
 #include <netinet/in.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "control/certificate_files_fixture.h"
@@ -273,6 +277,51 @@ TEST_F(KtlsProxyBehaviourTest, UpstreamKeyUpdate) {
   bssl::UniquePtr<SSL> next = Connect(*proxy, 0, nullptr);
   ASSERT_NE(next, nullptr);
   EXPECT_TRUE(EchoThrough(next.get(), "after"));
+}
+
+// The client's last bytes and close_notify arrive while ringway's socket to
+// the backend is full (the backend reads nothing until the client sent
+// everything): the direction ends only once every byte and then the
+// close_notify got out, whatever the socket buffer refused on the way.
+TEST_F(KtlsProxyBehaviourTest, CloseNotifyBehindAFullSocketBuffer) {
+  TlsEchoBackend backend(
+      {.version = TLS1_3_VERSION, .digest = true, .hold_reads = true});
+  auto proxy = StartProxy(Table(backend.address()), 1);
+  ASSERT_NE(proxy, nullptr);
+  bssl::UniquePtr<SSL> ssl = Connect(*proxy, 0, nullptr);
+  ASSERT_NE(ssl, nullptr);
+  const std::string payload = RandomBytes(768 << 10, 11);
+  std::atomic<bool> written{false};
+  std::thread writer([&] {
+    for (size_t at = 0; at < payload.size(); at += kChunk) {
+      ASSERT_EQ(
+          SSL_write(ssl.get(), payload.data() + at, static_cast<int>(kChunk)),
+          static_cast<int>(kChunk));
+    }
+    SSL_shutdown(ssl.get());  // our close_notify
+    written = true;
+  });
+  // Everything may fit in the buffers on the way (then the backend starts
+  // behind all of it); if it does not, the writer needs the backend.
+  Eventually([&] { return written.load(); }, 2000);
+  backend.ReleaseReads();
+  writer.join();
+
+  uint8_t expected[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const uint8_t*>(payload.data()), payload.size(),
+         expected);
+  uint8_t digest[SHA256_DIGEST_LENGTH];
+  ASSERT_EQ(SSL_read(ssl.get(), digest, sizeof(digest)),
+            static_cast<int>(sizeof(digest)));
+  EXPECT_EQ(memcmp(digest, expected, sizeof(digest)), 0)
+      << "the backend read other bytes than the client sent";
+  char byte;
+  int r = SSL_read(ssl.get(), &byte, 1);
+  EXPECT_EQ(SSL_get_error(ssl.get(), r), SSL_ERROR_ZERO_RETURN);
+  close(SSL_get_fd(ssl.get()));
+  EXPECT_TRUE(Eventually([&] { return backend.finished() == 1; }));
+  EXPECT_EQ(backend.close_notifies(), 1);
+  EXPECT_EQ(proxy->Total(Counter::kKtlsErrors), 0u);
 }
 
 // ktls: OFF on both sides: user-space records, and no fallback counted

@@ -42,19 +42,20 @@ check "the kernel test passed inside the VM" 0 "$status"
 contains "every kernel case ran with kTLS" "[  PASSED  ] 14 tests." "$out"
 check "no kernel case skipped" "" "$(grep -E 'SKIPPED' <<<"$out")"
 # 13 cases install TX and RX once each; the probe test probes twice (now,
-# and the cached start-up probe), each installing TX for the 3 ciphers.
-check "the kernel encrypted: TlsTxSw" 19 "$(stat_of TlsTxSw)"
-check "the kernel decrypted: TlsRxSw" 13 "$(stat_of TlsRxSw)"
+# and the cached start-up probe), each installing TX and RX for the 3
+# ciphers in TLS 1.2 and 1.3.
+check "the kernel encrypted: TlsTxSw" 25 "$(stat_of TlsTxSw)"
+check "the kernel decrypted: TlsRxSw" 25 "$(stat_of TlsRxSw)"
 check "no decryption error" 0 "$(stat_of TlsDecryptError)"
 
 boot "$PROXY_TEST"
 check "ringway's kTLS test passed inside the VM" 0 "$status"
-contains "every proxy case ran" "[  PASSED  ] 7 tests." "$out"
-# 8 connections through ringway with kTLS, two sockets each (the OFF case
-# none), plus the probe's 3 TX.
-check "ringway's sockets encrypted in the kernel: TlsTxSw" 19 \
+contains "every proxy case ran" "[  PASSED  ] 8 tests." "$out"
+# 9 connections through ringway with kTLS, two sockets each (the OFF case
+# none), plus the probe's 6 TX and 6 RX.
+check "ringway's sockets encrypted in the kernel: TlsTxSw" 24 \
   "$(stat_of TlsTxSw)"
-check "ringway's sockets decrypted in the kernel: TlsRxSw" 16 \
+check "ringway's sockets decrypted in the kernel: TlsRxSw" 24 \
   "$(stat_of TlsRxSw)"
 check "no decryption error through ringway" 0 "$(stat_of TlsDecryptError)"
 finish

@@ -20,6 +20,7 @@
 #include "dataplane/conn/http_proxy.h"
 #include "dataplane/conn/http_proxy_internal.h"
 #include "dataplane/http/real_client_address.h"
+#include "dataplane/tls/client_context.h"
 #include "dataplane/tls/ktls_socket.h"
 #include "dataplane/tls/record_boundary.h"
 
@@ -84,7 +85,7 @@ bool HttpProxy::StartKtlsHandover(Connection& conn) {
                              ? std::move(why[side])
                              : absl::StrCat("the ", SideName(1 - side),
                                             " side: ", why[1 - side]);
-    KtlsCountsOf(conn, side).Fallback(std::move(reason));
+    KtlsCountsOf(conn, side).Fallback(std::move(reason), now_ns_);
   }
   return false;
 }
@@ -189,7 +190,7 @@ void HttpProxy::InstallKtlsAndHandOver(Connection& conn) {
       return;
     }
     ctx_.stats->Add(Counter::kKtlsFallbackKernel);
-    KtlsCountsOf(conn, side).Fallback(std::string(ulp.message()));
+    KtlsCountsOf(conn, side).Fallback(std::string(ulp.message()), now_ns_);
     StartTunnel(conn);
     return;
   }
@@ -209,7 +210,13 @@ void HttpProxy::InstallKtlsAndHandOver(Connection& conn) {
   }
   ctx_.stats->Add(Counter::kKtlsConnections);
   ctx_.timers->Cancel(&conn.deadline);
-  conn.upstream_tls = std::move(h.upstream_tls);
+  // Only a TLS 1.3 upstream session that keeps sessions can still use its
+  // SSL (tickets arrive after the handshake); its output block goes.
+  if (h.upstream_tls != nullptr &&
+      tls::ClientContext::AwaitsSessionTickets(h.upstream_tls->ssl())) {
+    h.upstream_tls->ReleaseOutput();
+    conn.upstream_tls = std::move(h.upstream_tls);
+  }
   ReleaseState(conn.http);
   conn.http = nullptr;
   ctx_.ktls_handover(owner_, conn);

@@ -250,13 +250,14 @@ void Relay::FinishDirection(Connection& conn, int d) {
     Close(conn, CloseReason::kClientReset);
     return;
   }
+  if (dst.ktls && !dst.close_notify_sent && !SendKtlsCloseNotify(conn, d)) {
+    return;
+  }
   dst.shut = true;
   if (conn.side[1 - d].eof && conn.side[d].shut) {
-    if (dst.ktls) SendKtlsCloseNotify(conn, 1 - d);
     Close(conn, CloseReason::kDone);
     return;
   }
-  if (dst.ktls) SendKtlsCloseNotify(conn, 1 - d);
   // shutdown(2) directly: IORING_OP_SHUTDOWN never completes inline, it is
   // always handed to an io-wq worker thread, which costs more than the
   // system call it saves.

@@ -104,7 +104,9 @@ class Relay {
   // relay_ktls.cc: records that are not application data on a kTLS
   // socket. False when reading must stop (nothing there, or closed).
   bool OnKtlsRecord(Connection& conn, int d);
-  void SendKtlsCloseNotify(Connection& conn, int side);
+  // close_notify to side 1 - d at the end of direction d; false while that
+  // socket's buffer is full (a POLLOUT wait calls FinishDirection again).
+  bool SendKtlsCloseNotify(Connection& conn, int d);
 
   // relay.cc: moving bytes, one direction per source side d.
   void ArmRecv(Connection& conn, int d);
@@ -118,6 +120,7 @@ class Relay {
   void OnPollIn(Connection& conn, int d, int32_t res, uint32_t flags);
   void SpliceIn(Connection& conn, int d);
   void SpliceOut(Connection& conn, int d);
+  void ArmPollOut(Connection& conn, int d);
   void OnEof(Connection& conn, int d);
   void FinishDirection(Connection& conn, int d);
   void Touch(Connection& conn);

@@ -106,13 +106,22 @@ bool Relay::OnKtlsRecord(Connection& conn, int d) {
   return true;
 }
 
-// close_notify first, so the peer sees a clean end of the TLS stream.
-void Relay::SendKtlsCloseNotify(Connection& conn, int side) {
-  int error = tls::KtlsSendCloseNotify(conn.side[side].fd);
+// close_notify before our FIN, so the peer sees a clean end of the TLS
+// stream. A full socket buffer refuses it (MSG_DONTWAIT): wait for room
+// rather than shut down without it.
+bool Relay::SendKtlsCloseNotify(Connection& conn, int d) {
+  Endpoint& dst = conn.side[1 - d];
+  int error = tls::KtlsSendCloseNotify(dst.fd);
+  if (error == -EAGAIN || error == -ENOMEM) {
+    ArmPollOut(conn, d);
+    return false;
+  }
   if (error != 0) {
     RINGWAY_LOG(kDebug, "shard %d: kTLS close_notify to the %s: %s",
-                ctx_.shard_id, SideName(side), std::strerror(-error));
+                ctx_.shard_id, SideName(1 - d), std::strerror(-error));
   }
+  dst.close_notify_sent = true;
+  return true;
 }
 
 }  // namespace ringway::conn

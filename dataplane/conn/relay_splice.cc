@@ -114,18 +114,23 @@ void Relay::SpliceOut(Connection& conn, int d) {
       continue;
     }
     if (n < 0 && errno == EAGAIN) {
-      // dst's socket buffer is full: wait until it drains.
-      io_uring_sqe* sqe = ctx_.ring->GetSqe();
-      io_uring_prep_poll_add(sqe, dst.fd, POLLOUT);
-      io_uring_sqe_set_data64(sqe, Tag(conn, DirOp(kOpPollOut0, d)));
-      ++conn.inflight;
-      dst.sending = true;
+      ArmPollOut(conn, d);
       return;
     }
     Close(conn, ResetReason(1 - d));
     return;
   }
   if (src.in_pipe == 0 && src.eof) FinishDirection(conn, d);
+}
+
+// Side 1 - d's socket buffer is full: wait until it drains (SpliceOut
+// carries on, or FinishDirection once the pipe is empty).
+void Relay::ArmPollOut(Connection& conn, int d) {
+  io_uring_sqe* sqe = ctx_.ring->GetSqe();
+  io_uring_prep_poll_add(sqe, conn.side[1 - d].fd, POLLOUT);
+  io_uring_sqe_set_data64(sqe, Tag(conn, DirOp(kOpPollOut0, d)));
+  ++conn.inflight;
+  conn.side[1 - d].sending = true;
 }
 
 }  // namespace ringway::conn

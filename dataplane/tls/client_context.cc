@@ -219,6 +219,11 @@ bool ClientContext::KeepSessionTicket(SSL* ssl,
   return true;
 }
 
+bool ClientContext::AwaitsSessionTickets(const SSL* ssl) {
+  return SSL_version(ssl) == TLS1_3_VERSION &&
+         SSL_get_ex_data(ssl, SlotIndex()) != nullptr;
+}
+
 std::string DescribeUpstreamTlsError(const SSL* ssl,
                                      std::string_view library_reason) {
   long result = SSL_get_verify_result(ssl);

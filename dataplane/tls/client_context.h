@@ -100,6 +100,8 @@ class ClientContext {
   // the slot `ssl` was made with, as if BoringSSL had read it. False when
   // `ssl` keeps no sessions or refuses the message.
   static bool KeepSessionTicket(SSL* ssl, std::span<const uint8_t> message);
+  // A TLS 1.3 `ssl` made with a session slot: tickets may still come.
+  static bool AwaitsSessionTickets(const SSL* ssl);
 
  private:
   explicit ClientContext(std::shared_ptr<const ClientTlsConfig> config);

@@ -70,22 +70,30 @@ std::string InstallUlp(int fd) {
   return "";
 }
 
-// TLS_TX with throwaway keys of `cipher` on a fresh pair: "" if taken.
-std::string TryCipher(KtlsCipher cipher) {
+// Both directions of `cipher` in `version`, throwaway keys, on a fresh
+// pair: "" if the kernel took them.
+std::string TryCipher(uint16_t version, KtlsCipher cipher) {
   LoopbackPair pair;
   std::string error = Connect(&pair);
   if (error.empty()) error = InstallUlp(pair.client);
   if (!error.empty()) return error;
   KtlsKeys keys;
-  keys.version = TLS_1_3_VERSION;
+  keys.version = version;
   keys.cipher = cipher;
   keys.key_length = cipher == KtlsCipher::kAes128Gcm ? 16 : 32;
-  keys.iv_length = 12;
+  keys.iv_length =
+      version == TLS1_2_VERSION && cipher != KtlsCipher::kChacha20Poly1305 ? 4
+                                                                           : 12;
   KtlsCryptoInfo info(keys);
-  if (setsockopt(pair.client, SOL_TLS, TLS_TX, info.data(),
-                 static_cast<socklen_t>(info.size())) != 0) {
-    return absl::StrCat("TLS_TX ", kCipherNames[static_cast<int>(cipher)], ": ",
-                        std::strerror(errno));
+  for (int direction : {TLS_TX, TLS_RX}) {
+    if (setsockopt(pair.client, SOL_TLS, direction, info.data(),
+                   static_cast<socklen_t>(info.size())) != 0) {
+      return absl::StrCat(
+          direction == TLS_TX ? "TLS_TX " : "TLS_RX ",
+          kCipherNames[static_cast<int>(cipher)],
+          version == TLS1_2_VERSION ? " (TLS 1.2): " : " (TLS 1.3): ",
+          std::strerror(errno));
+    }
   }
   return "";
 }
@@ -137,24 +145,23 @@ std::string KtlsSupport::Describe() const {
   return out.empty() ? "no cipher (" + reason + ")" : out;
 }
 
+// A cipher counts only if the kernel takes it both ways in both versions.
+// One cipher's failure (or a loopback pair that could not be made) leaves
+// the others as found; kTLS is available if any cipher is.
 KtlsSupport ProbeKtlsSupport() {
   KtlsSupport support;
   for (KtlsCipher cipher : {KtlsCipher::kAes128Gcm, KtlsCipher::kAes256Gcm,
                             KtlsCipher::kChacha20Poly1305}) {
-    std::string error = TryCipher(cipher);
-    if (error.rfind("TLS_TX", 0) == 0) {
-      support.available = true;  // the ULP went on; this cipher did not
-      if (support.reason.empty()) support.reason = error;
-      continue;
+    std::string error;
+    for (uint16_t version : {TLS1_3_VERSION, TLS1_2_VERSION}) {
+      if (error.empty()) error = TryCipher(version, cipher);
     }
-    if (!error.empty()) {
-      support.available = false;
+    if (error.empty()) {
+      support.available = true;
+      support.ciphers[static_cast<size_t>(cipher)] = true;
+    } else if (support.reason.empty()) {
       support.reason = error;
-      support.ciphers = {};
-      return support;
     }
-    support.available = true;
-    support.ciphers[static_cast<size_t>(cipher)] = true;
   }
   return support;
 }

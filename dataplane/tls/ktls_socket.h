@@ -8,9 +8,9 @@
 //     ...  // from here on send() takes plaintext, splice() reads it
 //   }
 //
-// The probe opens a loopback TCP pair per cipher and tries the ULP and
-// TLS_TX with throwaway keys: a kernel without the `tls` module (or
-// without one cipher's crypto) says so there, once, instead of on every
+// The probe opens a loopback TCP pair per cipher and version and tries the
+// ULP, TLS_TX and TLS_RX with throwaway keys: a kernel without the `tls` module
+// (or without one cipher's crypto) says so there, once, instead of on every
 // connection. Thread-safe: the result is computed once and then only read.
 
 #ifndef RINGWAY_DATAPLANE_TLS_KTLS_SOCKET_H_
@@ -27,10 +27,12 @@
 namespace ringway::tls {
 
 struct KtlsSupport {
-  bool available = false;  // the ULP installs
-  // Why not, when !available ("TCP_ULP tls: No such file or directory").
+  bool available = false;  // the ULP installs and takes some cipher
+  // Why not, when !available ("TCP_ULP tls: No such file or directory");
+  // otherwise why a cipher is missing, if one is.
   std::string reason;
-  // By KtlsCipher: the kernel took TLS_TX for it.
+  // By KtlsCipher: the kernel took TLS_TX and TLS_RX for it, TLS 1.2 and
+  // 1.3.
   std::array<bool, 3> ciphers{};
 
   bool Supports(KtlsCipher cipher) const {

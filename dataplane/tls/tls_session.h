@@ -78,6 +78,12 @@ class TlsSession {
     return {output_.get() + output_begin_, output_end_ - output_begin_};
   }
   void ConsumeOutput(size_t n);
+  // The kernel seals this session's records now (kTLS), the output is
+  // empty: frees its block. The SSL stays, for what it still knows.
+  void ReleaseOutput() {
+    output_.reset();
+    output_begin_ = output_end_ = 0;
+  }
 
   bool handshake_done() const;
   std::string_view server_name() const;  // SNI sent by the client, or ""

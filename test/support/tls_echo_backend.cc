@@ -1,6 +1,7 @@
 #include "test/support/tls_echo_backend.h"
 
 #include <netinet/in.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -35,6 +36,7 @@ TlsEchoBackend::TlsEchoBackend(TlsEchoOptions options) : options_(options) {
 
 TlsEchoBackend::~TlsEchoBackend() {
   stop_ = true;
+  ReleaseReads();
   acceptor_.join();
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -62,37 +64,77 @@ void TlsEchoBackend::AcceptLoop() {
   }
 }
 
+void TlsEchoBackend::ReleaseReads() {
+  std::lock_guard<std::mutex> lock(release_mutex_);
+  released_ = true;
+  released_cv_.notify_all();
+}
+
+void TlsEchoBackend::WaitForRelease() {
+  std::unique_lock<std::mutex> lock(release_mutex_);
+  released_cv_.wait(lock, [this] { return released_ || stop_; });
+}
+
 void TlsEchoBackend::Serve(int fd) {
   bssl::UniquePtr<SSL> ssl(SSL_new(static_cast<SSL_CTX*>(ctx_)));
   SSL_set_fd(ssl.get(), fd);
   if (SSL_accept(ssl.get()) == 1) {
     ++handshakes_;
     if (SSL_session_reused(ssl.get())) ++resumed_;
-    std::string buffer(64 * 1024, '\0');
-    size_t echoed = 0;
-    bool key_updated = false;
-    for (;;) {
-      int n =
-          SSL_read(ssl.get(), buffer.data(), static_cast<int>(buffer.size()));
-      if (n <= 0) {
-        if (SSL_get_error(ssl.get(), n) == SSL_ERROR_ZERO_RETURN) {
-          ++close_notifies_;
-          SSL_shutdown(ssl.get());  // ours back
-        }
-        break;
-      }
-      if (SSL_write(ssl.get(), buffer.data(), n) != n) break;
-      echoed += static_cast<size_t>(n);
-      if (options_.key_update_after != 0 && !key_updated &&
-          echoed >= options_.key_update_after) {
-        key_updated = true;
-        // Goes out ahead of the next echoed record.
-        SSL_key_update(ssl.get(), SSL_KEY_UPDATE_NOT_REQUESTED);
-      }
+    if (options_.hold_reads) WaitForRelease();
+    if (options_.digest) {
+      Digest(ssl.get());
+    } else {
+      Echo(ssl.get());
     }
   }
   shutdown(fd, SHUT_RDWR);  // FIN; the destructor closes the fd
   ++finished_;
+}
+
+void TlsEchoBackend::Echo(SSL* ssl) {
+  std::string buffer(64 * 1024, '\0');
+  size_t echoed = 0;
+  bool key_updated = false;
+  for (;;) {
+    int n = SSL_read(ssl, buffer.data(), static_cast<int>(buffer.size()));
+    if (n <= 0) {
+      if (SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN) {
+        ++close_notifies_;
+        SSL_shutdown(ssl);  // ours back
+      }
+      return;
+    }
+    if (SSL_write(ssl, buffer.data(), n) != n) return;
+    echoed += static_cast<size_t>(n);
+    if (options_.key_update_after != 0 && !key_updated &&
+        echoed >= options_.key_update_after) {
+      key_updated = true;
+      // Goes out ahead of the next echoed record.
+      SSL_key_update(ssl, SSL_KEY_UPDATE_NOT_REQUESTED);
+    }
+  }
+}
+
+void TlsEchoBackend::Digest(SSL* ssl) {
+  SHA256_CTX sha;
+  SHA256_Init(&sha);
+  std::string buffer(64 * 1024, '\0');
+  for (;;) {
+    int n = SSL_read(ssl, buffer.data(), static_cast<int>(buffer.size()));
+    if (n > 0) {
+      SHA256_Update(&sha, buffer.data(), static_cast<size_t>(n));
+      continue;
+    }
+    if (SSL_get_error(ssl, n) != SSL_ERROR_ZERO_RETURN) return;
+    ++close_notifies_;
+    uint8_t digest[SHA256_DIGEST_LENGTH];
+    SHA256_Final(digest, &sha);
+    if (SSL_write(ssl, digest, sizeof(digest)) == sizeof(digest)) {
+      SSL_shutdown(ssl);
+    }
+    return;
+  }
 }
 
 }  // namespace ringway::test

@@ -9,7 +9,10 @@
 #ifndef RINGWAY_TEST_SUPPORT_TLS_ECHO_BACKEND_H_
 #define RINGWAY_TEST_SUPPORT_TLS_ECHO_BACKEND_H_
 
+#include <openssl/base.h>
+
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -24,6 +27,12 @@ struct TlsEchoOptions {
   bool tickets = true;                // session tickets (resumption)
   // TLS 1.3: after echoing this many bytes, send a KeyUpdate once.
   size_t key_update_after = 0;
+  // Instead of echoing, read to the peer's close_notify and answer with
+  // the SHA-256 of everything read (then close_notify).
+  bool digest = false;
+  // Read nothing after the handshake until ReleaseReads(): the sockets
+  // towards the backend fill up.
+  bool hold_reads = false;
 };
 
 class TlsEchoBackend {
@@ -40,10 +49,15 @@ class TlsEchoBackend {
   int close_notifies() const { return close_notifies_.load(); }
   // Connections that ended (any way).
   int finished() const { return finished_.load(); }
+  // With `hold_reads`: connections start reading now.
+  void ReleaseReads();
 
  private:
   void AcceptLoop();
   void Serve(int fd);
+  void Echo(SSL* ssl);
+  void Digest(SSL* ssl);
+  void WaitForRelease();
 
   TlsEchoOptions options_;
   void* ctx_ = nullptr;  // SSL_CTX
@@ -55,7 +69,10 @@ class TlsEchoBackend {
   std::atomic<int> close_notifies_{0};
   std::atomic<int> finished_{0};
   std::thread acceptor_;
-  std::mutex mutex_;  // guards the two below
+  std::mutex release_mutex_;
+  std::condition_variable released_cv_;
+  bool released_ = false;  // guarded by release_mutex_
+  std::mutex mutex_;       // guards the two below
   std::vector<std::thread> connections_;
   std::vector<int> fds_;
 };
