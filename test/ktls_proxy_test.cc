@@ -28,6 +28,7 @@
 #include "dataplane/tls/ktls_socket.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test/ktls_test_client.h"
 #include "test/support/eventually.h"
 #include "test/support/proxy_fixture.h"
 #include "test/support/tcp_client.h"
@@ -40,22 +41,6 @@ using stats::Counter;
 using ::testing::HasSubstr;
 
 constexpr size_t kChunk = 64 * 1024;
-
-// kTLS is expected: the kernel has it (and inside the VM it must).
-bool KernelHasKtls() {
-  const tls::KtlsSupport& kernel = tls::KernelKtlsSupport();
-  if (!kernel.available && getenv("RINGWAY_REQUIRE_KTLS") != nullptr) {
-    ADD_FAILURE() << "the VM's kernel has no kTLS: " << kernel.reason;
-  }
-  return kernel.available;
-}
-
-std::string RandomBytes(size_t n, uint32_t seed) {
-  std::mt19937 random(seed);
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(random());
-  return s;
-}
 
 struct Endpoints {
   uint16_t client_version = 0;
@@ -82,32 +67,9 @@ class KtlsProxyTest : public control::CertificateFilesTest,
         backend, "\" } tls { ", group_tls, " } }\n");
   }
 
-  // A TLS client connected to `proxy`'s listener, handshake done (null and
-  // a test failure otherwise). Owns the fd through the SSL.
   bssl::UniquePtr<SSL> Connect(control::RingwayServer& proxy, uint16_t version,
                                const char* ciphers) {
-    client_ctx_.reset(SSL_CTX_new(TLS_method()));
-    if (version != 0) {
-      SSL_CTX_set_min_proto_version(client_ctx_.get(), version);
-      SSL_CTX_set_max_proto_version(client_ctx_.get(), version);
-    }
-    if (ciphers != nullptr) {
-      SSL_CTX_set_strict_cipher_list(client_ctx_.get(), ciphers);
-    }
-    int fd = ConnectTo(proxy.listener_address("term"));
-    if (fd < 0) {
-      ADD_FAILURE() << "connect to ringway";
-      return nullptr;
-    }
-    bssl::UniquePtr<SSL> ssl(SSL_new(client_ctx_.get()));
-    SSL_set_fd(ssl.get(), fd);
-    SSL_set_tlsext_host_name(ssl.get(), "a.example.org");
-    if (SSL_connect(ssl.get()) != 1) {
-      ADD_FAILURE() << "TLS handshake with ringway failed";
-      close(fd);
-      return nullptr;
-    }
-    return ssl;
+    return ConnectTls(proxy.listener_address("term"), version, ciphers);
   }
 
   // Sends `payload` a chunk at a time, reading each chunk's echo before the
@@ -142,8 +104,6 @@ class KtlsProxyTest : public control::CertificateFilesTest,
         << "ringway passed the backend's close_notify on";
     close(SSL_get_fd(ssl));
   }
-
-  bssl::UniquePtr<SSL_CTX> client_ctx_;
 };
 
 TEST_P(KtlsProxyTest, BytesIntactAndCleanCloseThroughTheKernelOrUserSpace) {

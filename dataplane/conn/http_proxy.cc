@@ -81,6 +81,8 @@ void HttpProxy::Start(Connection& conn, size_t listener_index) {
         (!listener.TerminatesTls() ||
          listener.http.ktls != route::KtlsMode::kOff) &&
         (group.tls == nullptr || group.ktls != route::KtlsMode::kOff);
+  } else if (listener.TerminatesTls()) {
+    state->ktls_candidate = listener.http.ktls != route::KtlsMode::kOff;
   }
   if (listener.TerminatesTls()) {
     tls::ServerContext* context = conn.routes->server_tls(listener_index);
@@ -111,7 +113,7 @@ void HttpProxy::ArmClientRecv(Connection& conn, size_t max_bytes) {
   if (conn.http == nullptr) return;  // finished meanwhile
   HttpState& h = *conn.http;
   // Ciphertext and PROXY bytes land in client_raw; plaintext in client_in.
-  bool raw = h.tls != nullptr || h.phase == HttpPhase::kProxyHeader;
+  bool raw = ClientSealed(h) || h.phase == HttpPhase::kProxyHeader;
   buffer::ByteQueue& queue = raw ? h.client_raw : h.client_in;
   uint8_t* tail = queue.PrepareTail(max_bytes != 0 ? max_bytes : kRecvBytes);
   io_uring_sqe* sqe = ctx_.ring->GetSqe();
@@ -160,13 +162,17 @@ void HttpProxy::OnClientRecv(Connection& conn, int32_t res) {
   if (conn.http == nullptr) return;  // finished meanwhile
   HttpState& h = *conn.http;
   h.client_recv_armed = false;
+  if (res == -EIO && h.client_ktls) {
+    OnClientKtlsRecord(conn);  // a record that is not application data
+    return;
+  }
   if (res < 0) {
     if (res == -ECANCELED) return;
     Close(conn, CloseReason::kClientReset);
     return;
   }
   Touch(conn);
-  bool raw = h.tls != nullptr || h.phase == HttpPhase::kProxyHeader;
+  bool raw = ClientSealed(h) || h.phase == HttpPhase::kProxyHeader;
   (raw ? h.client_raw : h.client_in).Commit(res);
   if (res == 0) h.client_eof = true;
   if (h.phase == HttpPhase::kProxyHeader) {
@@ -177,7 +183,7 @@ void HttpProxy::OnClientRecv(Connection& conn, int32_t res) {
     AdvanceKtlsHandover(conn);
     return;
   }
-  if (h.tls != nullptr) {
+  if (ClientSealed(h)) {
     OnCiphertext(conn);
     return;
   }
@@ -419,7 +425,7 @@ void HttpProxy::FlushClient(Connection& conn) {
   HttpState& h = *conn.http;
   if (conn.state == ConnectionState::kClosing) return;
   int fd = conn.side[kClient].fd;
-  if (h.tls == nullptr) {
+  if (!ClientSealed(h)) {
     if (!h.client_out.empty()) {
       h.client_send.pending.append(h.client_out);
       h.client_out.clear();
@@ -477,7 +483,7 @@ void HttpProxy::OnClientSent(Connection& conn, int32_t res) {
     return;
   }
   Touch(conn);
-  if (h.tls != nullptr) {
+  if (ClientSealed(h)) {
     h.client_tls_sending = false;
     h.tls->ConsumeOutput(res);
   } else {
@@ -505,12 +511,7 @@ void HttpProxy::OnClientFlushed(Connection& conn) {
   if (h.phase == HttpPhase::kFlushClose) {
     // TLS ends with close_notify, sent like any other record; this comes
     // back here once it is on the wire.
-    if (h.tls != nullptr && h.tls->handshake_done() && !h.close_notify_queued) {
-      h.close_notify_queued = true;
-      h.tls->Shutdown();
-      FlushClient(conn);
-      return;
-    }
+    if (QueueClientCloseNotify(conn)) return;
     shutdown(conn.side[kClient].fd, SHUT_WR);
     Close(conn, CloseReason::kDone);
     return;

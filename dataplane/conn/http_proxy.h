@@ -140,6 +140,15 @@ class HttpProxy {
   stats::KtlsCounts& KtlsCountsOf(Connection& conn, int side);
   static route::KtlsMode KtlsModeOf(const Connection& conn, int side);
   void KtlsInstallFailed(Connection& conn, int side, const absl::Status& why);
+  // HTTPS listeners: the client socket alone goes to the kernel after its
+  // handshake; false when it stays in user space (AUTO fallback).
+  bool StartClientKtls(Connection& conn);
+  void AdvanceClientKtls(Connection& conn);
+  void InstallClientKtls(Connection& conn);
+  void OnClientKtlsRecord(Connection& conn);
+  // close_notify to the client, once (true: queued behind sealed records,
+  // FlushClient sends it and comes back).
+  bool QueueClientCloseNotify(Connection& conn);
 
   // Either side.
   void SendFrom(Connection& conn, int fd, OutQueue& queue, uint8_t op);

@@ -114,8 +114,10 @@ void HttpProxy::OnCiphertext(Connection& conn) {
     }
     OnHandshakeDone(conn);
     // Stream mode starts connecting here, which may close the connection
-    // (and free `tls`) at once.
-    if (conn.http == nullptr || conn.state == ConnectionState::kClosing) {
+    // (and free `tls`) at once; the client socket may have gone to the
+    // kernel, whose handover reads on from here (http_proxy_ktls.cc).
+    if (conn.http == nullptr || conn.state == ConnectionState::kClosing ||
+        h.phase == HttpPhase::kKtlsHandover || h.client_ktls) {
       return;
     }
   }
@@ -150,7 +152,11 @@ void HttpProxy::OnHandshakeDone(Connection& conn) {
     h.client_subject = h.tls->PeerSubject();
   }
   h.phase = HttpPhase::kRequestHead;
-  if (h.stream) StartStream(conn);
+  if (h.stream) {
+    StartStream(conn);
+  } else if (h.ktls_candidate) {
+    StartClientKtls(conn);
+  }
 }
 
 }  // namespace ringway::conn

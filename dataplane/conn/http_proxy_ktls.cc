@@ -129,6 +129,10 @@ bool HttpProxy::SettleKtlsSide(Connection& conn, int side) {
 void HttpProxy::AdvanceKtlsHandover(Connection& conn) {
   if (conn.http == nullptr || conn.state == ConnectionState::kClosing) return;
   HttpState& h = *conn.http;
+  if (!h.stream) {
+    AdvanceClientKtls(conn);  // an HTTPS listener's client socket
+    return;
+  }
   if (!SettleKtlsSide(conn, kClient) || !SettleKtlsSide(conn, kUpstream)) {
     return;
   }

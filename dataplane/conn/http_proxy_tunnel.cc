@@ -101,11 +101,9 @@ void HttpProxy::CheckTunnelEnds(Connection& conn) {
                         !h.client_send.in_flight;
   if (h.upstream_eof && h.upstream_in.empty() && client_flushed &&
       !h.client_shut) {
-    if (h.tls != nullptr && h.tls->handshake_done() && !h.close_notify_queued) {
-      h.close_notify_queued = true;
-      h.tls->Shutdown();
-      FlushClient(conn);
-      if (ClientBacklog(h) != 0 || h.client_tls_sending) return;
+    if (QueueClientCloseNotify(conn) &&
+        (ClientBacklog(h) != 0 || h.client_tls_sending)) {
+      return;
     }
     h.client_shut = true;
     shutdown(conn.side[kClient].fd, SHUT_WR);

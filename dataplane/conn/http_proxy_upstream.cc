@@ -41,7 +41,7 @@ bool HttpProxy::UpstreamSendIdle(const HttpState& h) const {
 
 size_t HttpProxy::ClientBacklog(const HttpState& h) const {
   return h.client_out.size() + h.client_send.bytes() +
-         (h.tls != nullptr ? h.tls->output().size() : 0);
+         (ClientSealed(h) ? h.tls->output().size() : 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -424,7 +424,7 @@ bool HttpProxy::ForwardResponseBody(Connection& conn) {
     // sealed records in flight: seal straight from the receive buffer,
     // skipping the copy into client_out.
     size_t sealed = 0;
-    if (h.tls != nullptr && h.client_out.empty() && !h.client_tls_sending) {
+    if (ClientSealed(h) && h.client_out.empty() && !h.client_tls_sending) {
       sealed = h.tls->Seal(bytes.first(take));
     }
     AppendBytes(&h.client_out, bytes.subspan(sealed, take - sealed));

@@ -32,7 +32,7 @@ enum class HttpPhase : uint8_t {
   kConnecting,    // request routed; upstream connect in flight
   kExchange,      // request body up, response down
   kTunnel,        // after 101: bytes both ways until either side ends
-  kKtlsHandover,  // stream mode: stopping at record boundaries for kTLS
+  kKtlsHandover,  // stopping at record boundaries for kTLS
   kFlushClose,    // last bytes to the client, then close
 };
 
@@ -48,15 +48,20 @@ struct OutQueue {
   size_t bytes() const { return pending.size() + sending.size() - sent; }
 };
 
+struct HttpState;
+// The client's bytes are TLS records ringway seals and opens itself.
+bool ClientSealed(const HttpState& h);
+
 struct HttpState {
   HttpPhase phase = HttpPhase::kRequestHead;
   // Stream mode (ListenerRoutes::tls_stream): no HTTP; once the client's
   // TLS handshake (if any) is done, the listener's group is connected (with
   // TLS if it re-encrypts) and bytes are tunnelled both ways.
   bool stream = false;
-  // Stream mode whose TLS sides may go to the kernel (no side has ktls
-  // OFF): only whole records are given to BoringSSL until the tunnel starts
-  // (http_proxy_ktls.cc).
+  // TLS sides that may go to the kernel (no side has ktls OFF): only whole
+  // records are given to BoringSSL until the kernel takes them or not
+  // (http_proxy_ktls.cc). Stream mode: both sides, then the Relay; HTTPS
+  // listeners: the client side, after its handshake.
   bool ktls_candidate = false;
   // Sent to the upstream ahead of everything, in the clear (an outgoing
   // PROXY header in stream mode).
@@ -64,8 +69,12 @@ struct HttpState {
 
   // Client side.
   std::unique_ptr<tls::TlsSession> tls;  // HTTPS listeners
-  buffer::ByteQueue client_raw;          // TLS or PROXY bytes not yet taken
-  buffer::ByteQueue client_in;           // plaintext from the client
+  // The kernel has the client's records (kTLS): the socket carries
+  // plaintext as on a plain listener; `tls` stays for what the handshake
+  // learnt (SNI, ALPN, client certificate).
+  bool client_ktls = false;
+  buffer::ByteQueue client_raw;     // TLS or PROXY bytes not yet taken
+  buffer::ByteQueue client_in;      // plaintext from the client
   std::string client_out;           // plaintext for the client (TLS seals it)
   OutQueue client_send;             // plain listeners: what goes on the wire
   bool client_tls_sending = false;  // a send of tls->output() in flight
@@ -149,6 +158,7 @@ struct HttpState {
     ktls_candidate = false;
     upstream_preamble.clear();
     tls.reset();
+    client_ktls = false;
     client_raw.Clear();
     client_in.Clear();
     client_out.clear();
@@ -220,6 +230,10 @@ struct HttpState {
     exchange_finished = false;
   }
 };
+
+inline bool ClientSealed(const HttpState& h) {
+  return h.tls != nullptr && !h.client_ktls;
+}
 
 }  // namespace ringway::conn
 

@@ -1,0 +1,188 @@
+// HttpProxy: an HTTPS listener's client socket handed to the kernel's TLS
+// record layer once its handshake is done. From then on the kernel opens
+// and seals the client's records and the HTTP exchange reads request heads
+// and writes responses in plaintext on that socket, exactly as on a plain
+// listener; BoringSSL keeps only what the handshake learnt (SNI, ALPN, the
+// client's certificate).
+//
+// As in stream mode (http_proxy_ktls.cc) the socket first stops at a record
+// boundary: whole records only go to BoringSSL, the rest of one half read
+// is read exactly, and BoringSSL's own records (tickets) are sent before
+// the keys go to the kernel.
+
+#include <openssl/ssl.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "dataplane/common/log.h"
+#include "dataplane/conn/http_proxy.h"
+#include "dataplane/conn/http_proxy_internal.h"
+#include "dataplane/http/real_client_address.h"
+#include "dataplane/tls/ktls_control_records.h"
+#include "dataplane/tls/ktls_socket.h"
+#include "dataplane/tls/record_boundary.h"
+
+namespace ringway::conn {
+namespace {
+
+using stats::Counter;
+
+// The largest TLS plaintext record (2^14), with room to spare.
+constexpr size_t kMaxRecordBytes = 16 * 1024 + 256;
+
+}  // namespace
+
+bool HttpProxy::StartClientKtls(Connection& conn) {
+  HttpState& h = *conn.http;
+  h.ktls_candidate = false;  // decided here, once
+  const tls::KtlsSupport& kernel = tls::KernelKtlsSupport();
+  std::string why;
+  if (kernel.Supports(h.tls->ssl(), &why)) {
+    h.phase = HttpPhase::kKtlsHandover;
+    AdvanceClientKtls(conn);
+    return true;
+  }
+  if (KtlsModeOf(conn, kClient) == route::KtlsMode::kOn) {
+    RINGWAY_LOG(kWarning,
+                "listener \"%s\": ktls ON, but not for %s: %s; closing",
+                conn.listener->name, http::IpText(conn.client_address), why);
+    ctx_.stats->Add(Counter::kKtlsRefused);
+    Close(conn, CloseReason::kRejected);
+    return true;
+  }
+  ctx_.stats->Add(kernel.available ? Counter::kKtlsFallbackCipher
+                                   : Counter::kKtlsFallbackKernel);
+  KtlsCountsOf(conn, kClient).Fallback(std::move(why), now_ns_);
+  return false;
+}
+
+void HttpProxy::AdvanceClientKtls(Connection& conn) {
+  if (conn.http == nullptr || conn.state == ConnectionState::kClosing) return;
+  HttpState& h = *conn.http;
+  if (!SettleKtlsSide(conn, kClient)) return;
+  if (h.client_eof) {
+    // The client ended during the handshake: what it sent is served (or
+    // refused) in user space.
+    h.phase = HttpPhase::kRequestHead;
+    OnClientPlaintext(conn);
+    return;
+  }
+  FlushClient(conn);  // BoringSSL's own records: tickets
+  if (conn.http == nullptr || conn.state == ConnectionState::kClosing) return;
+  bool busy = h.client_recv_armed || h.client_tls_sending ||
+              !h.tls->output().empty() || !h.client_out.empty();
+  if (!h.client_recv_armed) {
+    size_t more = tls::BytesToRecordEnd(h.client_raw.readable());
+    if (more > 0) {
+      ArmClientRecv(conn, more);
+      busy = true;
+    }
+  }
+  if (busy) return;
+  InstallClientKtls(conn);
+}
+
+void HttpProxy::InstallClientKtls(Connection& conn) {
+  HttpState& h = *conn.http;
+  const int fd = conn.side[kClient].fd;
+  absl::Status ulp = tls::InstallKtlsUlp(fd);
+  if (!ulp.ok() && KtlsModeOf(conn, kClient) != route::KtlsMode::kOn) {
+    ctx_.stats->Add(Counter::kKtlsFallbackKernel);
+    KtlsCountsOf(conn, kClient).Fallback(std::string(ulp.message()), now_ns_);
+    h.phase = HttpPhase::kRequestHead;
+    OnClientPlaintext(conn);
+    return;
+  }
+  absl::Status installed =
+      !ulp.ok() ? ulp
+      : SSL_has_pending(h.tls->ssl())
+          ? absl::InternalError("BoringSSL holds an unread record")
+          : tls::InstallKtlsKeys(fd, h.tls->ssl());
+  if (!installed.ok()) {
+    KtlsInstallFailed(conn, kClient, installed);
+    return;
+  }
+  conn.side[kClient].ktls = true;
+  h.client_ktls = true;
+  h.tls->ReleaseOutput();
+  ++KtlsCountsOf(conn, kClient).connections;
+  ctx_.stats->Add(Counter::kKtlsConnections);
+  h.phase = HttpPhase::kRequestHead;
+  OnClientPlaintext(conn);  // a request that came with the handshake
+}
+
+// A receive on the kTLS socket met a record that is not application data
+// (EIO): read it whole. close_notify ends the client's stream like a FIN;
+// a KeyUpdate (which this kernel cannot follow) ends the connection.
+void HttpProxy::OnClientKtlsRecord(Connection& conn) {
+  HttpState& h = *conn.http;
+  uint8_t record[kMaxRecordBytes];
+  uint8_t type = 0;
+  ssize_t n =
+      tls::KtlsReceive(conn.side[kClient].fd, record, &type, MSG_DONTWAIT);
+  if (n == -EAGAIN) {
+    MaybeArmClientRecv(conn);
+    return;
+  }
+  if (n == 0 || (n > 0 && type == tls::kRecordAlert &&
+                 tls::ClassifyAlert({record, static_cast<size_t>(n)}) ==
+                     tls::KtlsControl::kCloseNotify)) {
+    h.client_eof = true;
+    OnClientPlaintext(conn);
+    return;
+  }
+  if (n > 0 && type == tls::kRecordApplicationData) {
+    h.client_in.Append({record, static_cast<size_t>(n)});
+    OnClientPlaintext(conn);
+    return;
+  }
+  std::vector<tls::HandshakeMessage> messages;
+  if (n > 0 && type == tls::kRecordHandshake &&
+      tls::SplitHandshakeMessages({record, static_cast<size_t>(n)},
+                                  &messages) &&
+      messages.size() == 1 &&
+      tls::ClassifyHandshakeMessage(messages[0]) ==
+          tls::KtlsControl::kKeyUpdate) {
+    RINGWAY_LOG(kWarning,
+                "listener \"%s\": kTLS: %s sent a TLS KeyUpdate, which this "
+                "kernel cannot follow; closing the connection",
+                conn.listener->name, http::IpText(conn.client_address));
+    ctx_.stats->Add(Counter::kKtlsKeyUpdateCloses);
+    Close(conn, CloseReason::kDone);
+    return;
+  }
+  if (n < 0 || type != tls::kRecordAlert) {
+    RINGWAY_LOG(kInfo, "listener \"%s\": kTLS record from %s: %s",
+                conn.listener->name, http::IpText(conn.client_address),
+                n < 0 ? std::strerror(static_cast<int>(-n))
+                      : "not one a client sends after the handshake");
+    ctx_.stats->Add(Counter::kKtlsErrors);
+  }
+  Close(conn, CloseReason::kClientReset);  // a fatal alert, or the above
+}
+
+bool HttpProxy::QueueClientCloseNotify(Connection& conn) {
+  HttpState& h = *conn.http;
+  if (h.tls == nullptr || !h.tls->handshake_done() || h.close_notify_queued) {
+    return false;
+  }
+  h.close_notify_queued = true;
+  if (h.client_ktls) {
+    // The response's last send completed: its buffer has taken the rest.
+    int error = tls::KtlsSendCloseNotify(conn.side[kClient].fd);
+    if (error != 0) {
+      RINGWAY_LOG(kDebug, "listener \"%s\": kTLS close_notify to %s: %s",
+                  conn.listener->name, http::IpText(conn.client_address),
+                  std::strerror(-error));
+    }
+    return false;
+  }
+  h.tls->Shutdown();
+  FlushClient(conn);
+  return true;
+}
+
+}  // namespace ringway::conn

@@ -1,0 +1,238 @@
+// kTLS on an HTTPS listener: once the client's handshake is done its
+// socket goes to the kernel, and ringway reads request heads and bodies
+// and writes responses in plaintext on it. Real sockets: a BoringSSL
+// client, ringway, the HTTP echo backend. Inside the VM of
+// //test:ktls_vm_test the kernel does the client's records; here every
+// connection falls back to BoringSSL's and says so in the counters.
+// Either way the exchanges are the same.
+
+#include <openssl/ssl.h>
+#include <unistd.h>
+
+#include <map>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "control/certificate_files_fixture.h"
+#include "dataplane/stats/shard_stats.h"
+#include "dataplane/tls/ktls_kernel_test_util.h"
+#include "dataplane/tls/ktls_socket.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "test/ktls_test_client.h"
+#include "test/support/eventually.h"
+#include "test/support/http_echo_backend.h"
+#include "test/support/proxy_fixture.h"
+
+namespace ringway::test {
+namespace {
+
+using stats::Counter;
+using ::testing::HasSubstr;
+
+struct Client {
+  uint16_t version = 0;
+  const char* ciphers = nullptr;
+  const char* name = "";
+};
+
+// One response with a Content-Length body, read from `ssl`.
+struct Response {
+  std::string head;
+  std::string body;
+};
+
+bool ReadResponse(SSL* ssl, Response* out) {
+  std::string bytes;
+  char buffer[16 * 1024];
+  size_t head_end = std::string::npos;
+  size_t length = 0;
+  for (;;) {
+    if (head_end == std::string::npos) {
+      head_end = bytes.find("\r\n\r\n");
+      if (head_end != std::string::npos) {
+        out->head = bytes.substr(0, head_end + 4);
+        size_t at = absl::AsciiStrToLower(out->head).find("content-length: ");
+        if (at == std::string::npos) return false;
+        size_t eol = out->head.find("\r\n", at);
+        if (!absl::SimpleAtoi(out->head.substr(at + 16, eol - at - 16),
+                              &length)) {
+          return false;
+        }
+      }
+    }
+    if (head_end != std::string::npos &&
+        bytes.size() >= head_end + 4 + length) {
+      out->body = bytes.substr(head_end + 4, length);
+      return bytes.size() == head_end + 4 + length;
+    }
+    int n = SSL_read(ssl, buffer, sizeof(buffer));
+    if (n <= 0) return false;
+    bytes.append(buffer, static_cast<size_t>(n));
+  }
+}
+
+bool WriteAll(SSL* ssl, const std::string& bytes) {
+  for (size_t at = 0; at < bytes.size();) {
+    int n = SSL_write(
+        ssl, bytes.data() + at,
+        static_cast<int>(std::min<size_t>(bytes.size() - at, 64 * 1024)));
+    if (n <= 0) return false;
+    at += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+class KtlsHttpsTest : public control::CertificateFilesTest,
+                      public testing::WithParamInterface<Client> {
+ protected:
+  // HTTPS listener "web" → plain group "echo".
+  std::string Table(const std::string& backend,
+                    const std::string& listener_tls = "") const {
+    return absl::StrCat(
+        "listeners { name: \"web\" address: \"127.0.0.1:0\" https { tls { ",
+        Cert("a.pem", "a.key"), " ", listener_tls,
+        " } virtual_hosts { server_names: \"a.example.org\" locations { "
+        "path_prefix: \"/\" upstream_group: \"echo\" } } } }\n"
+        "upstream_groups { name: \"echo\" servers { address: \"",
+        backend, "\" } }\n");
+  }
+};
+
+// Three requests on one kept-alive connection (one with a 1 MiB body),
+// then the client's close_notify.
+TEST_P(KtlsHttpsTest, KeptAliveRequestsInPlaintextOnTheKernelsSocket) {
+  const bool kernel = KernelHasKtls();
+  HttpEchoBackend backend;
+  auto proxy = StartProxy(Table(backend.address()), 1);
+  ASSERT_NE(proxy, nullptr);
+  std::map<std::string, long> before;
+  if (kernel) before = tls::TlsStats();
+
+  bssl::UniquePtr<SSL> ssl = ConnectTls(proxy->listener_address("web"),
+                                        GetParam().version, GetParam().ciphers);
+  ASSERT_NE(ssl, nullptr);
+  Response response;
+  ASSERT_TRUE(WriteAll(ssl.get(),
+                       "GET /first HTTP/1.1\r\n"
+                       "Host: a.example.org\r\n\r\n"));
+  ASSERT_TRUE(ReadResponse(ssl.get(), &response));
+  EXPECT_THAT(response.head, HasSubstr("HTTP/1.1 200"));
+  EXPECT_THAT(response.body, HasSubstr("GET /first HTTP/1.1\r\n"));
+  EXPECT_THAT(response.body, HasSubstr("X-Forwarded-Proto: https\r\n"));
+
+  const std::string payload = RandomBytes(1 << 20, 21);
+  ASSERT_TRUE(WriteAll(
+      ssl.get(), absl::StrCat("POST /upload HTTP/1.1\r\nHost: a.example.org\r\n"
+                              "Content-Length: ",
+                              payload.size(), "\r\n\r\n", payload)));
+  ASSERT_TRUE(ReadResponse(ssl.get(), &response));
+  EXPECT_THAT(response.head, HasSubstr("HTTP/1.1 200"));
+  ASSERT_GT(response.body.size(), payload.size());
+  EXPECT_TRUE(absl::EndsWith(response.body, payload))
+      << "the request body came back changed";
+
+  ASSERT_TRUE(WriteAll(ssl.get(),
+                       "GET /third HTTP/1.1\r\n"
+                       "Host: a.example.org\r\n\r\n"));
+  ASSERT_TRUE(ReadResponse(ssl.get(), &response));
+  EXPECT_THAT(response.body, HasSubstr("GET /third HTTP/1.1\r\n"));
+  EXPECT_EQ(backend.requests(), 3);
+
+  SSL_shutdown(ssl.get());  // our close_notify ends the connection
+  char byte;
+  EXPECT_LE(SSL_read(ssl.get(), &byte, 1), 0);
+  close(SSL_get_fd(ssl.get()));
+  EXPECT_TRUE(
+      Eventually([&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
+  EXPECT_EQ(proxy->Total(Counter::kKtlsErrors), 0u);
+
+  const std::string stats = proxy->StatsText(/*json=*/true);
+  if (kernel) {
+    EXPECT_EQ(proxy->Total(Counter::kKtlsConnections), 1u);
+    // Only the client's socket: the kernel opened and sealed its records.
+    std::map<std::string, long> after = tls::TlsStats();
+    EXPECT_EQ(after["TlsTxSw"] - before["TlsTxSw"], 1);
+    EXPECT_EQ(after["TlsRxSw"] - before["TlsRxSw"], 1);
+    EXPECT_EQ(after["TlsDecryptError"], before["TlsDecryptError"]);
+    EXPECT_THAT(stats, HasSubstr("{\"listener\":\"web\","
+                                 "\"ktls_connections\":1,"
+                                 "\"ktls_fallbacks\":0,"));
+  } else {
+    EXPECT_EQ(proxy->Total(Counter::kKtlsConnections), 0u);
+    EXPECT_EQ(proxy->Total(Counter::kKtlsFallbackKernel), 1u);
+    EXPECT_THAT(stats, HasSubstr(absl::StrCat(
+                           "{\"listener\":\"web\",\"ktls_connections\":0,"
+                           "\"ktls_fallbacks\":1,\"ktls_last_fallback\":\""
+                           "kernel: ",
+                           tls::KernelKtlsSupport().reason, "\"}")));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Versions, KtlsHttpsTest,
+    testing::Values(
+        Client{TLS1_3_VERSION, nullptr, "Tls13"},
+        Client{TLS1_2_VERSION, "ECDHE-ECDSA-AES256-GCM-SHA384", "Tls12Aes256"},
+        Client{TLS1_2_VERSION, "ECDHE-ECDSA-CHACHA20-POLY1305", "Tls12Chacha"}),
+    [](const testing::TestParamInfo<Client>& info) {
+      return std::string(info.param.name);
+    });
+
+using KtlsHttpsBehaviourTest = KtlsHttpsTest;
+
+// A client's KeyUpdate: BoringSSL follows it in user space; with kTLS the
+// kernel (before 6.14) cannot, and ringway ends that connection with a
+// counter and a log line instead of spinning on the record.
+TEST_F(KtlsHttpsBehaviourTest, ClientKeyUpdate) {
+  const bool kernel = KernelHasKtls();
+  HttpEchoBackend backend;
+  auto proxy = StartProxy(Table(backend.address()), 1);
+  ASSERT_NE(proxy, nullptr);
+  bssl::UniquePtr<SSL> ssl =
+      ConnectTls(proxy->listener_address("web"), TLS1_3_VERSION);
+  ASSERT_NE(ssl, nullptr);
+  const std::string request = "GET /k HTTP/1.1\r\nHost: a.example.org\r\n\r\n";
+  Response response;
+  ASSERT_TRUE(WriteAll(ssl.get(), request));
+  ASSERT_TRUE(ReadResponse(ssl.get(), &response));
+  SSL_key_update(ssl.get(), SSL_KEY_UPDATE_NOT_REQUESTED);
+  const bool second =
+      WriteAll(ssl.get(), request) && ReadResponse(ssl.get(), &response);
+  close(SSL_get_fd(ssl.get()));
+  EXPECT_TRUE(
+      Eventually([&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
+  EXPECT_EQ(second, !kernel);
+  EXPECT_EQ(proxy->Total(Counter::kKtlsKeyUpdateCloses), kernel ? 1u : 0u);
+  // Still serving.
+  bssl::UniquePtr<SSL> next =
+      ConnectTls(proxy->listener_address("web"), TLS1_3_VERSION);
+  ASSERT_NE(next, nullptr);
+  ASSERT_TRUE(WriteAll(next.get(), request));
+  EXPECT_TRUE(ReadResponse(next.get(), &response));
+}
+
+// ktls: OFF: BoringSSL's records, and no fallback counted.
+TEST_F(KtlsHttpsBehaviourTest, OffKeepsUserSpaceRecords) {
+  HttpEchoBackend backend;
+  auto proxy = StartProxy(Table(backend.address(), "ktls: OFF"), 1);
+  ASSERT_NE(proxy, nullptr);
+  bssl::UniquePtr<SSL> ssl = ConnectTls(proxy->listener_address("web"));
+  ASSERT_NE(ssl, nullptr);
+  Response response;
+  ASSERT_TRUE(WriteAll(ssl.get(),
+                       "GET /off HTTP/1.1\r\n"
+                       "Host: a.example.org\r\n\r\n"));
+  ASSERT_TRUE(ReadResponse(ssl.get(), &response));
+  EXPECT_THAT(response.body, HasSubstr("GET /off HTTP/1.1\r\n"));
+  close(SSL_get_fd(ssl.get()));
+  EXPECT_EQ(proxy->Total(Counter::kKtlsConnections), 0u);
+  EXPECT_EQ(proxy->Total(Counter::kKtlsFallbackKernel), 0u);
+  EXPECT_EQ(proxy->Total(Counter::kKtlsFallbackCipher), 0u);
+}
+
+}  // namespace
+}  // namespace ringway::test
