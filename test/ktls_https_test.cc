@@ -1,6 +1,7 @@
 // kTLS on an HTTPS listener: once the client's handshake is done its
-// socket goes to the kernel, and ringway reads request heads and bodies
-// and writes responses in plaintext on it. Real sockets: a BoringSSL
+// socket goes to the kernel, and ringway reads request heads and writes
+// responses in plaintext on it; large bodies are spliced between it and
+// the backend's socket. Real sockets: a BoringSSL
 // client, ringway, the HTTP echo backend. Inside the VM of
 // //test:ktls_vm_test the kernel does the client's records; here every
 // connection falls back to BoringSSL's and says so in the counters.
@@ -153,6 +154,9 @@ TEST_P(KtlsHttpsTest, KeptAliveRequestsInPlaintextOnTheKernelsSocket) {
   const std::string stats = proxy->StatsText(/*json=*/true);
   if (kernel) {
     EXPECT_EQ(proxy->Total(Counter::kKtlsConnections), 1u);
+    // The upload and its echo: spliced between the kernel's TLS socket and
+    // the backend's, never through ringway.
+    EXPECT_EQ(proxy->Total(Counter::kHttpBodiesSpliced), 2u);
     // Only the client's socket: the kernel opened and sealed its records.
     std::map<std::string, long> after = tls::TlsStats();
     EXPECT_EQ(after["TlsTxSw"] - before["TlsTxSw"], 1);
@@ -164,6 +168,7 @@ TEST_P(KtlsHttpsTest, KeptAliveRequestsInPlaintextOnTheKernelsSocket) {
   } else {
     EXPECT_EQ(proxy->Total(Counter::kKtlsConnections), 0u);
     EXPECT_EQ(proxy->Total(Counter::kKtlsFallbackKernel), 1u);
+    EXPECT_EQ(proxy->Total(Counter::kHttpBodiesSpliced), 0u);
     EXPECT_THAT(stats, HasSubstr(absl::StrCat(
                            "{\"listener\":\"web\",\"ktls_connections\":0,"
                            "\"ktls_fallbacks\":1,\"ktls_last_fallback\":\""

@@ -35,7 +35,12 @@ enum ConnOp : uint8_t {
   kOpHttpUpstreamRecv,
   kOpHttpUpstreamSend,
   kOpHttpUpstreamCancel,  // cancel of the upstream socket's operations
-  kOpLastConnectionOp = kOpHttpUpstreamCancel,
+  // HTTP bodies moved by splice, per source side d (as kOpPollIn0 above).
+  kOpHttpBodyPollIn0,  // POLLIN on side d
+  kOpHttpBodyPollIn1,
+  kOpHttpBodyPollOut0,  // POLLOUT on side 1 - d
+  kOpHttpBodyPollOut1,
+  kOpLastConnectionOp = kOpHttpBodyPollOut1,
 };
 
 }  // namespace ringway::conn

@@ -47,6 +47,7 @@ HttpState* HttpProxy::AcquireState() {
 }
 
 void HttpProxy::ReleaseState(HttpState* state) {
+  for (BodySplice& body : state->body_splice) ReleaseBodyPipe(&body);
   state->ResetConnection();
   free_states_.emplace_back(state);
 }
@@ -142,7 +143,10 @@ void HttpProxy::MaybeArmClientRecv(Connection& conn) {
       // A request body still coming, or (once it is complete) nothing: the
       // next pipelined request waits in the socket until this response is
       // done.
-      if (h.request_done) return;
+      if (h.request_done || h.body_splice[kClient].active) return;
+      if (MaySpliceBody(conn, kClient) && StartBodySplice(conn, kClient)) {
+        return;
+      }
       if (UpstreamBacklog(h) + h.client_in.size() > kMaxBufferedBytes) {
         return;
       }
@@ -501,7 +505,11 @@ void HttpProxy::OnClientSent(Connection& conn, int32_t res) {
     return;
   }
   // Room again for response bytes.
-  MaybeArmUpstreamRecv(conn);
+  if (h.body_splice[kUpstream].active) {
+    PumpBody(conn, kUpstream);
+  } else {
+    MaybeArmUpstreamRecv(conn);
+  }
 }
 
 // Everything queued for the client is on the wire.

@@ -20,6 +20,8 @@
 // with bounded buffers: a side that falls behind stops the other's reads.
 // All I/O is single-shot recv/send on the shard's ring into per-connection
 // buffers; BoringSSL decrypts into and encrypts from them (tls_session.h).
+// Large Content-Length bodies between plaintext sockets (plain TCP or
+// kTLS) are spliced instead (http_proxy_body_splice.cc).
 // Deadlines: header (and TLS handshake) time, keep-alive idle time,
 // upstream connect time and upstream response time, from the shard's timer
 // wheel.
@@ -39,6 +41,7 @@
 #include "absl/status/status.h"
 #include "dataplane/conn/connection.h"
 #include "dataplane/conn/http_state.h"
+#include "dataplane/io/pipe_pool.h"
 #include "dataplane/ring/ring.h"
 #include "dataplane/stats/ktls_counts.h"
 #include "dataplane/stats/shard_stats.h"
@@ -57,6 +60,8 @@ struct HttpProxyContext {
   void (*ktls_handover)(void* owner, Connection& conn) = nullptr;
   // By listener index: kTLS outcomes of client sockets.
   std::vector<stats::KtlsCounts>* listener_ktls = nullptr;
+  // Pipes for bodies moved by splice (none: bodies go through user space).
+  io::PipePool* pipes = nullptr;
 };
 
 class HttpProxy {
@@ -149,6 +154,16 @@ class HttpProxy {
   // close_notify to the client, once (true: queued behind sealed records,
   // FlushClient sends it and comes back).
   bool QueueClientCloseNotify(Connection& conn);
+
+  // http_proxy_body_splice.cc: Content-Length bodies by splice, per
+  // source side d.
+  bool MaySpliceBody(const Connection& conn, int d) const;
+  bool StartBodySplice(Connection& conn, int d);
+  void PumpBody(Connection& conn, int d);
+  void ArmBodyPoll(Connection& conn, int d, bool out);
+  void OnBodyPoll(Connection& conn, uint8_t op, int32_t res);
+  void FinishBodySplice(Connection& conn, int d);
+  void ReleaseBodyPipe(BodySplice* body);
 
   // Either side.
   void SendFrom(Connection& conn, int fd, OutQueue& queue, uint8_t op);

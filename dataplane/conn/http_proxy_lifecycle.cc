@@ -27,7 +27,8 @@ void HttpProxy::OnCompletion(Connection& conn, uint8_t op, int32_t res,
   HttpState& h = *conn.http;
   bool upstream_op = op == kOpSocket || op == kOpConnect ||
                      op == kOpHttpUpstreamRecv || op == kOpHttpUpstreamSend ||
-                     op == kOpHttpUpstreamCancel;
+                     op == kOpHttpUpstreamCancel || op == kOpHttpBodyPollIn1 ||
+                     op == kOpHttpBodyPollOut0;
   if (upstream_op) --h.upstream_inflight;
   if (conn.state == ConnectionState::kClosing) {
     if (op == kOpSocket && res >= 0) close(res);
@@ -38,6 +39,8 @@ void HttpProxy::OnCompletion(Connection& conn, uint8_t op, int32_t res,
     if (op == kOpSocket && res >= 0) close(res);
     if (op == kOpHttpUpstreamRecv) h.upstream_recv_armed = false;
     if (op == kOpHttpUpstreamSend) h.upstream_send.in_flight = false;
+    if (op == kOpHttpBodyPollIn1) h.body_splice[kUpstream].poll_in = false;
+    if (op == kOpHttpBodyPollOut0) h.body_splice[kClient].poll_out = false;
     OnUpstreamOpDone(conn);
     return;
   }
@@ -56,6 +59,12 @@ void HttpProxy::OnCompletion(Connection& conn, uint8_t op, int32_t res,
       break;
     case kOpHttpUpstreamSend:
       OnUpstreamSent(conn, res);
+      break;
+    case kOpHttpBodyPollIn0:
+    case kOpHttpBodyPollIn1:
+    case kOpHttpBodyPollOut0:
+    case kOpHttpBodyPollOut1:
+      OnBodyPoll(conn, op, res);
       break;
     default:
       break;  // cancels

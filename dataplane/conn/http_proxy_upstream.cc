@@ -208,6 +208,11 @@ void HttpProxy::OnUpstreamSent(Connection& conn, int32_t res) {
     AdvanceKtlsHandover(conn);
     return;
   }
+  if (h.body_splice[kClient].active) {
+    FlushUpstream(conn);  // what was queued before the spliced body
+    PumpBody(conn, kClient);
+    return;
+  }
   ForwardRequestBody(conn);
   FlushUpstream(conn);
   MaybeArmClientRecv(conn);
@@ -242,6 +247,11 @@ void HttpProxy::MaybeArmUpstreamRecv(Connection& conn) {
       conn.side[kUpstream].fd < 0 || conn.state == ConnectionState::kClosing ||
       h.exchange_finished ||
       (h.phase != HttpPhase::kExchange && h.phase != HttpPhase::kTunnel)) {
+    return;
+  }
+  if (h.body_splice[kUpstream].active) return;
+  if (h.phase == HttpPhase::kExchange && h.response_head_done &&
+      MaySpliceBody(conn, kUpstream) && StartBodySplice(conn, kUpstream)) {
     return;
   }
   if (ClientBacklog(h) > kMaxBufferedBytes) return;  // the client is behind
@@ -442,6 +452,7 @@ void HttpProxy::FinishExchange(Connection& conn) {
   // A request body the upstream did not wait for cannot be skipped
   // reliably: the connection ends with this response.
   if (!h.request_done) h.keep_client = false;
+  for (BodySplice& body : h.body_splice) ReleaseBodyPipe(&body);
   h.exchange_finished = true;
   ctx_.timers->Cancel(&conn.deadline);
   if (!KeepUpstream(conn)) DropUpstream(conn);

@@ -20,6 +20,7 @@
 #include "dataplane/codec/http_message.h"
 #include "dataplane/codec/http_request_parser.h"
 #include "dataplane/codec/http_response_parser.h"
+#include "dataplane/io/pipe_pool.h"
 #include "dataplane/route/route_snapshot.h"
 #include "dataplane/tls/tls_session.h"
 
@@ -46,6 +47,17 @@ struct OutQueue {
 
   bool idle() const { return !in_flight && pending.empty(); }
   size_t bytes() const { return pending.size() + sending.size() - sent; }
+};
+
+// A Content-Length body moved socket → pipe → socket by splice, where
+// both sockets carry plaintext (plain TCP, or the kernel's TLS): the bytes
+// never enter user space (http_proxy_body_splice.cc).
+struct BodySplice {
+  bool active = false;
+  io::Pipe pipe;  // from the shard's pool while active
+  uint32_t in_pipe = 0;
+  bool poll_in = false;   // POLLIN on the source socket in flight
+  bool poll_out = false;  // POLLOUT on the destination socket in flight
 };
 
 struct HttpState;
@@ -114,6 +126,10 @@ struct HttpState {
   bool upstream_handshaking = false;
   bool upstream_close_notify = false;              // queued (tunnel end)
   const std::string* upstream_tls_name = nullptr;  // of the server tried
+
+  // By the side the body is read from: kClient the request's, kUpstream
+  // the response's.
+  BodySplice body_splice[2];
 
   // The exchange in progress.
   codec::HttpRequestParser request_parser;

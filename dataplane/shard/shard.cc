@@ -116,6 +116,7 @@ absl::Status Shard::SetUp() {
   http_context.timers = &timers_;
   http_context.shard_id = options_.id;
   http_context.listener_ktls = &listener_ktls_;
+  http_context.pipes = pipes_.get();
   http_context.ktls_handover = [](void* self, conn::Connection& conn) {
     static_cast<Shard*>(self)->relay_->StartKtls(conn);
   };

@@ -38,6 +38,8 @@ std::string_view CounterName(Counter counter) {
       return "proxy_headers_accepted";
     case Counter::kDirectionsSpliced:
       return "directions_spliced";
+    case Counter::kHttpBodiesSpliced:
+      return "http_bodies_spliced";
     case Counter::kBadClientHelloToDefault:
       return "bad_client_hello_to_default";
     case Counter::kProxyHeaderUntrusted:

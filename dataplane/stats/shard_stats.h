@@ -30,6 +30,7 @@ enum class Counter : int {
   kHttpRedirects,       // 301 to https
   kHttpUpgrades,        // 101: tunnelled afterwards
   kHttpUpstreamReuses,  // requests sent on a kept upstream connection
+  kHttpBodiesSpliced,   // Content-Length bodies moved by splice
   // Re-encryption.
   kUpstreamTlsHandshakes,  // completed (full or resumed)
   kUpstreamTlsResumed,     // of which resumed
