@@ -478,7 +478,7 @@ class Compiler {
         }
         vout.locations.push_back(route::HttpLocation{
             lin.path_prefix(),
-            HttpGroupRef(lin.upstream_group(), lpath + ".upstream_group"),
+            GroupRef(lin.upstream_group(), lpath + ".upstream_group"),
             lin.upstream_host()});
       }
       std::stable_sort(
@@ -509,8 +509,8 @@ class Compiler {
           vin.https_port() ? static_cast<uint16_t>(vin.https_port()) : 443;
       if (!vin.acme_challenge_upstream_group().empty()) {
         vout.acme_challenge_group =
-            HttpGroupRef(vin.acme_challenge_upstream_group(),
-                         vpath + ".acme_challenge_upstream_group");
+            GroupRef(vin.acme_challenge_upstream_group(),
+                     vpath + ".acme_challenge_upstream_group");
       }
       if (vout.locations.empty() && !vout.redirect_to_https) {
         Error("%s.locations: at least one required (or redirect_to_https)",
@@ -600,21 +600,6 @@ class Compiler {
       return 0;
     }
     return it->second;
-  }
-
-  // A group behind HTTP locations: its upstream records stay in user
-  // space, so ktls ON there is a promise nothing keeps.
-  uint32_t HttpGroupRef(const std::string& name, const std::string& path) {
-    uint32_t index = GroupRef(name, path);
-    if (index < snapshot_->groups.size() &&
-        snapshot_->groups[index].ktls == route::KtlsMode::kOn) {
-      Error(
-          "%s: group \"%s\" has tls.ktls ON, but HTTP locations keep the "
-          "upstream's records in user space (kTLS to upstreams is for "
-          "tls_terminate and tcp_proxy listeners); use AUTO",
-          path, name);
-    }
-    return index;
   }
 
   CompileResult* result_;

@@ -1,7 +1,6 @@
 // The `ktls` mode of TLS-terminating listeners and re-encrypting groups:
-// AUTO by default, OFF and ON taken, ON refused (naming the kernel's
-// reason) on a kernel without kTLS, and ON refused on groups behind HTTP
-// locations, whose upstream records stay in user space.
+// AUTO by default, OFF and ON taken, and ON refused (naming the kernel's
+// reason) on a kernel without kTLS, on every kind of listener and group.
 
 #include <string>
 
@@ -69,37 +68,29 @@ TEST_F(KtlsConfigTest, OnNeedsAKernelWithKtls) {
                     "has no kTLS")));
 }
 
-// HTTPS listeners hand the client's records to the kernel too (ON taken
-// where the kernel has kTLS), but a group behind HTTP locations keeps its
-// records in user space: ON there is refused whatever the kernel.
-TEST_F(KtlsConfigTest, HttpsListenersTakeOnHttpGroupsDoNot) {
-  const std::string listener = absl::StrCat(
+// HTTPS listeners and the groups behind HTTP locations hand their records
+// to the kernel too: ON is taken there where the kernel has kTLS, and
+// refused, naming the reason, where it has not.
+TEST_F(KtlsConfigTest, HttpsListenersAndHttpGroupsTakeOn) {
+  CompileResult result = CompileConfigText(absl::StrCat(
       "listeners { name: \"web\" address: \"127.0.0.1:0\" https { tls { ",
       Cert("a.pem", "a.key"),
-      " ktls: ON } virtual_hosts { server_names: \"a.example.org\" locations { "
-      "path_prefix: \"/\" upstream_group: \"g\" } } } }\n");
-  CompileResult result = CompileConfigText(absl::StrCat(
-      listener,
+      " ktls: ON } virtual_hosts { server_names: \"a.example.org\" "
+      "locations { path_prefix: \"/\" upstream_group: \"g\" } } } }\n"
       "upstream_groups { name: \"g\" servers { address: \"127.0.0.1:1\" } "
-      "}"));
+      "tls { ktls: ON } }"));
   if (tls::KernelKtlsSupport().available) {
     ASSERT_TRUE(result.ok()) << absl::StrJoin(result.errors, "\n");
     EXPECT_EQ(result.snapshot->listeners[0].http.ktls, route::KtlsMode::kOn);
-  } else {
-    EXPECT_THAT(result.errors,
-                ElementsAre(HasSubstr("listeners[0].https.tls.ktls: ON, but "
-                                      "this kernel has no kTLS")));
+    EXPECT_EQ(result.snapshot->groups[0].ktls, route::KtlsMode::kOn);
+    return;
   }
-
-  result = CompileConfigText(
-      absl::StrCat(listener,
-                   "upstream_groups { name: \"g\" servers { address: "
-                   "\"127.0.0.1:1\" } tls { ktls: ON } }"));
-  EXPECT_THAT(result.errors,
-              testing::Contains(HasSubstr(
-                  "listeners[0].https.virtual_hosts[0].locations[0]."
-                  "upstream_group: group \"g\" has tls.ktls ON, but HTTP "
-                  "locations keep the upstream's records in user space")));
+  EXPECT_THAT(
+      result.errors,
+      ElementsAre(HasSubstr("upstream_groups[0].tls.ktls: ON, but this kernel "
+                            "has no kTLS"),
+                  HasSubstr("listeners[0].https.tls.ktls: ON, but this kernel "
+                            "has no kTLS")));
 }
 
 }  // namespace

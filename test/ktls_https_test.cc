@@ -27,6 +27,7 @@
 #include "test/support/eventually.h"
 #include "test/support/http_echo_backend.h"
 #include "test/support/proxy_fixture.h"
+#include "test/support/tls_echo_backend.h"
 
 namespace ringway::test {
 namespace {
@@ -218,6 +219,60 @@ TEST_F(KtlsHttpsBehaviourTest, ClientKeyUpdate) {
   ASSERT_NE(next, nullptr);
   ASSERT_TRUE(WriteAll(next.get(), request));
   EXPECT_TRUE(ReadResponse(next.get(), &response));
+}
+
+// Terminate and re-encrypt over HTTP: the client's socket and the
+// upstream's both go to the kernel; the upload and its echo are spliced
+// from one kTLS socket to the other, and the upstream connection (kept
+// with the kernel) serves the next request without a new handshake.
+TEST_F(KtlsHttpsBehaviourTest, ReencryptingLocationSplicesKernelToKernel) {
+  const bool kernel = KernelHasKtls();
+  TlsEchoBackend backend({.version = TLS1_3_VERSION, .http = true});
+  auto proxy = StartProxy(
+      absl::StrCat(
+          "listeners { name: \"web\" address: \"127.0.0.1:0\" https { tls "
+          "{ ",
+          Cert("a.pem", "a.key"),
+          " } virtual_hosts { server_names: \"a.example.org\" locations { "
+          "path_prefix: \"/\" upstream_group: \"tls\" } } } }\n"
+          "upstream_groups { name: \"tls\" servers { address: \"",
+          backend.address(), "\" } tls { } keepalive: 4 }\n"),
+      1);
+  ASSERT_NE(proxy, nullptr);
+  std::map<std::string, long> before;
+  if (kernel) before = tls::TlsStats();
+  bssl::UniquePtr<SSL> ssl =
+      ConnectTls(proxy->listener_address("web"), TLS1_3_VERSION);
+  ASSERT_NE(ssl, nullptr);
+  const std::string payload = RandomBytes(1 << 20, 31);
+  Response response;
+  ASSERT_TRUE(WriteAll(
+      ssl.get(), absl::StrCat("POST /up HTTP/1.1\r\nHost: a.example.org\r\n"
+                              "Content-Length: ",
+                              payload.size(), "\r\n\r\n", payload)));
+  ASSERT_TRUE(ReadResponse(ssl.get(), &response));
+  EXPECT_THAT(response.head, HasSubstr("HTTP/1.1 200"));
+  EXPECT_TRUE(absl::EndsWith(response.body, payload));
+  ASSERT_TRUE(WriteAll(ssl.get(),
+                       "GET /next HTTP/1.1\r\n"
+                       "Host: a.example.org\r\n\r\n"));
+  ASSERT_TRUE(ReadResponse(ssl.get(), &response));
+  EXPECT_THAT(response.body, HasSubstr("GET /next HTTP/1.1\r\n"));
+  close(SSL_get_fd(ssl.get()));
+  EXPECT_EQ(backend.requests(), 2);
+  EXPECT_EQ(backend.handshakes(), 1) << "the upstream connection was kept";
+  EXPECT_EQ(proxy->Total(Counter::kKtlsErrors), 0u);
+  if (kernel) {
+    EXPECT_EQ(proxy->Total(Counter::kKtlsConnections), 2u);  // both sockets
+    EXPECT_EQ(proxy->Total(Counter::kHttpBodiesSpliced), 2u);
+    std::map<std::string, long> after = tls::TlsStats();
+    EXPECT_EQ(after["TlsTxSw"] - before["TlsTxSw"], 2);
+    EXPECT_EQ(after["TlsRxSw"] - before["TlsRxSw"], 2);
+    EXPECT_EQ(after["TlsDecryptError"], before["TlsDecryptError"]);
+  } else {
+    EXPECT_EQ(proxy->Total(Counter::kKtlsFallbackKernel), 2u);
+    EXPECT_EQ(proxy->Total(Counter::kHttpBodiesSpliced), 0u);
+  }
 }
 
 // ktls: OFF: BoringSSL's records, and no fallback counted.

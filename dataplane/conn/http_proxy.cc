@@ -167,7 +167,7 @@ void HttpProxy::OnClientRecv(Connection& conn, int32_t res) {
   HttpState& h = *conn.http;
   h.client_recv_armed = false;
   if (res == -EIO && h.client_ktls) {
-    OnClientKtlsRecord(conn);  // a record that is not application data
+    OnKtlsControlRecord(conn, kClient);  // not application data
     return;
   }
   if (res < 0) {

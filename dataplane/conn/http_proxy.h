@@ -150,7 +150,14 @@ class HttpProxy {
   bool StartClientKtls(Connection& conn);
   void AdvanceClientKtls(Connection& conn);
   void InstallClientKtls(Connection& conn);
-  void OnClientKtlsRecord(Connection& conn);
+  // http_proxy_upstream_ktls.cc: the same for an upstream socket of an
+  // HTTP location, after its handshake, before the request goes.
+  bool StartUpstreamKtls(Connection& conn);
+  void AdvanceUpstreamKtls(Connection& conn);
+  void InstallUpstreamKtls(Connection& conn);
+  // A receive on `side`'s kTLS socket met a record that is not
+  // application data (EIO): read whole and acted on.
+  void OnKtlsControlRecord(Connection& conn, int side);
   // close_notify to the client, once (true: queued behind sealed records,
   // FlushClient sends it and comes back).
   bool QueueClientCloseNotify(Connection& conn);
@@ -161,6 +168,7 @@ class HttpProxy {
   bool StartBodySplice(Connection& conn, int d);
   void PumpBody(Connection& conn, int d);
   void ArmBodyPoll(Connection& conn, int d, bool out);
+  bool KeepKtlsTickets(Connection& conn, int d);
   void OnBodyPoll(Connection& conn, uint8_t op, int32_t res);
   void FinishBodySplice(Connection& conn, int d);
   void ReleaseBodyPipe(BodySplice* body);

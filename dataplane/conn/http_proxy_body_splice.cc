@@ -14,17 +14,22 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <vector>
 
 #include "dataplane/common/log.h"
 #include "dataplane/conn/conn_op.h"
 #include "dataplane/conn/http_proxy.h"
 #include "dataplane/conn/http_proxy_internal.h"
+#include "dataplane/tls/client_context.h"
+#include "dataplane/tls/ktls_control_records.h"
 
 namespace ringway::conn {
 namespace {
 
 using stats::Counter;
 
+// The largest TLS plaintext record (2^14), with room to spare.
+constexpr size_t kMaxRecordBytes = 16 * 1024 + 256;
 // Below this a body is not worth a pipe: it fits a few receives.
 constexpr uint64_t kSpliceBodyMinBytes = 64 * 1024;
 constexpr unsigned kSpliceFlags = SPLICE_F_NONBLOCK | SPLICE_F_MOVE;
@@ -50,9 +55,9 @@ bool HttpProxy::MaySpliceBody(const Connection& conn, int d) const {
                      : h.client_in.empty() && !h.client_recv_armed;
   return ctx_.pipes != nullptr && !h.body_splice[d].active &&
          kind == codec::HttpBodyKind::kContentLength &&
-         left >= kSpliceBodyMinBytes && nothing_read &&
-         h.upstream_tls == nullptr && !ClientSealed(h) &&
-         conn.side[kUpstream].fd >= 0 && !h.upstream_dropping;
+         left >= kSpliceBodyMinBytes && nothing_read && !UpstreamSealed(h) &&
+         !ClientSealed(h) && conn.side[kUpstream].fd >= 0 &&
+         !h.upstream_dropping;
 }
 
 bool HttpProxy::StartBodySplice(Connection& conn, int d) {
@@ -117,7 +122,11 @@ void HttpProxy::PumpBody(Connection& conn, int d) {
       ArmBodyPoll(conn, d, /*out=*/false);
       return;
     }
-    // The end of the stream (or a kTLS alert: EIO) inside the body.
+    if (n < 0 && errno == EINVAL && conn.side[d].ktls &&
+        KeepKtlsTickets(conn, d)) {
+      continue;  // a late session ticket, kept
+    }
+    // The end of the stream (or a kTLS alert) inside the body.
     if (d == kUpstream) {
       RINGWAY_LOG(kWarning,
                   "listener \"%s\": upstream %s closed in the middle of a "
@@ -127,6 +136,32 @@ void HttpProxy::PumpBody(Connection& conn, int d) {
     Close(conn, ResetOf(d));
     return;
   }
+}
+
+// A kTLS source's next record is not application data (splice's EINVAL):
+// true if it held only session tickets (kept), which the body goes on
+// after; anything else ends the body.
+bool HttpProxy::KeepKtlsTickets(Connection& conn, int d) {
+  uint8_t record[kMaxRecordBytes];
+  uint8_t type = 0;
+  ssize_t n = tls::KtlsReceive(conn.side[d].fd, record, &type, MSG_DONTWAIT);
+  std::vector<tls::HandshakeMessage> messages;
+  if (n <= 0 || type != tls::kRecordHandshake ||
+      !tls::SplitHandshakeMessages({record, static_cast<size_t>(n)},
+                                   &messages)) {
+    return false;
+  }
+  for (const tls::HandshakeMessage& message : messages) {
+    if (d != kUpstream || tls::ClassifyHandshakeMessage(message) !=
+                              tls::KtlsControl::kNewSessionTicket) {
+      return false;
+    }
+    if (tls::ClientContext::KeepSessionTicket(conn.http->upstream_tls->ssl(),
+                                              message.bytes)) {
+      ctx_.stats->Add(Counter::kKtlsTicketsStored);
+    }
+  }
+  return true;
 }
 
 void HttpProxy::ArmBodyPoll(Connection& conn, int d, bool out) {

@@ -15,7 +15,6 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
-#include <vector>
 
 #include "dataplane/common/log.h"
 #include "dataplane/conn/http_proxy.h"
@@ -29,9 +28,6 @@ namespace ringway::conn {
 namespace {
 
 using stats::Counter;
-
-// The largest TLS plaintext record (2^14), with room to spare.
-constexpr size_t kMaxRecordBytes = 16 * 1024 + 256;
 
 }  // namespace
 
@@ -112,56 +108,6 @@ void HttpProxy::InstallClientKtls(Connection& conn) {
   ctx_.stats->Add(Counter::kKtlsConnections);
   h.phase = HttpPhase::kRequestHead;
   OnClientPlaintext(conn);  // a request that came with the handshake
-}
-
-// A receive on the kTLS socket met a record that is not application data
-// (EIO): read it whole. close_notify ends the client's stream like a FIN;
-// a KeyUpdate (which this kernel cannot follow) ends the connection.
-void HttpProxy::OnClientKtlsRecord(Connection& conn) {
-  HttpState& h = *conn.http;
-  uint8_t record[kMaxRecordBytes];
-  uint8_t type = 0;
-  ssize_t n =
-      tls::KtlsReceive(conn.side[kClient].fd, record, &type, MSG_DONTWAIT);
-  if (n == -EAGAIN) {
-    MaybeArmClientRecv(conn);
-    return;
-  }
-  if (n == 0 || (n > 0 && type == tls::kRecordAlert &&
-                 tls::ClassifyAlert({record, static_cast<size_t>(n)}) ==
-                     tls::KtlsControl::kCloseNotify)) {
-    h.client_eof = true;
-    OnClientPlaintext(conn);
-    return;
-  }
-  if (n > 0 && type == tls::kRecordApplicationData) {
-    h.client_in.Append({record, static_cast<size_t>(n)});
-    OnClientPlaintext(conn);
-    return;
-  }
-  std::vector<tls::HandshakeMessage> messages;
-  if (n > 0 && type == tls::kRecordHandshake &&
-      tls::SplitHandshakeMessages({record, static_cast<size_t>(n)},
-                                  &messages) &&
-      messages.size() == 1 &&
-      tls::ClassifyHandshakeMessage(messages[0]) ==
-          tls::KtlsControl::kKeyUpdate) {
-    RINGWAY_LOG(kWarning,
-                "listener \"%s\": kTLS: %s sent a TLS KeyUpdate, which this "
-                "kernel cannot follow; closing the connection",
-                conn.listener->name, http::IpText(conn.client_address));
-    ctx_.stats->Add(Counter::kKtlsKeyUpdateCloses);
-    Close(conn, CloseReason::kDone);
-    return;
-  }
-  if (n < 0 || type != tls::kRecordAlert) {
-    RINGWAY_LOG(kInfo, "listener \"%s\": kTLS record from %s: %s",
-                conn.listener->name, http::IpText(conn.client_address),
-                n < 0 ? std::strerror(static_cast<int>(-n))
-                      : "not one a client sends after the handshake");
-    ctx_.stats->Add(Counter::kKtlsErrors);
-  }
-  Close(conn, CloseReason::kClientReset);  // a fatal alert, or the above
 }
 
 bool HttpProxy::QueueClientCloseNotify(Connection& conn) {

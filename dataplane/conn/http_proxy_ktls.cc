@@ -39,7 +39,10 @@ tls::TlsSession* TlsOf(HttpState& h, int side) {
 std::span<const uint8_t> HttpProxy::DecryptInput(const HttpState& h,
                                                  const buffer::ByteQueue& raw) {
   std::span<const uint8_t> bytes = raw.readable();
-  if (!h.ktls_candidate && h.phase != HttpPhase::kKtlsHandover) return bytes;
+  if (!h.ktls_candidate && !h.upstream_ktls_candidate &&
+      h.phase != HttpPhase::kKtlsHandover) {
+    return bytes;
+  }
   return bytes.first(tls::WholeRecordsLength(bytes));
 }
 
@@ -97,6 +100,7 @@ stats::KtlsCounts& HttpProxy::KtlsCountsOf(Connection& conn, int side) {
 
 route::KtlsMode HttpProxy::KtlsModeOf(const Connection& conn, int side) {
   if (side == kClient) return conn.listener->http.ktls;
+  if (conn.group != nullptr) return conn.group->ktls;
   return conn.routes->snapshot().groups[conn.listener->upstream_group].ktls;
 }
 
@@ -129,8 +133,12 @@ bool HttpProxy::SettleKtlsSide(Connection& conn, int side) {
 void HttpProxy::AdvanceKtlsHandover(Connection& conn) {
   if (conn.http == nullptr || conn.state == ConnectionState::kClosing) return;
   HttpState& h = *conn.http;
-  if (!h.stream) {
-    AdvanceClientKtls(conn);  // an HTTPS listener's client socket
+  if (!h.stream) {  // one socket of an HTTP connection
+    if (h.upstream_ktls_settling) {
+      AdvanceUpstreamKtls(conn);
+    } else {
+      AdvanceClientKtls(conn);
+    }
     return;
   }
   if (!SettleKtlsSide(conn, kClient) || !SettleKtlsSide(conn, kUpstream)) {

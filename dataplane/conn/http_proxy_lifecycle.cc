@@ -124,8 +124,16 @@ void HttpProxy::OnDeadline(Connection& conn) {
       Close(conn, CloseReason::kIdleTimeout);
       return;
     }
-    case HttpPhase::kTunnel:
-    case HttpPhase::kKtlsHandover: {
+    case HttpPhase::kKtlsHandover:
+      if (h.upstream_ktls_settling) {
+        // A server that stopped inside a record after its handshake.
+        h.upstream_ktls_settling = false;
+        h.phase = HttpPhase::kConnecting;
+        FailUpstream(conn, 504, "upstream stalled after the TLS handshake");
+        return;
+      }
+      [[fallthrough]];
+    case HttpPhase::kTunnel: {
       uint64_t due = conn.last_activity_ns + conn.idle_timeout_ns;
       if (now_ns_ < due) {
         ctx_.timers->Schedule(&conn.deadline, due);

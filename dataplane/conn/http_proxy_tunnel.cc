@@ -17,6 +17,7 @@
 #include "dataplane/conn/http_proxy.h"
 #include "dataplane/conn/http_proxy_internal.h"
 #include "dataplane/http/real_client_address.h"
+#include "dataplane/tls/ktls_control_records.h"
 
 namespace ringway::conn {
 
@@ -90,9 +91,13 @@ void HttpProxy::CheckTunnelEnds(Connection& conn) {
     // TLS ends with close_notify first; this comes back once it is sent.
     if (h.upstream_tls != nullptr && !h.upstream_close_notify) {
       h.upstream_close_notify = true;
-      h.upstream_tls->Shutdown();
-      FlushUpstream(conn);
-      if (!UpstreamSendIdle(h)) return;
+      if (h.upstream_ktls) {
+        tls::KtlsSendCloseNotify(conn.side[kUpstream].fd);
+      } else {
+        h.upstream_tls->Shutdown();
+        FlushUpstream(conn);
+        if (!UpstreamSendIdle(h)) return;
+      }
     }
     h.upstream_shut = true;
     shutdown(conn.side[kUpstream].fd, SHUT_WR);

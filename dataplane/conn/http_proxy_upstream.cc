@@ -75,6 +75,8 @@ void HttpProxy::TryNextServer(Connection& conn) {
       conn.server_connected = true;
       conn.side[kUpstream].fd = idle.fd;
       h.upstream_tls = std::move(idle.tls);
+      h.upstream_ktls = idle.ktls;
+      conn.side[kUpstream].ktls = idle.ktls;
       h.upstream_reused = true;
       UpstreamReady(conn);
       return;
@@ -155,7 +157,7 @@ void HttpProxy::FlushUpstream(Connection& conn) {
        h.phase != HttpPhase::kKtlsHandover && !handshaking)) {
     return;
   }
-  if (h.upstream_tls == nullptr) {
+  if (!UpstreamSealed(h)) {
     if (h.upstream_send.pending.empty()) return;
     SendFrom(conn, fd, h.upstream_send, kOpHttpUpstreamSend);
     ++h.upstream_inflight;
@@ -184,7 +186,7 @@ void HttpProxy::OnUpstreamSent(Connection& conn, int32_t res) {
     return;
   }
   Touch(conn);
-  if (h.upstream_tls != nullptr) {
+  if (UpstreamSealed(h)) {
     h.upstream_tls->ConsumeOutput(res);
     if (h.upstream_handshaking) {
       FlushUpstream(conn);
@@ -225,11 +227,10 @@ void HttpProxy::ArmUpstreamRecv(Connection& conn, size_t max_bytes) {
   if (conn.http == nullptr) return;  // finished meanwhile
   HttpState& h = *conn.http;
   // Ciphertext lands in upstream_raw; plaintext in upstream_in.
-  buffer::ByteQueue& queue =
-      h.upstream_tls != nullptr ? h.upstream_raw : h.upstream_in;
-  const size_t want = max_bytes != 0              ? max_bytes
-                      : h.upstream_tls != nullptr ? kTlsRecvBytes
-                                                  : kRecvBytes;
+  buffer::ByteQueue& queue = UpstreamSealed(h) ? h.upstream_raw : h.upstream_in;
+  const size_t want = max_bytes != 0      ? max_bytes
+                      : UpstreamSealed(h) ? kTlsRecvBytes
+                                          : kRecvBytes;
   uint8_t* tail = queue.PrepareTail(want);
   io_uring_sqe* sqe = ctx_.ring->GetSqe();
   io_uring_prep_recv(sqe, conn.side[kUpstream].fd, tail,
@@ -262,6 +263,10 @@ void HttpProxy::OnUpstreamRecv(Connection& conn, int32_t res) {
   if (conn.http == nullptr) return;  // finished meanwhile
   HttpState& h = *conn.http;
   h.upstream_recv_armed = false;
+  if (res == -EIO && h.upstream_ktls) {
+    OnKtlsControlRecord(conn, kUpstream);  // not application data
+    return;
+  }
   if (res < 0) {
     if (res == -ECANCELED) return;
     if (h.phase == HttpPhase::kTunnel || h.phase == HttpPhase::kKtlsHandover ||
@@ -274,7 +279,7 @@ void HttpProxy::OnUpstreamRecv(Connection& conn, int32_t res) {
     return;
   }
   Touch(conn);
-  (h.upstream_tls != nullptr ? h.upstream_raw : h.upstream_in).Commit(res);
+  (UpstreamSealed(h) ? h.upstream_raw : h.upstream_in).Commit(res);
   if (res == 0) {
     if (h.phase == HttpPhase::kExchange &&
         RetryRequest(conn, "closed the connection without a response")) {
@@ -286,7 +291,7 @@ void HttpProxy::OnUpstreamRecv(Connection& conn, int32_t res) {
     AdvanceKtlsHandover(conn);
     return;
   }
-  if (h.upstream_tls != nullptr) {
+  if (UpstreamSealed(h)) {
     if (!DecryptUpstream(conn)) return;
     // A kept TLS connection the server closed with close_notify as it was
     // reused: the same retry as a bare FIN.

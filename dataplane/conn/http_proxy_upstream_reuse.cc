@@ -34,7 +34,7 @@ bool HttpProxy::KeepUpstream(Connection& conn) {
       conn.group == nullptr) {
     return false;
   }
-  upstream::IdleConnection idle{fd, std::move(h.upstream_tls)};
+  upstream::IdleConnection idle{fd, std::move(h.upstream_tls), h.upstream_ktls};
   if (!conn.server->idle.Put(idle, now_ns_, conn.group->keepalive,
                              conn.group->keepalive_timeout_ns)) {
     h.upstream_tls = std::move(idle.tls);

@@ -42,6 +42,8 @@ void HttpProxy::StartUpstreamTls(Connection& conn) {
          h.upstream_preamble.size()});
   }
   h.upstream_handshaking = true;
+  h.upstream_ktls_candidate =
+      !h.stream && conn.group->ktls != route::KtlsMode::kOff;
   ScheduleDeadline(conn, conn.group->connect_timeout_ns);
   ContinueUpstreamHandshake(conn);
 }
@@ -78,6 +80,9 @@ void HttpProxy::ContinueUpstreamHandshake(Connection& conn) {
     ctx_.stats->Add(Counter::kUpstreamTlsResumed);
     ++conn.server->tls_resumed;
   }
+  // HTTP: the socket may go to the kernel before the request is sent
+  // (http_proxy_upstream_ktls.cc), which goes on from there.
+  if (h.upstream_ktls_candidate && StartUpstreamKtls(conn)) return;
   // Records that came with the server's last flight (a server that speaks
   // first, in stream mode) are decrypted before the tunnel starts.
   if (!h.upstream_raw.empty() && !DecryptUpstream(conn)) return;

@@ -61,8 +61,10 @@ struct BodySplice {
 };
 
 struct HttpState;
-// The client's bytes are TLS records ringway seals and opens itself.
+// The client's (upstream's) bytes are TLS records ringway seals and opens
+// itself.
 bool ClientSealed(const HttpState& h);
+bool UpstreamSealed(const HttpState& h);
 
 struct HttpState {
   HttpPhase phase = HttpPhase::kRequestHead;
@@ -126,6 +128,13 @@ struct HttpState {
   bool upstream_handshaking = false;
   bool upstream_close_notify = false;              // queued (tunnel end)
   const std::string* upstream_tls_name = nullptr;  // of the server tried
+  // HTTP mode: the upstream socket may go to the kernel after its
+  // handshake (the group's ktls is not OFF); is settling at a record
+  // boundary for it; went (its records are the kernel's, `upstream_tls`
+  // stays for tickets and what the handshake learnt).
+  bool upstream_ktls_candidate = false;
+  bool upstream_ktls_settling = false;
+  bool upstream_ktls = false;
 
   // By the side the body is read from: kClient the request's, kUpstream
   // the response's.
@@ -215,6 +224,9 @@ struct HttpState {
     upstream_handshaking = false;
     upstream_close_notify = false;
     upstream_tls_name = nullptr;
+    upstream_ktls_candidate = false;
+    upstream_ktls_settling = false;
+    upstream_ktls = false;
   }
 
   // Resets the exchange for the next request on the same connection.
@@ -249,6 +261,10 @@ struct HttpState {
 
 inline bool ClientSealed(const HttpState& h) {
   return h.tls != nullptr && !h.client_ktls;
+}
+
+inline bool UpstreamSealed(const HttpState& h) {
+  return h.upstream_tls != nullptr && !h.upstream_ktls;
 }
 
 }  // namespace ringway::conn

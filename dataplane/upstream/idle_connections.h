@@ -26,6 +26,7 @@ namespace ringway::upstream {
 struct IdleConnection {
   int fd = -1;
   std::unique_ptr<tls::TlsSession> tls;  // null for plain TCP
+  bool ktls = false;  // the kernel has its records (`tls` keeps the SSL)
 };
 
 class IdleConnections {

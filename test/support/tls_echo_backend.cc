@@ -7,7 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <string>
 
 #include "dataplane/tls/test_server_ctx.h"
 
@@ -82,7 +85,9 @@ void TlsEchoBackend::Serve(int fd) {
     ++handshakes_;
     if (SSL_session_reused(ssl.get())) ++resumed_;
     if (options_.hold_reads) WaitForRelease();
-    if (options_.digest) {
+    if (options_.http) {
+      ServeHttp(ssl.get());
+    } else if (options_.digest) {
       Digest(ssl.get());
     } else {
       Echo(ssl.get());
@@ -134,6 +139,43 @@ void TlsEchoBackend::Digest(SSL* ssl) {
       SSL_shutdown(ssl);
     }
     return;
+  }
+}
+
+void TlsEchoBackend::ServeHttp(SSL* ssl) {
+  std::string in;
+  char buffer[64 * 1024];
+  for (;;) {
+    size_t head_end;
+    while ((head_end = in.find("\r\n\r\n")) == std::string::npos) {
+      int n = SSL_read(ssl, buffer, sizeof(buffer));
+      if (n <= 0) return;
+      in.append(buffer, static_cast<size_t>(n));
+    }
+    size_t length = 0;
+    std::string head = in.substr(0, head_end + 4);
+    std::string lower = head;
+    for (char& c : lower) c = static_cast<char>(tolower(c));
+    size_t at = lower.find("\r\ncontent-length: ");
+    if (at != std::string::npos) length = strtoul(&head[at + 18], nullptr, 10);
+    while (in.size() < head_end + 4 + length) {
+      int n = SSL_read(ssl, buffer, sizeof(buffer));
+      if (n <= 0) return;
+      in.append(buffer, static_cast<size_t>(n));
+    }
+    std::string body = in.substr(0, head_end + 4 + length);
+    in.erase(0, body.size());
+    ++requests_;
+    std::string response =
+        "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\n\r\n" + body;
+    for (size_t sent = 0; sent < response.size();) {
+      int n = SSL_write(ssl, response.data() + sent,
+                        static_cast<int>(std::min<size_t>(
+                            response.size() - sent, 64 * 1024)));
+      if (n <= 0) return;
+      sent += static_cast<size_t>(n);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // A real TLS backend for integration tests: BoringSSL on plain blocking
 // sockets (user-space records, whatever the kernel has), a thread per
-// connection, echoing what it reads. It says how each connection ended: with
+// connection, echoing what it reads (or, with `http`, answering HTTP/1.1
+// requests with what it read). It says how each connection ended: with
 // the peer's close_notify (a clean TLS end) or not.
 //
 //   TlsEchoBackend backend({.version = TLS1_3_VERSION});
@@ -33,6 +34,10 @@ struct TlsEchoOptions {
   // Read nothing after the handshake until ReleaseReads(): the sockets
   // towards the backend fill up.
   bool hold_reads = false;
+  // HTTP/1.1 instead of bytes: each request (Content-Length body or none)
+  // is answered 200 with a body of the request head and body as received,
+  // on a kept-alive connection.
+  bool http = false;
 };
 
 class TlsEchoBackend {
@@ -49,6 +54,7 @@ class TlsEchoBackend {
   int close_notifies() const { return close_notifies_.load(); }
   // Connections that ended (any way).
   int finished() const { return finished_.load(); }
+  int requests() const { return requests_.load(); }  // with `http`
   // With `hold_reads`: connections start reading now.
   void ReleaseReads();
 
@@ -57,6 +63,7 @@ class TlsEchoBackend {
   void Serve(int fd);
   void Echo(SSL* ssl);
   void Digest(SSL* ssl);
+  void ServeHttp(SSL* ssl);
   void WaitForRelease();
 
   TlsEchoOptions options_;
@@ -68,6 +75,7 @@ class TlsEchoBackend {
   std::atomic<int> resumed_{0};
   std::atomic<int> close_notifies_{0};
   std::atomic<int> finished_{0};
+  std::atomic<int> requests_{0};
   std::thread acceptor_;
   std::mutex release_mutex_;
   std::condition_variable released_cv_;
