@@ -7,7 +7,9 @@
 // connection falls back to BoringSSL's and says so in the counters.
 // Either way the exchanges are the same.
 
+#include <openssl/bio.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <map>
@@ -27,6 +29,7 @@
 #include "test/support/eventually.h"
 #include "test/support/http_echo_backend.h"
 #include "test/support/proxy_fixture.h"
+#include "test/support/tcp_client.h"
 #include "test/support/tls_echo_backend.h"
 
 namespace ringway::test {
@@ -219,6 +222,66 @@ TEST_F(KtlsHttpsBehaviourTest, ClientKeyUpdate) {
   ASSERT_NE(next, nullptr);
   ASSERT_TRUE(WriteAll(next.get(), request));
   EXPECT_TRUE(ReadResponse(next.get(), &response));
+}
+
+// A KeyUpdate that arrives with the client's Finished (one segment:
+// Finished, KeyUpdate asking for ours, the request) is read by BoringSSL
+// while the socket settles for the kernel; its acknowledgement, sealed with
+// the old key, must leave before the new keys go to the kernel, or the
+// client cannot read the response.
+TEST_F(KtlsHttpsBehaviourTest, KeyUpdateWithTheClientsFinished) {
+  const bool kernel = KernelHasKtls();
+  HttpEchoBackend backend;
+  auto proxy = StartProxy(Table(backend.address()), 1);
+  ASSERT_NE(proxy, nullptr);
+  int fd = ConnectTo(proxy->listener_address("web"));
+  ASSERT_GE(fd, 0);
+  bssl::UniquePtr<SSL_CTX> ctx(SSL_CTX_new(TLS_method()));
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_3_VERSION);
+  bssl::UniquePtr<SSL> ssl(SSL_new(ctx.get()));
+  // The client writes into a BIO pair: nothing leaves until we send it.
+  BIO* inner = nullptr;
+  BIO* outer = nullptr;
+  ASSERT_EQ(BIO_new_bio_pair(&inner, 0, &outer, 0), 1);
+  bssl::UniquePtr<BIO> outer_owner(outer);
+  SSL_set_bio(ssl.get(), inner, inner);
+  SSL_set_tlsext_host_name(ssl.get(), "a.example.org");
+  SSL_set_connect_state(ssl.get());
+  auto send_written = [&] {
+    std::string out;
+    char buffer[4096];
+    for (int n; (n = BIO_read(outer, buffer, sizeof(buffer))) > 0;) {
+      out.append(buffer, static_cast<size_t>(n));
+    }
+    return SendAll(fd, out);
+  };
+  for (int r; (r = SSL_do_handshake(ssl.get())) != 1;) {
+    ASSERT_EQ(SSL_get_error(ssl.get(), r), SSL_ERROR_WANT_READ);
+    ASSERT_TRUE(send_written());
+    char buffer[4096];
+    ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+    ASSERT_GT(n, 0);
+    for (ssize_t at = 0; at < n;) {
+      int w = BIO_write(outer, buffer + at, static_cast<int>(n - at));
+      ASSERT_GT(w, 0);
+      at += w;
+    }
+  }
+  const std::string request =
+      "GET /after-update HTTP/1.1\r\nHost: a.example.org\r\n\r\n";
+  ASSERT_EQ(SSL_key_update(ssl.get(), SSL_KEY_UPDATE_REQUESTED), 1);
+  ASSERT_EQ(
+      SSL_write(ssl.get(), request.data(), static_cast<int>(request.size())),
+      static_cast<int>(request.size()));
+  ASSERT_TRUE(send_written());  // Finished, KeyUpdate, request: one send
+  SSL_set_fd(ssl.get(), fd);    // from here the socket itself
+  Response response;
+  ASSERT_TRUE(ReadResponse(ssl.get(), &response))
+      << "ringway's records after the KeyUpdate were unreadable";
+  EXPECT_THAT(response.body, HasSubstr("GET /after-update HTTP/1.1\r\n"));
+  close(fd);
+  EXPECT_EQ(proxy->Total(Counter::kKtlsKeyUpdateCloses), 0u);
+  EXPECT_EQ(proxy->Total(Counter::kKtlsConnections), kernel ? 1u : 0u);
 }
 
 // Terminate and re-encrypt over HTTP: the client's socket and the

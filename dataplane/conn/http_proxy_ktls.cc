@@ -104,28 +104,32 @@ route::KtlsMode HttpProxy::KtlsModeOf(const Connection& conn, int side) {
   return conn.routes->snapshot().groups[conn.listener->upstream_group].ktls;
 }
 
-// Decrypts the whole records `side` has received; false if that closed
-// the connection.
+// Decrypts the whole records `side` has received, and moves what BoringSSL
+// queued while reading any of them (a KeyUpdate's acknowledgement) to the
+// output, which is sent before the keys go to the kernel; false if that
+// closed the connection.
 bool HttpProxy::SettleKtlsSide(Connection& conn, int side) {
   HttpState& h = *conn.http;
   tls::TlsSession* tls = TlsOf(h, side);
   if (tls == nullptr) return true;
   buffer::ByteQueue& raw = side == kClient ? h.client_raw : h.upstream_raw;
+  bool& eof = side == kClient ? h.client_eof : h.upstream_eof;
   std::span<const uint8_t> input = DecryptInput(h, raw);
-  if (input.empty()) return true;
-  tls->SetInput(input);
-  tls::TlsResult result =
-      DecryptAll(*tls, &raw, side == kClient ? &h.client_in : &h.upstream_in);
-  if (result == tls::TlsResult::kError) {
-    RINGWAY_LOG(kInfo, "listener \"%s\": TLS error from the %s of %s: %s",
+  tls::TlsResult result = tls::TlsResult::kOk;
+  if (!input.empty()) {
+    tls->SetInput(input);
+    result =
+        DecryptAll(*tls, &raw, side == kClient ? &h.client_in : &h.upstream_in);
+  }
+  if (result == tls::TlsResult::kClosed) eof = true;
+  if (result == tls::TlsResult::kError ||
+      (!eof && !tls->FlushPendingRecords())) {
+    RINGWAY_LOG(kInfo, "listener \"%s\": TLS error with the %s of %s: %s",
                 conn.listener->name, SideName(side),
                 http::IpText(conn.client_address), tls->error_reason());
     Close(conn, side == kClient ? CloseReason::kClientReset
                                 : CloseReason::kUpstreamReset);
     return false;
-  }
-  if (result == tls::TlsResult::kClosed) {
-    (side == kClient ? h.client_eof : h.upstream_eof) = true;
   }
   return true;
 }

@@ -159,6 +159,15 @@ TlsResult TlsSession::Write(std::span<const uint8_t> in, size_t* n) {
   return Classify(ret);
 }
 
+bool TlsSession::FlushPendingRecords() {
+  ERR_clear_error();
+  // An empty write seals nothing of ours but flushes what BoringSSL queued
+  // while reading (the acknowledgement of a KeyUpdate, sealed with the old
+  // key before it switched to the new one) into the output.
+  static const uint8_t kNothing = 0;
+  return SSL_write(ssl_.get(), &kNothing, 0) >= 0;
+}
+
 size_t TlsSession::Seal(std::span<const uint8_t> plaintext) {
   // A TLS record carries at most 16 KiB of plaintext; header, content type,
   // nonce and tag add well under 64 bytes (TLS 1.2 and 1.3, every AEAD).

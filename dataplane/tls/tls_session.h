@@ -66,6 +66,11 @@ class TlsSession {
   size_t Seal(std::span<const uint8_t> plaintext);
   // Queues close_notify.
   void Shutdown();
+  // Moves records BoringSSL queued while reading (a KeyUpdate's
+  // acknowledgement: our write key has already changed) into the output,
+  // so the write keys exported for kTLS match what the peer expects once
+  // the output is sent. False on an error (error_reason()).
+  bool FlushPendingRecords();
   // Bytes sent in the clear ahead of the handshake (an outgoing PROXY
   // header). Only before the first Handshake().
   void QueueCleartext(std::span<const uint8_t> bytes) {
