@@ -338,6 +338,39 @@ TEST_F(KtlsHttpsBehaviourTest, ReencryptingLocationSplicesKernelToKernel) {
   }
 }
 
+// A TLS 1.3 server that wants a client certificate refuses its absence
+// with an alert after ringway's Finished, which with kTLS the kernel's
+// socket delivers: the same 502, counted as a TLS error, as when BoringSSL
+// reads it.
+TEST_F(KtlsHttpsBehaviourTest, UpstreamRefusingUsAfterTheHandshakeIs502) {
+  TlsEchoBackend backend({.version = TLS1_3_VERSION,
+                          .http = true,
+                          .require_client_certificate = true});
+  auto proxy = StartProxy(
+      absl::StrCat(
+          "listeners { name: \"web\" address: \"127.0.0.1:0\" https { tls "
+          "{ ",
+          Cert("a.pem", "a.key"),
+          " } virtual_hosts { server_names: \"a.example.org\" locations { "
+          "path_prefix: \"/\" upstream_group: \"tls\" } } } }\n"
+          "upstream_groups { name: \"tls\" servers { address: \"",
+          backend.address(), "\" } tls { } }\n"),
+      1);
+  ASSERT_NE(proxy, nullptr);
+  bssl::UniquePtr<SSL> ssl = ConnectTls(proxy->listener_address("web"));
+  ASSERT_NE(ssl, nullptr);
+  Response response;
+  ASSERT_TRUE(WriteAll(ssl.get(),
+                       "GET /mtls HTTP/1.1\r\n"
+                       "Host: a.example.org\r\n\r\n"));
+  ASSERT_TRUE(ReadResponse(ssl.get(), &response));
+  EXPECT_THAT(response.head, HasSubstr("HTTP/1.1 502"));
+  close(SSL_get_fd(ssl.get()));
+  EXPECT_EQ(proxy->Total(Counter::kUpstreamTlsErrors), 1u);
+  EXPECT_EQ(proxy->Total(Counter::kHttpBadGateway), 1u);
+  EXPECT_EQ(proxy->Total(Counter::kKtlsErrors), 0u);
+}
+
 // ktls: OFF: BoringSSL's records, and no fallback counted.
 TEST_F(KtlsHttpsBehaviourTest, OffKeepsUserSpaceRecords) {
   HttpEchoBackend backend;

@@ -50,13 +50,13 @@ check "no decryption error" 0 "$(stat_of TlsDecryptError)"
 
 boot "$PROXY_TEST"
 check "ringway's kTLS test passed inside the VM" 0 "$status"
-contains "every proxy case ran" "[  PASSED  ] 15 tests." "$out"
+contains "every proxy case ran" "[  PASSED  ] 16 tests." "$out"
 # 9 tls_terminate connections with kTLS, two sockets each; 6 HTTPS ones to
-# a plain backend, the client's socket only; one HTTPS to a TLS backend,
-# two sockets (the OFF cases none); plus the probe's 6 TX and 6 RX.
-check "ringway's sockets encrypted in the kernel: TlsTxSw" 32 \
+# a plain backend, the client's socket only; two HTTPS to a TLS backend,
+# two sockets each (the OFF cases none); plus the probe's 6 TX and 6 RX.
+check "ringway's sockets encrypted in the kernel: TlsTxSw" 34 \
   "$(stat_of TlsTxSw)"
-check "ringway's sockets decrypted in the kernel: TlsRxSw" 32 \
+check "ringway's sockets decrypted in the kernel: TlsRxSw" 34 \
   "$(stat_of TlsRxSw)"
 check "no decryption error through ringway" 0 "$(stat_of TlsDecryptError)"
 finish

@@ -40,7 +40,10 @@ enum ConnOp : uint8_t {
   kOpHttpBodyPollIn1,
   kOpHttpBodyPollOut0,  // POLLOUT on side 1 - d
   kOpHttpBodyPollOut1,
-  kOpLastConnectionOp = kOpHttpBodyPollOut1,
+  // kTLS: room on the socket before close_notify.
+  kOpHttpClientPollOut,
+  kOpHttpUpstreamPollOut,
+  kOpLastConnectionOp = kOpHttpUpstreamPollOut,
 };
 
 }  // namespace ringway::conn

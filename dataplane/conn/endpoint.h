@@ -48,10 +48,11 @@ struct Endpoint {
   bool close_notify = false;     // kTLS: the peer ended its stream cleanly
 
   // Writing to this socket.
-  bool writable = false;           // connected (and any preamble sent)
-  bool sending = false;            // a send, or a wait for POLLOUT, in flight
-  bool shut = false;               // our FIN sent (shutdown or close)
-  bool close_notify_sent = false;  // kTLS: our close_notify went out
+  bool writable = false;             // connected (and any preamble sent)
+  bool sending = false;              // a send, or a wait for POLLOUT, in flight
+  bool shut = false;                 // our FIN sent (shutdown or close)
+  bool close_notify_polled = false;  // kTLS: POLLOUT seen before it
+  bool close_notify_sent = false;    // kTLS: our close_notify went out
   // A gathered send of several queued buffers: read by the kernel until
   // the send completes, so it lives here, not on the stack.
   static constexpr size_t kMaxGather = 8;

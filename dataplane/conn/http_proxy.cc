@@ -47,7 +47,10 @@ HttpState* HttpProxy::AcquireState() {
 }
 
 void HttpProxy::ReleaseState(HttpState* state) {
-  for (BodySplice& body : state->body_splice) ReleaseBodyPipe(&body);
+  for (BodySplice& body : state->body_splice) {
+    ReleaseBodyPipe(&body);
+    body = BodySplice{};  // polls of a closed connection completed unseen
+  }
   state->ResetConnection();
   free_states_.emplace_back(state);
 }
@@ -500,7 +503,8 @@ void HttpProxy::OnClientSent(Connection& conn, int32_t res) {
     }
   }
   FlushClient(conn);
-  if (conn.http != nullptr && h.phase == HttpPhase::kKtlsHandover) {
+  if (conn.http == nullptr || conn.state == ConnectionState::kClosing) return;
+  if (h.phase == HttpPhase::kKtlsHandover) {
     AdvanceKtlsHandover(conn);
     return;
   }
@@ -520,6 +524,7 @@ void HttpProxy::OnClientFlushed(Connection& conn) {
     // TLS ends with close_notify, sent like any other record; this comes
     // back here once it is on the wire.
     if (QueueClientCloseNotify(conn)) return;
+    if (h.client_ktls && !KtlsCloseNotifySent(conn, kClient)) return;
     shutdown(conn.side[kClient].fd, SHUT_WR);
     Close(conn, CloseReason::kDone);
     return;

@@ -112,7 +112,9 @@ class HttpProxy {
   void OnUpstreamConnected(Connection& conn, int32_t res);
   void StartUpstreamTls(Connection& conn);
   void ContinueUpstreamHandshake(Connection& conn);
-  void UpstreamTlsFailed(Connection& conn);
+  // `alert_reason`: an alert read off the kernel's socket, which BoringSSL
+  // never saw (otherwise its error is the reason).
+  void UpstreamTlsFailed(Connection& conn, std::string_view alert_reason = {});
   bool DecryptUpstream(Connection& conn);
   void UpstreamReady(Connection& conn);
   bool KeepUpstream(Connection& conn);
@@ -158,9 +160,13 @@ class HttpProxy {
   // A receive on `side`'s kTLS socket met a record that is not
   // application data (EIO): read whole and acted on.
   void OnKtlsControlRecord(Connection& conn, int side);
-  // close_notify to the client, once (true: queued behind sealed records,
-  // FlushClient sends it and comes back).
+  // close_notify to a user-space TLS client, once (true: queued behind
+  // sealed records, FlushClient sends it and comes back).
   bool QueueClientCloseNotify(Connection& conn);
+  // close_notify on `side`'s kTLS socket, after a POLLOUT; false while
+  // waiting (the poll's completion resumes the close or the tunnel's end).
+  bool KtlsCloseNotifySent(Connection& conn, int side);
+  void OnKtlsClosePoll(Connection& conn, int side, int32_t res);
 
   // http_proxy_body_splice.cc: Content-Length bodies by splice, per
   // source side d.

@@ -11,12 +11,14 @@
 // the keys go to the kernel.
 
 #include <openssl/ssl.h>
+#include <poll.h>
 
 #include <cerrno>
 #include <cstring>
 #include <string>
 
 #include "dataplane/common/log.h"
+#include "dataplane/conn/conn_op.h"
 #include "dataplane/conn/http_proxy.h"
 #include "dataplane/conn/http_proxy_internal.h"
 #include "dataplane/http/real_client_address.h"
@@ -112,23 +114,69 @@ void HttpProxy::InstallClientKtls(Connection& conn) {
 
 bool HttpProxy::QueueClientCloseNotify(Connection& conn) {
   HttpState& h = *conn.http;
-  if (h.tls == nullptr || !h.tls->handshake_done() || h.close_notify_queued) {
+  if (!ClientSealed(h) || !h.tls->handshake_done() || h.close_notify_queued) {
     return false;
   }
   h.close_notify_queued = true;
-  if (h.client_ktls) {
-    // The response's last send completed: its buffer has taken the rest.
-    int error = tls::KtlsSendCloseNotify(conn.side[kClient].fd);
-    if (error != 0) {
-      RINGWAY_LOG(kDebug, "listener \"%s\": kTLS close_notify to %s: %s",
-                  conn.listener->name, http::IpText(conn.client_address),
-                  std::strerror(-error));
-    }
-    return false;
-  }
   h.tls->Shutdown();
   FlushClient(conn);
   return true;
+}
+
+// The kernel may still hold sealed records of this socket that TCP had no
+// room for; they reach TCP when it has. So close_notify (and the FIN
+// after it) waits for POLLOUT first, and again if the alert itself finds
+// no room, rather than being dropped or overtaking them.
+bool HttpProxy::KtlsCloseNotifySent(Connection& conn, int side) {
+  HttpState& h = *conn.http;
+  KtlsClose& state = h.ktls_close[side];
+  switch (state) {
+    case KtlsClose::kSent:
+      return true;
+    case KtlsClose::kPolling:
+      return false;
+    case KtlsClose::kNone:
+      break;
+    case KtlsClose::kWritable: {
+      int error = tls::KtlsSendCloseNotify(conn.side[side].fd);
+      if (error != -EAGAIN && error != -ENOMEM) {
+        if (error != 0) {
+          RINGWAY_LOG(
+              kDebug, "listener \"%s\": kTLS close_notify to the %s: %s",
+              conn.listener->name, SideName(side), std::strerror(-error));
+        }
+        state = KtlsClose::kSent;
+        return true;
+      }
+      break;
+    }
+  }
+  io_uring_sqe* sqe = ctx_.ring->GetSqe();
+  io_uring_prep_poll_add(sqe, conn.side[side].fd, POLLOUT);
+  io_uring_sqe_set_data64(sqe,
+                          Tag(conn, side == kClient ? kOpHttpClientPollOut
+                                                    : kOpHttpUpstreamPollOut));
+  ++conn.inflight;
+  if (side == kUpstream) ++h.upstream_inflight;
+  state = KtlsClose::kPolling;
+  return false;
+}
+
+void HttpProxy::OnKtlsClosePoll(Connection& conn, int side, int32_t res) {
+  HttpState& h = *conn.http;
+  h.ktls_close[side] = KtlsClose::kWritable;
+  if (res < 0) {
+    if (res != -ECANCELED) {
+      Close(conn, side == kClient ? CloseReason::kClientReset
+                                  : CloseReason::kUpstreamReset);
+    }
+    return;
+  }
+  if (h.phase == HttpPhase::kFlushClose) {
+    OnClientFlushed(conn);
+  } else if (h.phase == HttpPhase::kTunnel) {
+    CheckTunnelEnds(conn);
+  }
 }
 
 }  // namespace ringway::conn

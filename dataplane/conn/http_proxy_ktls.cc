@@ -124,6 +124,10 @@ bool HttpProxy::SettleKtlsSide(Connection& conn, int side) {
   if (result == tls::TlsResult::kClosed) eof = true;
   if (result == tls::TlsResult::kError ||
       (!eof && !tls->FlushPendingRecords())) {
+    if (side == kUpstream && !h.stream) {
+      UpstreamTlsFailed(conn);  // 502 with the reason, or the next server
+      return false;
+    }
     RINGWAY_LOG(kInfo, "listener \"%s\": TLS error with the %s of %s: %s",
                 conn.listener->name, SideName(side),
                 http::IpText(conn.client_address), tls->error_reason());

@@ -10,8 +10,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "dataplane/common/log.h"
 #include "dataplane/conn/http_proxy.h"
 #include "dataplane/conn/http_proxy_internal.h"
@@ -26,6 +28,16 @@ using stats::Counter;
 
 // The largest TLS plaintext record (2^14), with room to spare.
 constexpr size_t kMaxRecordBytes = 16 * 1024 + 256;
+
+// As BoringSSL names a received alert ("TLSV1_ALERT_CERTIFICATE_REQUIRED"
+// for "certificate required"), which DescribeUpstreamTlsError reads.
+std::string AlertReason(uint8_t description) {
+  std::string name = SSL_alert_desc_string_long(description);
+  for (char& c : name) {
+    c = c == ' ' ? '_' : static_cast<char>(absl::ascii_toupper(c));
+  }
+  return "TLS alert " + name;
+}
 
 }  // namespace
 
@@ -64,6 +76,11 @@ void HttpProxy::OnKtlsControlRecord(Connection& conn, int side) {
   if (n > 0 && type == tls::kRecordAlert) {
     if (tls::ClassifyAlert(record) == tls::KtlsControl::kCloseNotify) {
       received(0);  // the end of that side's stream
+    } else if (side == kUpstream && !h.response_started && n == 2) {
+      // A server refusing our certificate says so after our Finished,
+      // once the kernel has the socket: the same 502 (or next server) as
+      // when BoringSSL reads it.
+      UpstreamTlsFailed(conn, AlertReason(record[1]));
     } else {
       Close(conn, side == kClient ? CloseReason::kClientReset
                                   : CloseReason::kUpstreamReset);
@@ -90,7 +107,10 @@ void HttpProxy::OnKtlsControlRecord(Connection& conn, int side) {
                     conn.listener->name, SideName(side),
                     http::IpText(conn.client_address));
         ctx_.stats->Add(Counter::kKtlsKeyUpdateCloses);
-        Close(conn, CloseReason::kDone);
+        // Inside a response the client must see it cut short.
+        Close(conn, side == kUpstream && h.response_started
+                        ? CloseReason::kUpstreamReset
+                        : CloseReason::kDone);
         return;
       default:
         keep_reading = false;

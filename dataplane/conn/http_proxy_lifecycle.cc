@@ -28,7 +28,7 @@ void HttpProxy::OnCompletion(Connection& conn, uint8_t op, int32_t res,
   bool upstream_op = op == kOpSocket || op == kOpConnect ||
                      op == kOpHttpUpstreamRecv || op == kOpHttpUpstreamSend ||
                      op == kOpHttpUpstreamCancel || op == kOpHttpBodyPollIn1 ||
-                     op == kOpHttpBodyPollOut0;
+                     op == kOpHttpBodyPollOut0 || op == kOpHttpUpstreamPollOut;
   if (upstream_op) --h.upstream_inflight;
   if (conn.state == ConnectionState::kClosing) {
     if (op == kOpSocket && res >= 0) close(res);
@@ -41,6 +41,9 @@ void HttpProxy::OnCompletion(Connection& conn, uint8_t op, int32_t res,
     if (op == kOpHttpUpstreamSend) h.upstream_send.in_flight = false;
     if (op == kOpHttpBodyPollIn1) h.body_splice[kUpstream].poll_in = false;
     if (op == kOpHttpBodyPollOut0) h.body_splice[kClient].poll_out = false;
+    if (op == kOpHttpUpstreamPollOut) {
+      h.ktls_close[kUpstream] = KtlsClose::kWritable;
+    }
     OnUpstreamOpDone(conn);
     return;
   }
@@ -65,6 +68,12 @@ void HttpProxy::OnCompletion(Connection& conn, uint8_t op, int32_t res,
     case kOpHttpBodyPollOut0:
     case kOpHttpBodyPollOut1:
       OnBodyPoll(conn, op, res);
+      break;
+    case kOpHttpClientPollOut:
+      OnKtlsClosePoll(conn, kClient, res);
+      break;
+    case kOpHttpUpstreamPollOut:
+      OnKtlsClosePoll(conn, kUpstream, res);
       break;
     default:
       break;  // cancels
@@ -130,6 +139,13 @@ void HttpProxy::OnDeadline(Connection& conn) {
         h.upstream_ktls_settling = false;
         h.phase = HttpPhase::kConnecting;
         FailUpstream(conn, 504, "upstream stalled after the TLS handshake");
+        return;
+      }
+      if (!h.stream) {
+        // A client that stopped inside a record after its handshake: the
+        // header timeout, as during the handshake.
+        ctx_.stats->Add(Counter::kHttpClientTimeouts);
+        Close(conn, CloseReason::kDone);
         return;
       }
       [[fallthrough]];

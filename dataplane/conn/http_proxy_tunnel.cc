@@ -90,10 +90,11 @@ void HttpProxy::CheckTunnelEnds(Connection& conn) {
       !h.upstream_shut) {
     // TLS ends with close_notify first; this comes back once it is sent.
     if (h.upstream_tls != nullptr && !h.upstream_close_notify) {
-      h.upstream_close_notify = true;
       if (h.upstream_ktls) {
-        tls::KtlsSendCloseNotify(conn.side[kUpstream].fd);
+        if (!KtlsCloseNotifySent(conn, kUpstream)) return;
+        h.upstream_close_notify = true;
       } else {
+        h.upstream_close_notify = true;
         h.upstream_tls->Shutdown();
         FlushUpstream(conn);
         if (!UpstreamSendIdle(h)) return;
@@ -110,6 +111,7 @@ void HttpProxy::CheckTunnelEnds(Connection& conn) {
         (ClientBacklog(h) != 0 || h.client_tls_sending)) {
       return;
     }
+    if (h.client_ktls && !KtlsCloseNotifySent(conn, kClient)) return;
     h.client_shut = true;
     shutdown(conn.side[kClient].fd, SHUT_WR);
   }

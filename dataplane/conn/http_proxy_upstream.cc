@@ -164,7 +164,11 @@ void HttpProxy::FlushUpstream(Connection& conn) {
     return;
   }
   tls::TlsSession& tls = *h.upstream_tls;
-  if (tls.handshake_done()) SealFront(tls, &h.upstream_send.pending);
+  // (A socket that may go to the kernel sends the request through it.)
+  if (tls.handshake_done() && !h.upstream_ktls_candidate &&
+      !h.upstream_ktls_settling) {
+    SealFront(tls, &h.upstream_send.pending);
+  }
   if (!SendSealed(conn, fd, tls, kOpHttpUpstreamSend)) return;
   ++h.upstream_inflight;
   h.upstream_send.in_flight = true;

@@ -2,8 +2,10 @@
 // TLS record layer once its handshake is done, before the request goes.
 // The request head and body are then written and the response read in
 // plaintext, as to a plain upstream, and large bodies are spliced between
-// it and the client's socket (plain, or kTLS too). A connection kept for
-// reuse stays with the kernel (upstream::IdleConnection::ktls).
+// it and the client's socket (plain, or kTLS too). A server's alert after
+// our Finished (a refused client certificate) comes off the kernel's
+// socket and gets the same 502 or next server as from BoringSSL. A connection
+// kept for reuse stays with the kernel (upstream::IdleConnection::ktls).
 //
 // As for the client (http_proxy_client_ktls.cc), the socket first stops
 // at a record boundary: our Finished and anything BoringSSL still has to
@@ -67,7 +69,9 @@ void HttpProxy::AdvanceUpstreamKtls(Connection& conn) {
   }
   FlushUpstream(conn);  // our Finished, BoringSSL's own records
   if (conn.http == nullptr || conn.state == ConnectionState::kClosing) return;
-  bool busy = h.upstream_recv_armed || !UpstreamSendIdle(h);
+  // (The request waits in upstream_send for the kernel's socket.)
+  bool busy = h.upstream_recv_armed || h.upstream_send.in_flight ||
+              !h.upstream_tls->output().empty();
   if (!h.upstream_recv_armed) {
     size_t more = tls::BytesToRecordEnd(h.upstream_raw.readable());
     if (more > 0) {
@@ -99,7 +103,10 @@ void HttpProxy::InstallUpstreamKtls(Connection& conn) {
           ? absl::InternalError("BoringSSL holds an unread record")
           : tls::InstallKtlsKeys(fd, ssl);
   if (!installed.ok()) {
-    KtlsInstallFailed(conn, kUpstream, installed);
+    ctx_.stats->Add(Counter::kKtlsErrors);
+    FailUpstream(
+        conn, 502,
+        "kTLS on the upstream socket: " + std::string(installed.message()));
     return;
   }
   conn.side[kUpstream].ktls = true;

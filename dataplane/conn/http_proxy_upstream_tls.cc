@@ -91,13 +91,17 @@ void HttpProxy::ContinueUpstreamHandshake(Connection& conn) {
 
 // A failed handshake (or an alert right after it, in TLS 1.3, when the
 // server refuses our certificate): 502 naming the reason.
-void HttpProxy::UpstreamTlsFailed(Connection& conn) {
+void HttpProxy::UpstreamTlsFailed(Connection& conn,
+                                  std::string_view alert_reason) {
   if (conn.http == nullptr) return;  // finished meanwhile
   HttpState& h = *conn.http;
   const bool during_handshake = h.upstream_handshaking;
+  h.upstream_ktls_settling = false;
+  if (h.phase == HttpPhase::kKtlsHandover) h.phase = HttpPhase::kConnecting;
   ctx_.stats->Add(Counter::kUpstreamTlsErrors);
   ++conn.server->tls_failures;
-  std::string_view reason = h.upstream_tls->error_reason();
+  std::string_view reason =
+      !alert_reason.empty() ? alert_reason : h.upstream_tls->error_reason();
   if (reason.empty() && h.upstream_eof) reason = "the server closed";
   std::string why =
       "TLS: " + tls::DescribeUpstreamTlsError(h.upstream_tls->ssl(), reason);

@@ -107,10 +107,17 @@ bool Relay::OnKtlsRecord(Connection& conn, int d) {
 }
 
 // close_notify before our FIN, so the peer sees a clean end of the TLS
-// stream. A full socket buffer refuses it (MSG_DONTWAIT): wait for room
-// rather than shut down without it.
+// stream. The kernel may still hold sealed records that TCP had no room
+// for (they go when it has): wait for POLLOUT first, and again if the
+// alert itself finds no room (MSG_DONTWAIT), rather than drop it or let
+// the FIN overtake them.
 bool Relay::SendKtlsCloseNotify(Connection& conn, int d) {
   Endpoint& dst = conn.side[1 - d];
+  if (!dst.close_notify_polled) {
+    dst.close_notify_polled = true;
+    ArmPollOut(conn, d);
+    return false;
+  }
   int error = tls::KtlsSendCloseNotify(dst.fd);
   if (error == -EAGAIN || error == -ENOMEM) {
     ArmPollOut(conn, d);

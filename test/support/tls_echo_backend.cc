@@ -20,6 +20,11 @@ TlsEchoBackend::TlsEchoBackend(TlsEchoOptions options) : options_(options) {
   ctx_ =
       tls::TestServerCtx(options.version, options.cipher_list, options.tickets)
           .release();
+  if (options.require_client_certificate) {
+    SSL_CTX_set_verify(static_cast<SSL_CTX*>(ctx_),
+                       SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                       nullptr);
+  }
   listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;

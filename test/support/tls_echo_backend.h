@@ -38,6 +38,9 @@ struct TlsEchoOptions {
   // is answered 200 with a body of the request head and body as received,
   // on a kept-alive connection.
   bool http = false;
+  // Demands a client certificate (TLS 1.3 refuses its absence with an
+  // alert after the client's Finished).
+  bool require_client_certificate = false;
 };
 
 class TlsEchoBackend {
