@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -20,6 +21,8 @@
 #include "control/json_escape.h"
 #include "control/ringway_server.h"
 #include "dataplane/common/log.h"
+#include "dataplane/common/log_limiter.h"
+#include "dataplane/common/monotonic_clock.h"
 
 namespace ringway::control {
 namespace {
@@ -153,7 +156,7 @@ void AdminServer::ServeOne(int fd) {
     request.append(buffer, n);
   }
   std::string reply = request.size() > kMaxAdminRequestBytes
-                          ? Reply(kAdminUsage, "request too large", "")
+                          ? BadRequest("request too large")
                           : Handle(request);
   for (size_t off = 0; off < reply.size();) {
     ssize_t n = write(fd, reply.data() + off, reply.size() - off);
@@ -170,7 +173,7 @@ std::string AdminServer::Handle(const std::string& request) {
                                : absl::string_view(request).substr(newline + 1);
   std::vector<absl::string_view> words =
       absl::StrSplit(line, ' ', absl::SkipEmpty());
-  if (words.empty()) return Reply(kAdminUsage, "empty request", "");
+  if (words.empty()) return BadRequest("empty request");
   bool json = words.size() > 1 && words.back() == "json";
   RouteTable& routes = server_->routes();
   if (words[0] == "routes.apply") {
@@ -213,8 +216,16 @@ std::string AdminServer::Handle(const std::string& request) {
   if (words[0] == "stats") {
     return Reply(kAdminOk, "ok", server_->StatsText(json));
   }
-  return Reply(kAdminUsage, absl::StrFormat("unknown command \"%s\"", words[0]),
-               "");
+  return BadRequest(absl::StrFormat("unknown command \"%s\"", words[0]));
+}
+
+// Logged, but at most a burst of lines: a local client looping on a bad
+// request cannot flood the log.
+std::string AdminServer::BadRequest(const std::string& reason) {
+  RINGWAY_LOG_LIMITED(log_limiter_, kAdminRequest, MonotonicNowNs(), kWarning,
+                      "admin socket: bad request: %s",
+                      absl::CHexEscape(reason.substr(0, 200)));
+  return Reply(kAdminUsage, reason, "");
 }
 
 }  // namespace ringway::control

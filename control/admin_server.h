@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "dataplane/common/log_limiter.h"
 
 namespace ringway::control {
 
@@ -28,6 +29,7 @@ class AdminServer {
 
   // One request → status line + body. Public for tests.
   std::string Handle(const std::string& request);
+  std::string BadRequest(const std::string& reason);
 
  private:
   AdminServer(std::string path, int listen_fd, RingwayServer* server);
@@ -39,6 +41,7 @@ class AdminServer {
   int stop_fd_;
   RingwayServer* server_;
   std::thread thread_;
+  LogLimiter log_limiter_;  // bad requests; the admin thread's own
 };
 
 }  // namespace ringway::control

@@ -91,9 +91,28 @@ bool WriteAll(SSL* ssl, const std::string& bytes) {
   return true;
 }
 
+// GET `path` on a kept-alive connection: true with the response read.
+bool Get(SSL* ssl, const std::string& path, Response* response) {
+  return WriteAll(ssl,
+                  "GET " + path + " HTTP/1.1\r\nHost: a.example.org\r\n\r\n") &&
+         ReadResponse(ssl, response);
+}
+
 class KtlsHttpsTest : public control::CertificateFilesTest,
                       public testing::WithParamInterface<Client> {
  protected:
+  // HTTPS listener "web" → group "tls" re-encrypting to `backend`.
+  std::string ReencryptTable(const std::string& backend,
+                             const std::string& group = "") const {
+    return absl::StrCat(
+        "listeners { name: \"web\" address: \"127.0.0.1:0\" https { tls { ",
+        Cert("a.pem", "a.key"),
+        " } virtual_hosts { server_names: \"a.example.org\" locations { "
+        "path_prefix: \"/\" upstream_group: \"tls\" } } } }\n"
+        "upstream_groups { name: \"tls\" servers { address: \"",
+        backend, "\" } tls { } ", group, " }\n");
+  }
+
   // HTTPS listener "web" → plain group "echo".
   std::string Table(const std::string& backend,
                     const std::string& listener_tls = "") const {
@@ -121,10 +140,7 @@ TEST_P(KtlsHttpsTest, KeptAliveRequestsInPlaintextOnTheKernelsSocket) {
                                         GetParam().version, GetParam().ciphers);
   ASSERT_NE(ssl, nullptr);
   Response response;
-  ASSERT_TRUE(WriteAll(ssl.get(),
-                       "GET /first HTTP/1.1\r\n"
-                       "Host: a.example.org\r\n\r\n"));
-  ASSERT_TRUE(ReadResponse(ssl.get(), &response));
+  ASSERT_TRUE(Get(ssl.get(), "/first", &response));
   EXPECT_THAT(response.head, HasSubstr("HTTP/1.1 200"));
   EXPECT_THAT(response.body, HasSubstr("GET /first HTTP/1.1\r\n"));
   EXPECT_THAT(response.body, HasSubstr("X-Forwarded-Proto: https\r\n"));
@@ -140,10 +156,7 @@ TEST_P(KtlsHttpsTest, KeptAliveRequestsInPlaintextOnTheKernelsSocket) {
   EXPECT_TRUE(absl::EndsWith(response.body, payload))
       << "the request body came back changed";
 
-  ASSERT_TRUE(WriteAll(ssl.get(),
-                       "GET /third HTTP/1.1\r\n"
-                       "Host: a.example.org\r\n\r\n"));
-  ASSERT_TRUE(ReadResponse(ssl.get(), &response));
+  ASSERT_TRUE(Get(ssl.get(), "/third", &response));
   EXPECT_THAT(response.body, HasSubstr("GET /third HTTP/1.1\r\n"));
   EXPECT_EQ(backend.requests(), 3);
 
@@ -291,16 +304,7 @@ TEST_F(KtlsHttpsBehaviourTest, KeyUpdateWithTheClientsFinished) {
 TEST_F(KtlsHttpsBehaviourTest, ReencryptingLocationSplicesKernelToKernel) {
   const bool kernel = KernelHasKtls();
   TlsEchoBackend backend({.version = TLS1_3_VERSION, .http = true});
-  auto proxy = StartProxy(
-      absl::StrCat(
-          "listeners { name: \"web\" address: \"127.0.0.1:0\" https { tls "
-          "{ ",
-          Cert("a.pem", "a.key"),
-          " } virtual_hosts { server_names: \"a.example.org\" locations { "
-          "path_prefix: \"/\" upstream_group: \"tls\" } } } }\n"
-          "upstream_groups { name: \"tls\" servers { address: \"",
-          backend.address(), "\" } tls { } keepalive: 4 }\n"),
-      1);
+  auto proxy = StartProxy(ReencryptTable(backend.address(), "keepalive: 4"), 1);
   ASSERT_NE(proxy, nullptr);
   std::map<std::string, long> before;
   if (kernel) before = tls::TlsStats();
@@ -316,10 +320,7 @@ TEST_F(KtlsHttpsBehaviourTest, ReencryptingLocationSplicesKernelToKernel) {
   ASSERT_TRUE(ReadResponse(ssl.get(), &response));
   EXPECT_THAT(response.head, HasSubstr("HTTP/1.1 200"));
   EXPECT_TRUE(absl::EndsWith(response.body, payload));
-  ASSERT_TRUE(WriteAll(ssl.get(),
-                       "GET /next HTTP/1.1\r\n"
-                       "Host: a.example.org\r\n\r\n"));
-  ASSERT_TRUE(ReadResponse(ssl.get(), &response));
+  ASSERT_TRUE(Get(ssl.get(), "/next", &response));
   EXPECT_THAT(response.body, HasSubstr("GET /next HTTP/1.1\r\n"));
   close(SSL_get_fd(ssl.get()));
   EXPECT_EQ(backend.requests(), 2);
@@ -346,24 +347,12 @@ TEST_F(KtlsHttpsBehaviourTest, UpstreamRefusingUsAfterTheHandshakeIs502) {
   TlsEchoBackend backend({.version = TLS1_3_VERSION,
                           .http = true,
                           .require_client_certificate = true});
-  auto proxy = StartProxy(
-      absl::StrCat(
-          "listeners { name: \"web\" address: \"127.0.0.1:0\" https { tls "
-          "{ ",
-          Cert("a.pem", "a.key"),
-          " } virtual_hosts { server_names: \"a.example.org\" locations { "
-          "path_prefix: \"/\" upstream_group: \"tls\" } } } }\n"
-          "upstream_groups { name: \"tls\" servers { address: \"",
-          backend.address(), "\" } tls { } }\n"),
-      1);
+  auto proxy = StartProxy(ReencryptTable(backend.address()), 1);
   ASSERT_NE(proxy, nullptr);
   bssl::UniquePtr<SSL> ssl = ConnectTls(proxy->listener_address("web"));
   ASSERT_NE(ssl, nullptr);
   Response response;
-  ASSERT_TRUE(WriteAll(ssl.get(),
-                       "GET /mtls HTTP/1.1\r\n"
-                       "Host: a.example.org\r\n\r\n"));
-  ASSERT_TRUE(ReadResponse(ssl.get(), &response));
+  ASSERT_TRUE(Get(ssl.get(), "/mtls", &response));
   EXPECT_THAT(response.head, HasSubstr("HTTP/1.1 502"));
   close(SSL_get_fd(ssl.get()));
   EXPECT_EQ(proxy->Total(Counter::kUpstreamTlsErrors), 1u);
@@ -379,10 +368,7 @@ TEST_F(KtlsHttpsBehaviourTest, OffKeepsUserSpaceRecords) {
   bssl::UniquePtr<SSL> ssl = ConnectTls(proxy->listener_address("web"));
   ASSERT_NE(ssl, nullptr);
   Response response;
-  ASSERT_TRUE(WriteAll(ssl.get(),
-                       "GET /off HTTP/1.1\r\n"
-                       "Host: a.example.org\r\n\r\n"));
-  ASSERT_TRUE(ReadResponse(ssl.get(), &response));
+  ASSERT_TRUE(Get(ssl.get(), "/off", &response));
   EXPECT_THAT(response.body, HasSubstr("GET /off HTTP/1.1\r\n"));
   close(SSL_get_fd(ssl.get()));
   EXPECT_EQ(proxy->Total(Counter::kKtlsConnections), 0u);

@@ -264,8 +264,9 @@ void HttpProxy::ParseRequest(Connection& conn) {
   ctx_.timers->Cancel(&conn.deadline);
   if (status != codec::HttpParseStatus::kComplete) {
     ctx_.stats->Add(Counter::kHttpBadRequests);
-    RINGWAY_LOG(
-        kInfo, "listener \"%s\": bad request from %s: %s", conn.listener->name,
+    RINGWAY_LOG_LIMITED(
+        log_limiter_, kHttpRequest, now_ns_, kInfo,
+        "listener \"%s\": bad request from %s: %s", conn.listener->name,
         h.client_ip.empty() ? http::IpText(conn.client_address) : h.client_ip,
         codec::HttpErrorName(h.request.error));
     h.method = codec::HttpMethod::kGet;
@@ -383,9 +384,10 @@ void HttpProxy::ForwardRequestBody(Connection& conn) {
       h.request_done = true;
     } else if (r.status != codec::HttpParseStatus::kNeedMoreData) {
       ctx_.stats->Add(Counter::kHttpBadRequests);
-      RINGWAY_LOG(kInfo, "listener \"%s\": bad request body from %s: %s",
-                  conn.listener->name, h.client_ip,
-                  codec::HttpErrorName(h.request_chunks.error()));
+      RINGWAY_LOG_LIMITED(log_limiter_, kHttpRequest, now_ns_, kInfo,
+                          "listener \"%s\": bad request body from %s: %s",
+                          conn.listener->name, h.client_ip,
+                          codec::HttpErrorName(h.request_chunks.error()));
       if (!h.response_started) {
         DropUpstream(conn);
         RespondLocally(conn, codec::HttpStatusCodeFor(r.status),

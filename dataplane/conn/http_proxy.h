@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "dataplane/common/log_limiter.h"
 #include "dataplane/conn/connection.h"
 #include "dataplane/conn/http_state.h"
 #include "dataplane/io/pipe_pool.h"
@@ -195,6 +196,7 @@ class HttpProxy {
   FinishedFn on_finished_;
   void* owner_;
   uint64_t now_ns_ = 0;
+  LogLimiter log_limiter_;  // bad-input lines, per reason
   // Exchange states of closed connections, for reuse. A live connection
   // owns its state through Connection::http until it finishes.
   std::vector<std::unique_ptr<HttpState>> free_states_;

@@ -42,15 +42,17 @@ void HttpProxy::OnProxyHeaderBytes(Connection& conn) {
       return;
     case codec::ProxyHeaderStatus::kMalformed:
       ctx_.stats->Add(Counter::kProxyHeaderMalformed);
-      RINGWAY_LOG(kWarning, "listener \"%s\": malformed PROXY header from %s",
-                  listener.name, http::IpText(conn.client_address));
+      RINGWAY_LOG_LIMITED(log_limiter_, kProxyHeader, now_ns_, kWarning,
+                          "listener \"%s\": malformed PROXY header from %s",
+                          listener.name, http::IpText(conn.client_address));
       Close(conn, CloseReason::kRejected);
       return;
     case codec::ProxyHeaderStatus::kNotProxy:
       if (listener.proxy_protocol.required) {
         ctx_.stats->Add(Counter::kProxyHeaderMissing);
-        RINGWAY_LOG(kWarning, "listener \"%s\": no PROXY header from %s",
-                    listener.name, http::IpText(conn.client_address));
+        RINGWAY_LOG_LIMITED(log_limiter_, kProxyHeader, now_ns_, kWarning,
+                            "listener \"%s\": no PROXY header from %s",
+                            listener.name, http::IpText(conn.client_address));
         Close(conn, CloseReason::kRejected);
         return;
       }
@@ -93,10 +95,12 @@ void HttpProxy::OnCiphertext(Connection& conn) {
     h.client_raw.Consume(tls.TakeInputConsumed());
     if (result == tls::TlsResult::kError || result == tls::TlsResult::kClosed) {
       ctx_.stats->Add(Counter::kTlsHandshakeErrors);
-      RINGWAY_LOG(kWarning, "listener \"%s\": TLS handshake with %s failed: %s",
-                  conn.listener->name, http::IpText(conn.client_address),
-                  result == tls::TlsResult::kClosed ? "client closed"
-                                                    : tls.error_reason());
+      RINGWAY_LOG_LIMITED(
+          log_limiter_, kTlsHandshake, now_ns_, kWarning,
+          "listener \"%s\": TLS handshake with %s failed: %s",
+          conn.listener->name, http::IpText(conn.client_address),
+          result == tls::TlsResult::kClosed ? "client closed"
+                                            : tls.error_reason());
       // An alert may be waiting in the output: send it, then close.
       h.phase = HttpPhase::kFlushClose;
       FlushClient(conn);
@@ -130,9 +134,10 @@ void HttpProxy::OnCiphertext(Connection& conn) {
   if (result == tls::TlsResult::kClosed) {
     h.client_eof = true;
   } else if (result == tls::TlsResult::kError) {
-    RINGWAY_LOG(kInfo, "listener \"%s\": TLS error from %s: %s",
-                conn.listener->name, http::IpText(conn.client_address),
-                tls.error_reason());
+    RINGWAY_LOG_LIMITED(log_limiter_, kTlsRecord, now_ns_, kInfo,
+                        "listener \"%s\": TLS error from %s: %s",
+                        conn.listener->name, http::IpText(conn.client_address),
+                        tls.error_reason());
     Close(conn, CloseReason::kClientReset);
     return;
   }

@@ -32,6 +32,7 @@
 #include "dataplane/buffer/provided_buffer_ring.h"
 #include "dataplane/codec/client_hello_parser.h"
 #include "dataplane/codec/proxy_protocol_parser.h"
+#include "dataplane/common/log_limiter.h"
 #include "dataplane/conn/connection.h"
 #include "dataplane/conn/peek_buffer_pool.h"
 #include "dataplane/conn/preamble.h"
@@ -104,6 +105,10 @@ class Relay {
   // relay_ktls.cc: records that are not application data on a kTLS
   // socket. False when reading must stop (nothing there, or closed).
   bool OnKtlsRecord(Connection& conn, int d);
+  template <typename... Args>
+  void LogBadInput(PreambleProblem problem,
+                   const absl::FormatSpec<Args...>& format,
+                   const Args&... args);
   // close_notify to side 1 - d at the end of direction d; false while that
   // socket's buffer is full (a POLLOUT wait calls FinishDirection again).
   bool SendKtlsCloseNotify(Connection& conn, int d);
@@ -153,6 +158,7 @@ class Relay {
   FinishedFn on_finished_;
   void* owner_;
   uint64_t now_ns_ = 0;
+  LogLimiter log_limiter_;  // bad-input lines, per reason
 };
 
 }  // namespace ringway::conn

@@ -47,6 +47,25 @@ Counter ProblemCounter(PreambleProblem problem) {
 
 }  // namespace
 
+// One warning line per bad preamble, limited per reason (PROXY header or
+// ClientHello) so that a flood of them cannot flood the log.
+template <typename... Args>
+void Relay::LogBadInput(PreambleProblem problem,
+                        const absl::FormatSpec<Args...>& format,
+                        const Args&... args) {
+  const bool proxy_header = problem == PreambleProblem::kProxyHeaderUntrusted ||
+                            problem == PreambleProblem::kProxyHeaderMalformed ||
+                            problem == PreambleProblem::kProxyHeaderMissing;
+  uint64_t held_back = 0;
+  if (!log_limiter_.Allow(
+          proxy_header ? LogReason::kProxyHeader : LogReason::kClientHello,
+          now_ns_, &held_back)) {
+    return;
+  }
+  RINGWAY_LOG(kWarning, "shard %d: %s%s", ctx_.shard_id,
+              absl::StrFormat(format, args...), SuppressedNote(held_back));
+}
+
 void Relay::StartPeek(Connection& conn) {
   const route::ListenerRoutes& listener = *conn.listener;
   conn.state = ConnectionState::kPeeking;
@@ -113,11 +132,10 @@ void Relay::Decide(Connection& conn) {
     LoadSocketAddresses(conn);  // for the log line
     ctx_.stats->Add(ProblemCounter(decision.problem));
     ctx_.stats->Add(Counter::kBadClientHelloToDefault);
-    RINGWAY_LOG(kWarning,
-                "shard %d: listener \"%s\": %s from %s; relaying to the "
-                "default upstream group",
-                ctx_.shard_id, listener.name,
-                PreambleProblemName(decision.problem),
+    LogBadInput(decision.problem,
+                "listener \"%s\": %s from %s; relaying to the default "
+                "upstream group",
+                listener.name, PreambleProblemName(decision.problem),
                 address::SocketAddress(conn.client_address).ToString());
   }
   if (decision.has_proxy_header) {
@@ -145,9 +163,8 @@ void Relay::Decide(Connection& conn) {
 void Relay::Reject(Connection& conn, PreambleProblem problem) {
   LoadSocketAddresses(conn);
   ctx_.stats->Add(ProblemCounter(problem));
-  RINGWAY_LOG(kWarning,
-              "shard %d: listener \"%s\": closing connection from %s: %s",
-              ctx_.shard_id, conn.listener->name,
+  LogBadInput(problem, "listener \"%s\": closing connection from %s: %s",
+              conn.listener->name,
               address::SocketAddress(conn.client_address).ToString(),
               PreambleProblemName(problem));
   Close(conn, CloseReason::kRejected);
