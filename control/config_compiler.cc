@@ -120,6 +120,7 @@ class Compiler {
     snapshot_ = std::make_shared<route::RouteSnapshot>();
     CompileGroups();
     CompileListeners();
+    CompileAdmin();
     if (result_->errors.empty()) result_->snapshot = std::move(snapshot_);
   }
 
@@ -202,6 +203,20 @@ class Compiler {
       CompileHealthCheck(in, path, &out, &result_->errors);
       snapshot_->groups.push_back(std::move(out));
     }
+  }
+
+  void CompileAdmin() {
+    const config::Config& config = result_->config;
+    if (!config.has_admin()) return;
+    std::string address = config.admin().http_address().empty()
+                              ? "127.0.0.1:9901"
+                              : config.admin().http_address();
+    auto parsed = address::SocketAddress::Parse(address);
+    if (!parsed.ok()) {
+      Error("admin.http_address: %s", parsed.status().message());
+      return;
+    }
+    snapshot_->admin_http_address = parsed->ToString();
   }
 
   void CompileListeners() {

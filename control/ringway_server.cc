@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "control/admin_http_server.h"
 #include "control/admin_server.h"
 #include "control/json_escape.h"
 #include "dataplane/common/log.h"
@@ -61,6 +62,18 @@ absl::StatusOr<std::unique_ptr<RingwayServer>> RingwayServer::Start(
       return admin.status();
     }
     server->admin_ = std::move(*admin);
+  }
+  if (!initial.snapshot->admin_http_address.empty()) {
+    auto at =
+        address::SocketAddress::Parse(initial.snapshot->admin_http_address);
+    auto http =
+        at.ok() ? AdminHttpServer::Start(*at, server.get())
+                : absl::StatusOr<std::unique_ptr<AdminHttpServer>>(at.status());
+    if (!http.ok()) {
+      server->Drain(absl::ZeroDuration());
+      return http.status();
+    }
+    server->admin_http_ = std::move(*http);
   }
   return server;
 }
@@ -380,12 +393,20 @@ std::string RingwayServer::StatsText(bool json) {
 void RingwayServer::Drain(absl::Duration deadline) {
   if (drained_) return;
   drained_ = true;
+  draining_.store(true, std::memory_order_release);  // /ready: 503
   notifier_.Stopping("draining");
   admin_.reset();  // no more route changes while draining
   const uint64_t deadline_ns =
       MonotonicNowNs() + absl::ToInt64Nanoseconds(deadline);
   PostToShards({shard::ShardMessage::Kind::kDrain, nullptr, deadline_ns});
   for (auto& shard : shards_) shard->Join();
+  admin_http_.reset();
+}
+
+std::optional<address::SocketAddress> RingwayServer::admin_http_address()
+    const {
+  if (admin_http_ == nullptr) return std::nullopt;
+  return admin_http_->address();
 }
 
 }  // namespace ringway::control

@@ -10,8 +10,10 @@
 #ifndef RINGWAY_CONTROL_RINGWAY_SERVER_H_
 #define RINGWAY_CONTROL_RINGWAY_SERVER_H_
 
+#include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,7 @@
 
 namespace ringway::control {
 
+class AdminHttpServer;
 class AdminServer;
 
 struct ServerOptions {
@@ -65,6 +68,11 @@ class RingwayServer {
   bool ShardsResponsive(absl::Duration timeout);
   // systemd notifications (READY, RELOADING around applies, STOPPING).
   const ServiceNotifier& notifier() const { return notifier_; }
+  // Every shard serves and no drain has begun (/ready).
+  bool ready() const { return !draining_.load(std::memory_order_acquire); }
+  // The admin HTTP listener's bound address (none: the config has no
+  // `admin`).
+  std::optional<address::SocketAddress> admin_http_address() const;
 
   // Stops accepting, waits for connections to end until `deadline` has
   // passed, then closes the rest. Returns when every shard has stopped.
@@ -91,6 +99,9 @@ class RingwayServer {
   std::vector<address::SocketAddress> listener_addresses_;
   std::vector<std::unique_ptr<shard::Shard>> shards_;
   std::unique_ptr<AdminServer> admin_;
+  // Stopped only once the shards have drained: /ready says 503 meanwhile.
+  std::unique_ptr<AdminHttpServer> admin_http_;
+  std::atomic<bool> draining_{false};
   ServiceNotifier notifier_;
   std::mutex post_mutex_;
   bool drained_ = false;

@@ -38,6 +38,12 @@ ApplyOutcome RouteTable::Compile(std::string_view text, std::string source) {
 
 void RouteTable::CheckListenerSet(const route::RouteSnapshot& candidate,
                                   std::vector<std::string>* errors) const {
+  if (candidate.admin_http_address != current_->admin_http_address) {
+    errors->push_back(absl::StrFormat(
+        "admin.http_address: \"%s\", running has \"%s\"; changing the "
+        "admin listener needs a restart",
+        candidate.admin_http_address, current_->admin_http_address));
+  }
   const auto& running = current_->listeners;
   const auto& next = candidate.listeners;
   for (size_t i = 0; i < std::max(running.size(), next.size()); ++i) {

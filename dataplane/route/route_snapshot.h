@@ -270,6 +270,8 @@ struct RouteSnapshot {
   // listening socket group (see control/route_table.h).
   std::vector<ListenerRoutes> listeners;
   std::vector<UpstreamGroup> groups;
+  // The admin HTTP listener's address ("": none); fixed at start.
+  std::string admin_http_address;
 };
 
 }  // namespace ringway::route

@@ -1,0 +1,170 @@
+#include "control/admin_http_server.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "control/ringway_server.h"
+#include "dataplane/common/log.h"
+#include "dataplane/common/monotonic_clock.h"
+
+namespace ringway::control {
+namespace {
+
+// A request line and a few headers; anything longer is not ours.
+constexpr size_t kMaxRequestBytes = 8 * 1024;
+constexpr int kRequestTimeoutSeconds = 5;
+
+std::string Response(int status, std::string_view reason,
+                     std::string_view content_type, std::string_view body,
+                     bool head) {
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " ";
+  out.append(reason);
+  out += "\r\nContent-Type: ";
+  out.append(content_type);
+  out += "\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
+  if (!head) out.append(body);
+  return out;
+}
+
+std::string Text(int status, std::string_view reason, std::string_view body,
+                 bool head = false) {
+  return Response(status, reason, "text/plain; charset=utf-8", body, head);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AdminHttpServer>> AdminHttpServer::Start(
+    const address::SocketAddress& at, RingwayServer* server) {
+  int fd = socket(at.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
+  static const int kOne = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &kOne, sizeof(kOne));
+  sockaddr_storage bound{};
+  socklen_t length = sizeof(bound);
+  if (fd < 0 || bind(fd, at.sockaddr_ptr(), at.length()) != 0 ||
+      listen(fd, 64) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length) != 0) {
+    std::string error = std::strerror(errno);
+    if (fd >= 0) close(fd);
+    return absl::UnavailableError(
+        absl::StrFormat("admin HTTP listener %s: %s", at.ToString(), error));
+  }
+  std::unique_ptr<AdminHttpServer> admin(
+      new AdminHttpServer(fd, address::SocketAddress(bound), server));
+  admin->thread_ = std::thread([raw = admin.get()] { raw->Serve(); });
+  RINGWAY_LOG(kInfo, "admin HTTP on %s: /healthz /ready /metrics",
+              admin->address_.ToString());
+  return admin;
+}
+
+AdminHttpServer::AdminHttpServer(int listen_fd, address::SocketAddress address,
+                                 RingwayServer* server)
+    : listen_fd_(listen_fd),
+      stop_fd_(eventfd(0, EFD_CLOEXEC)),
+      address_(address),
+      server_(server),
+      metrics_(server) {}
+
+AdminHttpServer::~AdminHttpServer() {
+  uint64_t one = 1;
+  ssize_t ignored = write(stop_fd_, &one, sizeof(one));
+  (void)ignored;
+  if (thread_.joinable()) thread_.join();
+  close(listen_fd_);
+  close(stop_fd_);
+}
+
+void AdminHttpServer::Serve() {
+  pthread_setname_np(pthread_self(), "ringway-http");
+  pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+  while (true) {
+    if (poll(fds, 2, -1) < 0 && errno != EINTR) return;
+    if (fds[1].revents) return;
+    if (!(fds[0].revents & POLLIN)) continue;
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      // EMFILE and the like: wait a little (or for stop) rather than spin.
+      pollfd stop = {stop_fd_, POLLIN, 0};
+      if (poll(&stop, 1, 100) > 0) return;
+      continue;
+    }
+    ServeOne(fd);
+    close(fd);
+  }
+}
+
+void AdminHttpServer::ServeOne(int fd) {
+  timeval timeout{kRequestTimeoutSeconds, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  std::string request;
+  char buffer[4096];
+  while (request.find("\r\n\r\n") == std::string::npos &&
+         request.size() <= kMaxRequestBytes) {
+    ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n <= 0) break;
+    request.append(buffer, static_cast<size_t>(n));
+  }
+  std::string reply = Respond(request);
+  for (size_t off = 0; off < reply.size();) {
+    ssize_t n = write(fd, reply.data() + off, reply.size() - off);
+    if (n <= 0) break;
+    off += static_cast<size_t>(n);
+  }
+}
+
+std::string AdminHttpServer::Respond(std::string_view request) {
+  const size_t head_end = request.find("\r\n\r\n");
+  const size_t line_end = request.find("\r\n");
+  if (head_end == std::string_view::npos || request.size() > kMaxRequestBytes) {
+    RINGWAY_LOG_LIMITED(
+        log_limiter_, kAdminRequest, MonotonicNowNs(), kWarning,
+        "admin HTTP: bad request (%d bytes, %s)", request.size(),
+        request.size() > kMaxRequestBytes ? "too large" : "incomplete");
+    return Text(400, "Bad Request", "bad request\n");
+  }
+  std::string_view line = request.substr(0, line_end);
+  const size_t space = line.find(' ');
+  const size_t space2 = line.find(' ', space + 1);
+  if (space == std::string_view::npos || space2 == std::string_view::npos) {
+    RINGWAY_LOG_LIMITED(log_limiter_, kAdminRequest, MonotonicNowNs(), kWarning,
+                        "admin HTTP: bad request line \"%s\"",
+                        absl::CHexEscape(std::string(line.substr(0, 100))));
+    return Text(400, "Bad Request", "bad request\n");
+  }
+  std::string_view method = line.substr(0, space);
+  std::string_view target = line.substr(space + 1, space2 - space - 1);
+  target = target.substr(0, target.find('?'));
+  const bool head = method == "HEAD";
+  if (method != "GET" && !head) {
+    return Text(405, "Method Not Allowed", "GET or HEAD\n");
+  }
+  if (target == "/healthz") {
+    if (server_->ShardsResponsive(absl::Seconds(1))) {
+      return Text(200, "OK", "ok\n", head);
+    }
+    return Text(503, "Service Unavailable",
+                "a shard's loop did not answer within a second\n", head);
+  }
+  if (target == "/ready") {
+    if (server_->ready()) return Text(200, "OK", "ready\n", head);
+    return Text(503, "Service Unavailable", "draining\n", head);
+  }
+  if (target == "/metrics") {
+    return Response(200, "OK", "text/plain; version=0.0.4; charset=utf-8",
+                    metrics_.Text(), head);
+  }
+  return Text(404, "Not Found", "/healthz /ready /metrics\n", head);
+}
+
+}  // namespace ringway::control
