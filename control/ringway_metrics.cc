@@ -4,6 +4,7 @@
 #include <prometheus/metric_type.h>
 #include <prometheus/text_serializer.h>
 
+#include <limits>
 #include <map>
 #include <memory>
 
@@ -144,11 +145,40 @@ void AddUpstreams(RingwayServer& server, std::vector<MetricFamily>* out) {
   out->push_back(std::move(ktls));
 }
 
+void AddHistograms(const RingwayServer& server,
+                   std::vector<MetricFamily>* out) {
+  for (int i = 0; i < static_cast<int>(stats::Histogram::kNumHistograms); ++i) {
+    const auto histogram = static_cast<stats::Histogram>(i);
+    const RingwayServer::HistogramTotal total = server.Total(histogram);
+    const std::string name(stats::HistogramName(histogram));
+    MetricFamily family =
+        Family(absl::StrCat("ringway_", name, "_duration_seconds"),
+               absl::StrCat("Durations of ", name, " (see ringway's README)."),
+               MetricType::Histogram);
+    ClientMetric metric;
+    uint64_t cumulative = 0;
+    for (size_t b = 0; b < total.buckets.size(); ++b) {
+      cumulative += total.buckets[b];
+      ClientMetric::Bucket bucket;
+      bucket.cumulative_count = cumulative;
+      bucket.upper_bound = b < stats::kHistogramBoundsNs.size()
+                               ? stats::kHistogramBoundsNs[b] / 1e9
+                               : std::numeric_limits<double>::infinity();
+      metric.histogram.bucket.push_back(bucket);
+    }
+    metric.histogram.sample_count = cumulative;
+    metric.histogram.sample_sum = static_cast<double>(total.sum_ns) / 1e9;
+    family.metric.push_back(std::move(metric));
+    out->push_back(std::move(family));
+  }
+}
+
 }  // namespace
 
 std::vector<MetricFamily> RingwayMetrics::Collect() const {
   std::vector<MetricFamily> out;
   AddCounters(*server_, &out);
+  AddHistograms(*server_, &out);
   AddUpstreams(*server_, &out);
   std::shared_ptr<const route::RouteSnapshot> routes =
       server_->routes().current();

@@ -205,6 +205,20 @@ uint64_t RingwayServer::Total(stats::Counter counter) const {
   return total;
 }
 
+RingwayServer::HistogramTotal RingwayServer::Total(
+    stats::Histogram histogram) const {
+  HistogramTotal total;
+  for (const auto& shard : shards_) {
+    const stats::HistogramCounts& h =
+        shard->stats().histograms[static_cast<int>(histogram)];
+    for (size_t i = 0; i < total.buckets.size(); ++i) {
+      total.buckets[i] += h.buckets[i].load(std::memory_order_relaxed);
+    }
+    total.sum_ns += h.sum_ns.load(std::memory_order_relaxed);
+  }
+  return total;
+}
+
 std::vector<upstream::ServerReport> RingwayServer::UpstreamReports(
     std::vector<upstream::ListenerReport>* listeners) {
   auto request =

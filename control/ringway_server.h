@@ -10,6 +10,7 @@
 #ifndef RINGWAY_CONTROL_RINGWAY_SERVER_H_
 #define RINGWAY_CONTROL_RINGWAY_SERVER_H_
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -55,6 +56,12 @@ class RingwayServer {
   int shard_cpu(int i) const { return cpus_[i]; }
   // Sum over shards.
   uint64_t Total(stats::Counter counter) const;
+  // Sum over shards: per bucket (not cumulative) and the sum, in ns.
+  struct HistogramTotal {
+    std::array<uint64_t, stats::kHistogramBoundsNs.size() + 1> buckets{};
+    uint64_t sum_ns = 0;
+  };
+  HistogramTotal Total(stats::Histogram histogram) const;
   // `ringwayctl stats` body.
   // Counters per shard and in total, then each upstream server's health
   // and counters summed over shards (asked of the shards, which own them).

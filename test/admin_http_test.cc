@@ -92,6 +92,17 @@ TEST(AdminHttpTest, HealthReadyAndMetricsOfARunningRingway) {
       metrics, absl::StrCat("ringway_upstream_server_up{group=\"g\",server=\"",
                             backend.address(), "\"} 1\n")));
   EXPECT_TRUE(absl::StrContains(metrics, "\nringway_route_table_version 1\n"));
+  // Each connect to the backend observed once (loopback: well under 10 s).
+  EXPECT_TRUE(absl::StrContains(
+      metrics, "\nringway_upstream_connect_duration_seconds_count 5\n"));
+  EXPECT_TRUE(absl::StrContains(
+      metrics,
+      "\nringway_upstream_connect_duration_seconds_bucket{le=\"+Inf\"} 5\n"));
+  EXPECT_TRUE(absl::StrContains(
+      metrics,
+      "\nringway_upstream_connect_duration_seconds_bucket{le=\"10\"} 5\n"));
+  EXPECT_TRUE(absl::StrContains(
+      metrics, "\nringway_http_request_duration_seconds_count 0\n"));
   EXPECT_TRUE(absl::StrContains(metrics, "\nringway_ready 1\n"));
   EXPECT_TRUE(absl::StrContains(metrics,
                                 "ringway_errors_total{reason=\"no_route\"} 0"));

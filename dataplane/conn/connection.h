@@ -88,7 +88,8 @@ struct Connection {
   uint32_t server_tried = 0;  // index of `server`
   uint32_t attempts_left = 0;
   bool connect_timed_out = false;
-  bool server_connected = false;  // counted in server->active_connections
+  uint64_t connect_started_ns = 0;  // the upstream connect in flight
+  bool server_connected = false;    // counted in server->active_connections
 
   // HTTP listeners: the exchange state (http_state.h), from the HttpProxy's
   // pool; null on L4 listeners.

@@ -63,6 +63,7 @@ void HttpProxy::Start(Connection& conn, size_t listener_index) {
   const route::ListenerRoutes& listener = *conn.listener;
   HttpState* state = AcquireState();
   conn.http = state;
+  state->accepted_ns = now_ns_;
   conn.state = ConnectionState::kRelaying;
   conn.side[kClient].writable = true;
   state->request_parser = codec::HttpRequestParser(listener.http.limits);
@@ -284,6 +285,7 @@ void HttpProxy::RouteRequest(Connection& conn) {
   const route::ListenerRoutes& listener = *conn.listener;
   const codec::HttpRequest& request = h.request;
   ctx_.stats->Add(Counter::kHttpRequests);
+  h.request_started_ns = now_ns_;
   h.method = request.method;
   h.client_version = request.version;
   h.request_keep_alive = request.keep_alive && !h.closing_soon;

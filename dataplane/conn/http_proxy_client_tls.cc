@@ -149,6 +149,7 @@ void HttpProxy::OnHandshakeDone(Connection& conn) {
   if (conn.http == nullptr) return;  // finished meanwhile
   HttpState& h = *conn.http;
   ctx_.stats->Add(Counter::kTlsHandshakes);
+  ctx_.stats->Observe(stats::Histogram::kTlsHandshake, now_ns_ - h.accepted_ns);
   if (h.tls->resumed()) ctx_.stats->Add(Counter::kTlsResumed);
   const route::ForwardedHeaders& forwarded = conn.listener->http.forwarded;
   if (!forwarded.client_verify_header.empty() ||

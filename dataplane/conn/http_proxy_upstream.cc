@@ -95,6 +95,7 @@ void HttpProxy::TryNextServer(Connection& conn) {
   conn.side[kUpstream].fd = fd;
   io_uring_sqe* sqe = ctx_.ring->GetSqe();
   io_uring_prep_connect(sqe, fd, server.sockaddr_ptr(), server.length());
+  conn.connect_started_ns = now_ns_;
   io_uring_sqe_set_data64(sqe, Tag(conn, kOpConnect));
   ++conn.inflight;
   ++h.upstream_inflight;
@@ -107,7 +108,7 @@ void HttpProxy::OnUpstreamConnected(Connection& conn, int32_t res) {
   ctx_.timers->Cancel(&conn.deadline);
   if (res == 0) {
     CountConnected(conn, *ctx_.stats,
-                   /*healthy=*/conn.http->stream && !conn.group->tls);
+                   /*healthy=*/conn.http->stream && !conn.group->tls, now_ns_);
     if (conn.group->tls) {
       StartUpstreamTls(conn);
       return;
@@ -462,6 +463,10 @@ void HttpProxy::FinishExchange(Connection& conn) {
   // reliably: the connection ends with this response.
   if (!h.request_done) h.keep_client = false;
   for (BodySplice& body : h.body_splice) ReleaseBodyPipe(&body);
+  if (h.request_started_ns != 0 && !h.stream) {
+    ctx_.stats->Observe(stats::Histogram::kHttpRequest,
+                        now_ns_ - h.request_started_ns);
+  }
   h.exchange_finished = true;
   ctx_.timers->Cancel(&conn.deadline);
   if (!KeepUpstream(conn)) DropUpstream(conn);

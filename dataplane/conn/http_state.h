@@ -150,7 +150,9 @@ struct HttpState {
   codec::HttpResponse response;  // views valid only until upstream_in moves
   codec::HttpChunkedDecoder request_chunks;
   codec::HttpChunkedDecoder response_chunks;
-  uint32_t requests = 0;  // on this connection, the current one included
+  uint32_t requests = 0;     // on this connection, the current one included
+  uint64_t accepted_ns = 0;  // (the TLS handshake's duration)
+  uint64_t request_started_ns = 0;  // head routed; 0: no request
   // Scalars kept from the request head once its bytes are consumed.
   codec::HttpMethod method = codec::HttpMethod::kGet;
   codec::HttpVersion client_version = codec::HttpVersion::kHttp11;
@@ -213,6 +215,7 @@ struct HttpState {
     upstream_dropping = false;
     ResetUpstreamTls();
     requests = 0;
+    accepted_ns = 0;
     method = codec::HttpMethod::kGet;
     client_version = codec::HttpVersion::kHttp11;
     client_shut = false;
@@ -236,6 +239,7 @@ struct HttpState {
 
   // Resets the exchange for the next request on the same connection.
   void ResetExchange() {
+    request_started_ns = 0;
     request_parser.Reset();
     response_parser.Reset();
     request_chunks.Reset();

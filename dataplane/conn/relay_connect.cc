@@ -82,6 +82,7 @@ void Relay::Connect(Connection& conn, int fd) {
   io_uring_sqe* sqe = ctx_.ring->GetSqe();
   // The kernel copies the address when the SQE is issued.
   io_uring_prep_connect(sqe, fd, server.sockaddr_ptr(), server.length());
+  conn.connect_started_ns = now_ns_;
   io_uring_sqe_set_data64(sqe, Tag(conn, kOpConnect));
   ++conn.inflight;
   conn.connect_timed_out = false;
@@ -92,7 +93,7 @@ void Relay::Connect(Connection& conn, int fd) {
 void Relay::OnConnected(Connection& conn, int32_t res) {
   ctx_.timers->Cancel(&conn.deadline);
   if (res == 0) {
-    CountConnected(conn, *ctx_.stats, /*healthy=*/true);
+    CountConnected(conn, *ctx_.stats, /*healthy=*/true, now_ns_);
     StartRelay(conn);
     return;
   }

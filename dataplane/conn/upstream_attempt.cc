@@ -31,9 +31,14 @@ void RetrySameServer(Connection& conn) {
   conn.server_index = conn.server_tried;
 }
 
-void CountConnected(Connection& conn, stats::ShardStats& stats, bool healthy) {
+void CountConnected(Connection& conn, stats::ShardStats& stats, bool healthy,
+                    uint64_t now_ns) {
   upstream::ServerState& server = *conn.server;
   stats.Add(Counter::kUpstreamConnectsOk);
+  if (now_ns >= conn.connect_started_ns) {
+    stats.Observe(stats::Histogram::kUpstreamConnect,
+                  now_ns - conn.connect_started_ns);
+  }
   ++server.connects_ok;
   if (healthy) {
     server.consecutive_failures = 0;

@@ -40,7 +40,9 @@ void RetrySameServer(Connection& conn);
 // calls upstream::RecordSuccess once it does (TLS handshake done, response
 // head read), so a server that accepts and then fails still adds up to
 // max_fails.
-void CountConnected(Connection& conn, stats::ShardStats& stats, bool healthy);
+// `now_ns`: when the connect completed (its duration is observed).
+void CountConnected(Connection& conn, stats::ShardStats& stats, bool healthy,
+                    uint64_t now_ns);
 
 // The connect to conn.server failed (`res` a negative errno; -ECANCELED
 // with conn.connect_timed_out for a timeout), or its TLS handshake did

@@ -114,6 +114,20 @@ std::string_view CounterName(Counter counter) {
   return "unknown";
 }
 
+std::string_view HistogramName(Histogram histogram) {
+  switch (histogram) {
+    case Histogram::kUpstreamConnect:
+      return "upstream_connect";
+    case Histogram::kTlsHandshake:
+      return "tls_handshake";
+    case Histogram::kHttpRequest:
+      return "http_request";
+    case Histogram::kNumHistograms:
+      break;
+  }
+  return "?";
+}
+
 bool IsErrorCounter(Counter counter) {
   return counter >= Counter::kHealthChecksFailed &&
          counter < Counter::kNumCounters;

@@ -80,9 +80,35 @@ enum class Counter : int {
 std::string_view CounterName(Counter counter);
 bool IsErrorCounter(Counter counter);
 
+// Durations observed per shard, in fixed buckets (Prometheus `_seconds`
+// histograms once summed).
+enum class Histogram : int {
+  kUpstreamConnect,  // connect() to an upstream server, until it completes
+  kTlsHandshake,     // a client's TLS handshake, from accept
+  kHttpRequest,      // an HTTP request, routed head to complete response
+  kNumHistograms,
+};
+
+std::string_view HistogramName(Histogram histogram);
+
+// Upper bounds of the buckets, in nanoseconds: 100 µs to 10 s; one more
+// bucket (+Inf) takes the rest.
+inline constexpr std::array<uint64_t, 14> kHistogramBoundsNs = {
+    100'000,     250'000,     500'000,       1'000'000,     2'500'000,
+    5'000'000,   10'000'000,  25'000'000,    50'000'000,    100'000'000,
+    250'000'000, 500'000'000, 1'000'000'000, 10'000'000'000};
+
+struct HistogramCounts {
+  // Per bucket (not cumulative), the last one +Inf.
+  std::array<std::atomic<uint64_t>, kHistogramBoundsNs.size() + 1> buckets{};
+  std::atomic<uint64_t> sum_ns{0};
+};
+
 struct alignas(64) ShardStats {
   std::array<std::atomic<uint64_t>, static_cast<int>(Counter::kNumCounters)>
       values{};
+  std::array<HistogramCounts, static_cast<int>(Histogram::kNumHistograms)>
+      histograms{};
   // Snapshot version this shard serves new connections from.
   std::atomic<uint64_t> snapshot_version{0};
 
@@ -97,6 +123,19 @@ struct alignas(64) ShardStats {
     v.store(v.load(std::memory_order_relaxed) - delta,
             std::memory_order_relaxed);
   }
+  void Observe(Histogram histogram, uint64_t duration_ns) {
+    HistogramCounts& h = histograms[static_cast<int>(histogram)];
+    size_t bucket = 0;
+    while (bucket < kHistogramBoundsNs.size() &&
+           duration_ns > kHistogramBoundsNs[bucket]) {
+      ++bucket;
+    }
+    auto& b = h.buckets[bucket];
+    b.store(b.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    h.sum_ns.store(h.sum_ns.load(std::memory_order_relaxed) + duration_ns,
+                   std::memory_order_relaxed);
+  }
+
   // Any thread.
   uint64_t Get(Counter counter) const {
     return values[static_cast<int>(counter)].load(std::memory_order_relaxed);
