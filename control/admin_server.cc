@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -88,6 +89,13 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(
           "cannot bind admin socket %s: %s", path, std::strerror(errno)));
     }
   }
+  // Mode 0600 before listen(): until then nobody can connect at all.
+  if (chmod(path.c_str(), 0600) != 0) {
+    std::string error = std::strerror(errno);
+    close(fd);
+    return absl::InternalError(absl::StrFormat(
+        "cannot make admin socket %s mode 0600: %s", path, error));
+  }
   if (listen(fd, 16) != 0) {
     close(fd);
     return absl::InternalError(absl::StrFormat(
@@ -127,7 +135,7 @@ void AdminServer::Serve() {
     if (fds[0].revents & POLLIN) {
       int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (fd >= 0) {
-        ServeOne(fd);
+        if (PeerAllowed(fd)) ServeOne(fd);
         close(fd);
       } else if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
                  errno == ENOMEM) {
@@ -141,6 +149,23 @@ void AdminServer::Serve() {
       }
     }
   }
+}
+
+// Only root and ringway's own user drive it (as the socket's mode 0600
+// already says; this holds even where the file's mode was loosened).
+bool AdminServer::PeerAllowed(int fd) {
+  ucred peer{};
+  socklen_t length = sizeof(peer);
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) == 0 &&
+      (peer.uid == 0 || peer.uid == getuid())) {
+    return true;
+  }
+  RINGWAY_LOG_LIMITED(log_limiter_, kAdminRequest, MonotonicNowNs(), kWarning,
+                      "admin socket: refused a client of uid %d (pid %d): "
+                      "only root and uid %d may use it",
+                      static_cast<int>(peer.uid), static_cast<int>(peer.pid),
+                      static_cast<int>(getuid()));
+  return false;
 }
 
 void AdminServer::ServeOne(int fd) {

@@ -30,6 +30,7 @@ class AdminServer {
   // One request → status line + body. Public for tests.
   std::string Handle(const std::string& request);
   std::string BadRequest(const std::string& reason);
+  bool PeerAllowed(int fd);
 
  private:
   AdminServer(std::string path, int listen_fd, RingwayServer* server);

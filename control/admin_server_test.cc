@@ -12,7 +12,9 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -464,6 +466,35 @@ TEST_F(AdminServerTest, StatsJson) {
               testing::EndsWith("],\"listeners\":[{\"listener\":\"l4\","
                                 "\"ktls_connections\":0,\"ktls_fallbacks\":0,"
                                 "\"ktls_last_fallback\":\"\"}]}\n"));
+}
+
+// Nobody else on the host drives ringway: the socket is mode 0600, and
+// even with the file loosened a client of another uid is refused (by
+// SO_PEERCRED) without an answer, while ringway's own user is served.
+TEST_F(AdminServerTest, SocketIsMode0600AndOtherUsersAreRefused) {
+  struct stat info {};
+  ASSERT_EQ(stat(socket_path_.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  if (getuid() != 0) GTEST_SKIP() << "connecting as another user needs root";
+  ASSERT_EQ(chmod(socket_path_.c_str(), 0666), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // As nobody: connect, ask, and report whether an answer came.
+    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(3);
+    int fd = ConnectAdmin(socket_path_);
+    if (fd < 0) _exit(2);
+    const char request[] = "stats\n";
+    if (write(fd, request, sizeof(request) - 1) < 0) _exit(2);
+    shutdown(fd, SHUT_WR);
+    char byte;
+    _exit(read(fd, &byte, 1) > 0 ? 1 : 0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: answered; 2: no connect; 3: setuid";
+  EXPECT_THAT(Exchange("stats\n"), HasSubstr("ok"));
 }
 
 TEST_F(AdminServerTest, UnknownCommandIsAUsageError) {
