@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "control/admin_protocol.h"
+#include "control/admin_request.h"
 #include "control/json_escape.h"
 #include "control/ringway_server.h"
 #include "dataplane/common/log.h"
@@ -190,58 +191,47 @@ void AdminServer::ServeOne(int fd) {
   }
 }
 
-std::string AdminServer::Handle(const std::string& request) {
-  size_t newline = request.find('\n');
-  absl::string_view line = absl::string_view(request).substr(0, newline);
-  absl::string_view body = newline == std::string::npos
-                               ? absl::string_view()
-                               : absl::string_view(request).substr(newline + 1);
-  std::vector<absl::string_view> words =
-      absl::StrSplit(line, ' ', absl::SkipEmpty());
-  if (words.empty()) return BadRequest("empty request");
-  bool json = words.size() > 1 && words.back() == "json";
+std::string AdminServer::Handle(const std::string& bytes) {
+  absl::StatusOr<AdminRequest> request = ParseAdminRequest(bytes);
+  if (!request.ok()) return BadRequest(std::string(request.status().message()));
+  const std::string_view body = request->body;
   RouteTable& routes = server_->routes();
-  if (words[0] == "routes.apply") {
-    std::string source = words.size() > 1 && words[1] != "json"
-                             ? std::string(words[1])
-                             : "ringwayctl";
-    ApplyOutcome outcome =
-        routes.Apply(std::string_view(body.data(), body.size()), source);
-    if (!outcome.applied) return Rejected(outcome.errors);
-    RINGWAY_LOG(kInfo, "applied route table version %d from %s (%s)",
-                outcome.snapshot->version, source,
-                outcome.snapshot->content_hash);
-    return Reply(kAdminOk,
-                 absl::StrFormat("applied: version %d, content hash %s",
-                                 outcome.snapshot->version,
-                                 outcome.snapshot->content_hash),
-                 "");
+  switch (request->command) {
+    case AdminCommand::kRoutesApply: {
+      ApplyOutcome outcome = routes.Apply(body, request->source);
+      if (!outcome.applied) return Rejected(outcome.errors);
+      RINGWAY_LOG(kInfo, "applied route table version %d from %s (%s)",
+                  outcome.snapshot->version, request->source,
+                  outcome.snapshot->content_hash);
+      return Reply(kAdminOk,
+                   absl::StrFormat("applied: version %d, content hash %s",
+                                   outcome.snapshot->version,
+                                   outcome.snapshot->content_hash),
+                   "");
+    }
+    case AdminCommand::kRoutesDiff: {
+      std::vector<std::string> errors;
+      std::string diff = routes.Diff(body, &errors);
+      if (!errors.empty()) return Rejected(errors);
+      return Reply(kAdminOk, diff.empty() ? "no changes" : "changes", diff);
+    }
+    case AdminCommand::kRoutesShow:
+      return Reply(kAdminOk, "ok", Describe(*routes.current(), request->json));
+    case AdminCommand::kRoutesRollback: {
+      ApplyOutcome outcome = routes.Rollback();
+      if (!outcome.applied) return Rejected(outcome.errors);
+      return Reply(
+          kAdminOk,
+          absl::StrFormat("rolled back: now version %d (%s), content "
+                          "hash %s",
+                          outcome.snapshot->version, outcome.snapshot->source,
+                          outcome.snapshot->content_hash),
+          "");
+    }
+    case AdminCommand::kStats:
+      return Reply(kAdminOk, "ok", server_->StatsText(request->json));
   }
-  if (words[0] == "routes.diff") {
-    std::vector<std::string> errors;
-    std::string diff =
-        routes.Diff(std::string_view(body.data(), body.size()), &errors);
-    if (!errors.empty()) return Rejected(errors);
-    return Reply(kAdminOk, diff.empty() ? "no changes" : "changes", diff);
-  }
-  if (words[0] == "routes.show") {
-    return Reply(kAdminOk, "ok", Describe(*routes.current(), json));
-  }
-  if (words[0] == "routes.rollback") {
-    ApplyOutcome outcome = routes.Rollback();
-    if (!outcome.applied) return Rejected(outcome.errors);
-    return Reply(
-        kAdminOk,
-        absl::StrFormat("rolled back: now version %d (%s), content "
-                        "hash %s",
-                        outcome.snapshot->version, outcome.snapshot->source,
-                        outcome.snapshot->content_hash),
-        "");
-  }
-  if (words[0] == "stats") {
-    return Reply(kAdminOk, "ok", server_->StatsText(json));
-  }
-  return BadRequest(absl::StrFormat("unknown command \"%s\"", words[0]));
+  return BadRequest("unknown command");
 }
 
 // Logged, but at most a burst of lines: a local client looping on a bad

@@ -28,7 +28,7 @@ class AdminServer {
   ~AdminServer();  // stops the thread, removes the socket file
 
   // One request → status line + body. Public for tests.
-  std::string Handle(const std::string& request);
+  std::string Handle(const std::string& bytes);
   std::string BadRequest(const std::string& reason);
   bool PeerAllowed(int fd);
 

@@ -173,11 +173,35 @@ void AddHistograms(const RingwayServer& server,
   }
 }
 
+void AddListeners(const RingwayServer& server, std::vector<MetricFamily>* out) {
+  MetricFamily accepted =
+      Family("ringway_listener_connections_accepted_total",
+             "Connections accepted, by listener.", MetricType::Counter);
+  MetricFamily open =
+      Family("ringway_listener_connections_open",
+             "Connections open, by listener.", MetricType::Gauge);
+  MetricFamily requests =
+      Family("ringway_listener_http_requests_total",
+             "HTTP requests routed, by listener.", MetricType::Counter);
+  const std::vector<std::string>& names = server.listener_names();
+  for (size_t i = 0; i < names.size(); ++i) {
+    const RingwayServer::ListenerTotal total = server.ListenerTotals(i);
+    std::vector<ClientMetric::Label> labels = {{"listener", names[i]}};
+    AddSample(&accepted, static_cast<double>(total.accepted), labels);
+    AddSample(&open, static_cast<double>(total.open), labels);
+    AddSample(&requests, static_cast<double>(total.http_requests), labels);
+  }
+  out->push_back(std::move(accepted));
+  out->push_back(std::move(open));
+  out->push_back(std::move(requests));
+}
+
 }  // namespace
 
 std::vector<MetricFamily> RingwayMetrics::Collect() const {
   std::vector<MetricFamily> out;
   AddCounters(*server_, &out);
+  AddListeners(*server_, &out);
   AddHistograms(*server_, &out);
   AddUpstreams(*server_, &out);
   std::shared_ptr<const route::RouteSnapshot> routes =

@@ -6,6 +6,8 @@
 // written by its TextSerializer, not by hand.
 //
 //   ringway_connections_accepted_total, ringway_connections_open,
+//   ringway_listener_{connections_accepted_total,connections_open,
+//   http_requests_total}{listener},
 //   ringway_bytes_total{direction}, ringway_errors_total{reason},
 //   ringway_<event>_total (requests, handshakes, splices, kTLS, ...),
 //   ringway_upstream_server_up{group,server} and its connection counts,

@@ -219,6 +219,18 @@ RingwayServer::HistogramTotal RingwayServer::Total(
   return total;
 }
 
+RingwayServer::ListenerTotal RingwayServer::ListenerTotals(
+    size_t listener) const {
+  ListenerTotal total;
+  for (const auto& shard : shards_) {
+    const stats::ListenerStats& counts = shard->listener_stats(listener);
+    total.accepted += counts.accepted.load(std::memory_order_relaxed);
+    total.open += counts.open.load(std::memory_order_relaxed);
+    total.http_requests += counts.http_requests.load(std::memory_order_relaxed);
+  }
+  return total;
+}
+
 std::vector<upstream::ServerReport> RingwayServer::UpstreamReports(
     std::vector<upstream::ListenerReport>* listeners) {
   auto request =

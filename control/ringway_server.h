@@ -62,6 +62,17 @@ class RingwayServer {
     uint64_t sum_ns = 0;
   };
   HistogramTotal Total(stats::Histogram histogram) const;
+  // Listener names, in RouteSnapshot::listeners order, and their counts
+  // summed over shards.
+  const std::vector<std::string>& listener_names() const {
+    return listener_names_;
+  }
+  struct ListenerTotal {
+    uint64_t accepted = 0;
+    uint64_t open = 0;
+    uint64_t http_requests = 0;
+  };
+  ListenerTotal ListenerTotals(size_t listener) const;
   // `ringwayctl stats` body.
   // Counters per shard and in total, then each upstream server's health
   // and counters summed over shards (asked of the shards, which own them).

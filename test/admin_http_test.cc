@@ -85,6 +85,11 @@ TEST(AdminHttpTest, HealthReadyAndMetricsOfARunningRingway) {
       << metrics;
   EXPECT_TRUE(absl::StrContains(metrics, "\nringway_connections_open 0\n"));
   EXPECT_TRUE(absl::StrContains(
+      metrics,
+      "\nringway_listener_connections_accepted_total{listener=\"l4\"} 5\n"));
+  EXPECT_TRUE(absl::StrContains(
+      metrics, "\nringway_listener_connections_open{listener=\"l4\"} 0\n"));
+  EXPECT_TRUE(absl::StrContains(
       metrics, "ringway_bytes_total{direction=\"client_to_upstream\"} 5000\n"));
   EXPECT_TRUE(absl::StrContains(
       metrics, "ringway_bytes_total{direction=\"upstream_to_client\"} 5000\n"));

@@ -121,7 +121,7 @@ int BuildRequest(const std::vector<std::string>& words, bool json,
     // The source names the file; spaces would split the request line.
     std::string source = words[2];
     for (char& c : source) {
-      if (c == ' ' || c == '\n') c = '_';
+      if (c <= ' ' || c == 0x7f) c = '_';
     }
     *request = "routes." + verb + " " + source + suffix + "\n" + text;
     return 0;

@@ -285,6 +285,10 @@ void HttpProxy::RouteRequest(Connection& conn) {
   const route::ListenerRoutes& listener = *conn.listener;
   const codec::HttpRequest& request = h.request;
   ctx_.stats->Add(Counter::kHttpRequests);
+  if (ctx_.listener_stats != nullptr) {
+    stats::ListenerStats::Add(
+        ctx_.listener_stats[conn.listener_index].http_requests);
+  }
   h.request_started_ns = now_ns_;
   h.method = request.method;
   h.client_version = request.version;

@@ -45,6 +45,7 @@
 #include "dataplane/io/pipe_pool.h"
 #include "dataplane/ring/ring.h"
 #include "dataplane/stats/ktls_counts.h"
+#include "dataplane/stats/listener_stats.h"
 #include "dataplane/stats/shard_stats.h"
 #include "dataplane/timer/timer_wheel.h"
 
@@ -59,8 +60,9 @@ struct HttpProxyContext {
   // (Connection::http is null by then; called with the proxy's owner): the
   // shard gives it to its Relay.
   void (*ktls_handover)(void* owner, Connection& conn) = nullptr;
-  // By listener index: kTLS outcomes of client sockets.
+  // By listener index: kTLS outcomes of client sockets; counts.
   std::vector<stats::KtlsCounts>* listener_ktls = nullptr;
+  stats::ListenerStats* listener_stats = nullptr;
   // Pipes for bodies moved by splice (none: bodies go through user space).
   io::PipePool* pipes = nullptr;
 };

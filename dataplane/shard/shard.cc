@@ -62,7 +62,8 @@ Shard::Shard(ShardOptions options)
       upstreams_(static_cast<uint32_t>(options_.id)),
       connections_(options_.max_connections),
       listeners_(options_.listen_fds.size()),
-      listener_ktls_(options_.listen_fds.size()) {
+      listener_ktls_(options_.listen_fds.size()),
+      listener_stats_(new stats::ListenerStats[options_.listen_fds.size()]) {
   for (size_t i = 0; i < listeners_.size(); ++i) {
     listeners_[i].fd = options_.listen_fds[i];
   }
@@ -116,6 +117,7 @@ absl::Status Shard::SetUp() {
   http_context.timers = &timers_;
   http_context.shard_id = options_.id;
   http_context.listener_ktls = &listener_ktls_;
+  http_context.listener_stats = listener_stats_.get();
   http_context.pipes = pipes_.get();
   http_context.ktls_handover = [](void* self, conn::Connection& conn) {
     static_cast<Shard*>(self)->relay_->StartKtls(conn);
@@ -287,6 +289,9 @@ void Shard::StartConnection(size_t listener, int fd) {
     return;
   }
   stats_.Add(Counter::kConnectionsOpen);
+  stats::ListenerStats& counts = listener_stats_[listener];
+  stats::ListenerStats::Add(counts.accepted);
+  stats::ListenerStats::Add(counts.open);
   const route::ListenerRoutes& routes =
       current_->snapshot().listeners[listener];
   conn->side[conn::kClient].fd = fd;
@@ -308,6 +313,7 @@ void Shard::OnConnectionFinished(void* self, conn::Connection& conn) {
   --holder->connections;
   shard->ReleaseRoutes(holder);
   shard->stats_.Sub(Counter::kConnectionsOpen);
+  stats::ListenerStats::Sub(shard->listener_stats_[conn.listener_index].open);
   shard->connections_.Free(&conn);
 }
 

@@ -29,6 +29,7 @@
 #include "dataplane/shard/connection_table.h"
 #include "dataplane/shard/mailbox.h"
 #include "dataplane/stats/ktls_counts.h"
+#include "dataplane/stats/listener_stats.h"
 #include "dataplane/stats/shard_stats.h"
 #include "dataplane/timer/timer_wheel.h"
 #include "dataplane/upstream/local_routes.h"
@@ -78,6 +79,10 @@ class Shard {
 
   int id() const { return options_.id; }
   const stats::ShardStats& stats() const { return stats_; }
+  // By listener index (RouteSnapshot::listeners order).
+  const stats::ListenerStats& listener_stats(size_t listener) const {
+    return listener_stats_[listener];
+  }
   // Valid after Start().
   const ring::RingFeatures& ring_features() const { return features_; }
 
@@ -127,6 +132,7 @@ class Shard {
   // kTLS on each listener's client sockets (HttpProxy writes, the upstream
   // report reads; both on this thread). Sized once.
   std::vector<stats::KtlsCounts> listener_ktls_;
+  std::unique_ptr<stats::ListenerStats[]> listener_stats_;
   upstream::LocalRoutes* current_ = nullptr;
   uint64_t now_ns_ = 0;
   uint64_t mailbox_value_ = 0;
