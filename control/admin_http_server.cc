@@ -1,8 +1,5 @@
 #include "control/admin_http_server.h"
 
-#include <poll.h>
-#include <pthread.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -61,7 +58,6 @@ absl::StatusOr<std::unique_ptr<AdminHttpServer>> AdminHttpServer::Start(
   }
   std::unique_ptr<AdminHttpServer> admin(
       new AdminHttpServer(fd, address::SocketAddress(bound), server));
-  admin->thread_ = std::thread([raw = admin.get()] { raw->Serve(); });
   RINGWAY_LOG(kInfo, "admin HTTP on %s: /healthz /ready /metrics",
               admin->address_.ToString());
   return admin;
@@ -69,39 +65,13 @@ absl::StatusOr<std::unique_ptr<AdminHttpServer>> AdminHttpServer::Start(
 
 AdminHttpServer::AdminHttpServer(int listen_fd, address::SocketAddress address,
                                  RingwayServer* server)
-    : listen_fd_(listen_fd),
-      stop_fd_(eventfd(0, EFD_CLOEXEC)),
-      address_(address),
+    : address_(address),
       server_(server),
-      metrics_(server) {}
+      metrics_(server),
+      loop_(std::in_place, listen_fd, "ringway-http", "admin HTTP",
+            [this](int fd) { ServeOne(fd); }) {}
 
-AdminHttpServer::~AdminHttpServer() {
-  uint64_t one = 1;
-  ssize_t ignored = write(stop_fd_, &one, sizeof(one));
-  (void)ignored;
-  if (thread_.joinable()) thread_.join();
-  close(listen_fd_);
-  close(stop_fd_);
-}
-
-void AdminHttpServer::Serve() {
-  pthread_setname_np(pthread_self(), "ringway-http");
-  pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-  while (true) {
-    if (poll(fds, 2, -1) < 0 && errno != EINTR) return;
-    if (fds[1].revents) return;
-    if (!(fds[0].revents & POLLIN)) continue;
-    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) {
-      // EMFILE and the like: wait a little (or for stop) rather than spin.
-      pollfd stop = {stop_fd_, POLLIN, 0};
-      if (poll(&stop, 1, 100) > 0) return;
-      continue;
-    }
-    ServeOne(fd);
-    close(fd);
-  }
-}
+AdminHttpServer::~AdminHttpServer() = default;
 
 void AdminHttpServer::ServeOne(int fd) {
   timeval timeout{kRequestTimeoutSeconds, 0};

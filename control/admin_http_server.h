@@ -16,11 +16,12 @@
 #define RINGWAY_CONTROL_ADMIN_HTTP_SERVER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include "absl/status/statusor.h"
+#include "control/accept_loop.h"
 #include "control/ringway_metrics.h"
 #include "dataplane/address/socket_address.h"
 #include "dataplane/common/log_limiter.h"
@@ -46,16 +47,14 @@ class AdminHttpServer {
  private:
   AdminHttpServer(int listen_fd, address::SocketAddress address,
                   RingwayServer* server);
-  void Serve();
   void ServeOne(int fd);
 
-  int listen_fd_;
-  int stop_fd_;
   address::SocketAddress address_;
   RingwayServer* server_;
   RingwayMetrics metrics_;
   LogLimiter log_limiter_;
-  std::thread thread_;
+  // Last: its thread calls into the members above.
+  std::optional<AcceptLoop> loop_;
 };
 
 }  // namespace ringway::control

@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "control/accept_loop.h"
 #include "control/admin_protocol.h"
 #include "control/admin_request.h"
 #include "control/json_escape.h"
@@ -102,54 +103,20 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(
     return absl::InternalError(absl::StrFormat(
         "cannot listen on admin socket %s: %s", path, std::strerror(errno)));
   }
-  std::unique_ptr<AdminServer> admin(new AdminServer(path, fd, server));
-  admin->thread_ = std::thread([raw = admin.get()] { raw->Serve(); });
-  return admin;
+  return std::unique_ptr<AdminServer>(new AdminServer(path, fd, server));
 }
 
 AdminServer::AdminServer(std::string path, int listen_fd, RingwayServer* server)
     : path_(std::move(path)),
-      listen_fd_(listen_fd),
-      stop_fd_(eventfd(0, EFD_CLOEXEC)),
-      server_(server) {}
+      server_(server),
+      loop_(std::in_place, listen_fd, "ringway-ctl", "admin socket",
+            [this](int fd) {
+              if (PeerAllowed(fd)) ServeOne(fd);
+            }) {}
 
 AdminServer::~AdminServer() {
-  uint64_t one = 1;
-  ssize_t ignored = write(stop_fd_, &one, sizeof(one));
-  (void)ignored;
-  if (thread_.joinable()) thread_.join();
-  close(listen_fd_);
-  close(stop_fd_);
+  loop_.reset();  // stops accepting, closes the socket
   unlink(path_.c_str());
-}
-
-// After EMFILE and the like, how long the admin socket waits before it
-// accepts again.
-constexpr int kAcceptRetryMs = 100;
-
-void AdminServer::Serve() {
-  pthread_setname_np(pthread_self(), "ringway-ctl");
-  pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-  while (true) {
-    if (poll(fds, 2, -1) < 0 && errno != EINTR) return;
-    if (fds[1].revents) return;
-    if (fds[0].revents & POLLIN) {
-      int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd >= 0) {
-        if (PeerAllowed(fd)) ServeOne(fd);
-        close(fd);
-      } else if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-                 errno == ENOMEM) {
-        // The pending client stays queued and poll() keeps saying so:
-        // retrying at once would spin this thread until descriptors come
-        // back. Wait a little (or for stop) instead, as nginx does.
-        RINGWAY_LOG(kWarning, "admin socket: accept: %s; retrying in %d ms",
-                    std::strerror(errno), kAcceptRetryMs);
-        pollfd stop = {stop_fd_, POLLIN, 0};
-        if (poll(&stop, 1, kAcceptRetryMs) > 0) return;
-      }
-    }
-  }
 }
 
 // Only root and ringway's own user drive it (as the socket's mode 0600

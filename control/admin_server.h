@@ -9,10 +9,11 @@
 #define RINGWAY_CONTROL_ADMIN_SERVER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
+#include "control/accept_loop.h"
 #include "dataplane/common/log_limiter.h"
 
 namespace ringway::control {
@@ -34,15 +35,13 @@ class AdminServer {
 
  private:
   AdminServer(std::string path, int listen_fd, RingwayServer* server);
-  void Serve();
   void ServeOne(int fd);
 
   std::string path_;
-  int listen_fd_;
-  int stop_fd_;
   RingwayServer* server_;
-  std::thread thread_;
   LogLimiter log_limiter_;  // bad requests; the admin thread's own
+  // Last: its thread calls into the members above.
+  std::optional<AcceptLoop> loop_;
 };
 
 }  // namespace ringway::control
