@@ -148,6 +148,8 @@ class HttpProxy {
   void AdvanceKtlsHandover(Connection& conn);
   void InstallKtlsAndHandOver(Connection& conn);
   stats::KtlsCounts& KtlsCountsOf(Connection& conn, int side);
+  void CountKtlsFallback(Connection& conn, int side, stats::Counter counter,
+                         std::string why);
   static route::KtlsMode KtlsModeOf(const Connection& conn, int side);
   void KtlsInstallFailed(Connection& conn, int side, const absl::Status& why);
   // HTTPS listeners: the client socket alone goes to the kernel after its

@@ -51,9 +51,10 @@ bool HttpProxy::StartClientKtls(Connection& conn) {
     Close(conn, CloseReason::kRejected);
     return true;
   }
-  ctx_.stats->Add(kernel.available ? Counter::kKtlsFallbackCipher
-                                   : Counter::kKtlsFallbackKernel);
-  KtlsCountsOf(conn, kClient).Fallback(std::move(why), now_ns_);
+  CountKtlsFallback(conn, kClient,
+                    kernel.available ? Counter::kKtlsFallbackCipher
+                                     : Counter::kKtlsFallbackKernel,
+                    std::move(why));
   return false;
 }
 
@@ -88,17 +89,14 @@ void HttpProxy::InstallClientKtls(Connection& conn) {
   const int fd = conn.side[kClient].fd;
   absl::Status ulp = tls::InstallKtlsUlp(fd);
   if (!ulp.ok() && KtlsModeOf(conn, kClient) != route::KtlsMode::kOn) {
-    ctx_.stats->Add(Counter::kKtlsFallbackKernel);
-    KtlsCountsOf(conn, kClient).Fallback(std::string(ulp.message()), now_ns_);
+    CountKtlsFallback(conn, kClient, Counter::kKtlsFallbackKernel,
+                      std::string(ulp.message()));
     h.phase = HttpPhase::kRequestHead;
     OnClientPlaintext(conn);
     return;
   }
   absl::Status installed =
-      !ulp.ok() ? ulp
-      : SSL_has_pending(h.tls->ssl())
-          ? absl::InternalError("BoringSSL holds an unread record")
-          : tls::InstallKtlsKeys(fd, h.tls->ssl());
+      ulp.ok() ? tls::InstallKtlsKeys(fd, h.tls->ssl()) : ulp;
   if (!installed.ok()) {
     KtlsInstallFailed(conn, kClient, installed);
     return;
@@ -129,42 +127,35 @@ bool HttpProxy::QueueClientCloseNotify(Connection& conn) {
 // no room, rather than being dropped or overtaking them.
 bool HttpProxy::KtlsCloseNotifySent(Connection& conn, int side) {
   HttpState& h = *conn.http;
-  KtlsClose& state = h.ktls_close[side];
-  switch (state) {
-    case KtlsClose::kSent:
-      return true;
-    case KtlsClose::kPolling:
-      return false;
-    case KtlsClose::kNone:
-      break;
-    case KtlsClose::kWritable: {
-      int error = tls::KtlsSendCloseNotify(conn.side[side].fd);
-      if (error != -EAGAIN && error != -ENOMEM) {
-        if (error != 0) {
-          RINGWAY_LOG(
-              kDebug, "listener \"%s\": kTLS close_notify to the %s: %s",
-              conn.listener->name, SideName(side), std::strerror(-error));
-        }
-        state = KtlsClose::kSent;
-        return true;
+  Endpoint& end = conn.side[side];  // its close_notify flags, as the Relay's
+  if (end.close_notify_sent) return true;
+  if (end.sending) return false;  // the POLLOUT wait is in flight
+  if (end.close_notify_polled) {
+    int error = tls::KtlsSendCloseNotify(end.fd);
+    if (error != -EAGAIN && error != -ENOMEM) {
+      if (error != 0) {
+        RINGWAY_LOG(kDebug, "listener \"%s\": kTLS close_notify to the %s: %s",
+                    conn.listener->name, SideName(side), std::strerror(-error));
       }
-      break;
+      end.close_notify_sent = true;
+      return true;
     }
   }
   io_uring_sqe* sqe = ctx_.ring->GetSqe();
-  io_uring_prep_poll_add(sqe, conn.side[side].fd, POLLOUT);
+  io_uring_prep_poll_add(sqe, end.fd, POLLOUT);
   io_uring_sqe_set_data64(sqe,
                           Tag(conn, side == kClient ? kOpHttpClientPollOut
                                                     : kOpHttpUpstreamPollOut));
   ++conn.inflight;
   if (side == kUpstream) ++h.upstream_inflight;
-  state = KtlsClose::kPolling;
+  end.close_notify_polled = true;
+  end.sending = true;
   return false;
 }
 
 void HttpProxy::OnKtlsClosePoll(Connection& conn, int side, int32_t res) {
   HttpState& h = *conn.http;
-  h.ktls_close[side] = KtlsClose::kWritable;
+  conn.side[side].sending = false;
   if (res < 0) {
     if (res != -ECANCELED) {
       Close(conn, side == kClient ? CloseReason::kClientReset

@@ -93,6 +93,14 @@ bool HttpProxy::StartKtlsHandover(Connection& conn) {
   return false;
 }
 
+// One socket that stays with BoringSSL's records (AUTO): counted by shard
+// and by listener or server, with the reason.
+void HttpProxy::CountKtlsFallback(Connection& conn, int side,
+                                  stats::Counter counter, std::string why) {
+  ctx_.stats->Add(counter);
+  KtlsCountsOf(conn, side).Fallback(std::move(why), now_ns_);
+}
+
 stats::KtlsCounts& HttpProxy::KtlsCountsOf(Connection& conn, int side) {
   if (side == kUpstream) return conn.server->ktls;
   return (*ctx_.listener_ktls)[conn.listener_index];
@@ -209,18 +217,15 @@ void HttpProxy::InstallKtlsAndHandOver(Connection& conn) {
       KtlsInstallFailed(conn, side, ulp);
       return;
     }
-    ctx_.stats->Add(Counter::kKtlsFallbackKernel);
-    KtlsCountsOf(conn, side).Fallback(std::string(ulp.message()), now_ns_);
+    CountKtlsFallback(conn, side, Counter::kKtlsFallbackKernel,
+                      std::string(ulp.message()));
     StartTunnel(conn);
     return;
   }
   for (int side : {kClient, kUpstream}) {
     if (TlsOf(h, side) == nullptr) continue;
-    SSL* ssl = TlsOf(h, side)->ssl();
     absl::Status installed =
-        SSL_has_pending(ssl)
-            ? absl::InternalError("BoringSSL holds an unread record")
-            : tls::InstallKtlsKeys(conn.side[side].fd, ssl);
+        tls::InstallKtlsKeys(conn.side[side].fd, TlsOf(h, side)->ssl());
     if (!installed.ok()) {
       KtlsInstallFailed(conn, side, installed);
       return;

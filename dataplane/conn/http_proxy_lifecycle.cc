@@ -41,9 +41,7 @@ void HttpProxy::OnCompletion(Connection& conn, uint8_t op, int32_t res,
     if (op == kOpHttpUpstreamSend) h.upstream_send.in_flight = false;
     if (op == kOpHttpBodyPollIn1) h.body_splice[kUpstream].poll_in = false;
     if (op == kOpHttpBodyPollOut0) h.body_splice[kClient].poll_out = false;
-    if (op == kOpHttpUpstreamPollOut) {
-      h.ktls_close[kUpstream] = KtlsClose::kWritable;
-    }
+    if (op == kOpHttpUpstreamPollOut) conn.side[kUpstream].sending = false;
     OnUpstreamOpDone(conn);
     return;
   }

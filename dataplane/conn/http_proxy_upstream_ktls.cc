@@ -50,9 +50,10 @@ bool HttpProxy::StartUpstreamKtls(Connection& conn) {
     FailUpstream(conn, 502, "ktls ON, but the kernel cannot take the session");
     return true;
   }
-  ctx_.stats->Add(kernel.available ? Counter::kKtlsFallbackCipher
-                                   : Counter::kKtlsFallbackKernel);
-  KtlsCountsOf(conn, kUpstream).Fallback(std::move(why), now_ns_);
+  CountKtlsFallback(conn, kUpstream,
+                    kernel.available ? Counter::kKtlsFallbackCipher
+                                     : Counter::kKtlsFallbackKernel,
+                    std::move(why));
   return false;
 }
 
@@ -92,16 +93,12 @@ void HttpProxy::InstallUpstreamKtls(Connection& conn) {
   ctx_.timers->Cancel(&conn.deadline);
   absl::Status ulp = tls::InstallKtlsUlp(fd);
   if (!ulp.ok() && conn.group->ktls != route::KtlsMode::kOn) {
-    ctx_.stats->Add(Counter::kKtlsFallbackKernel);
-    KtlsCountsOf(conn, kUpstream).Fallback(std::string(ulp.message()), now_ns_);
+    CountKtlsFallback(conn, kUpstream, Counter::kKtlsFallbackKernel,
+                      std::string(ulp.message()));
     UpstreamReady(conn);  // in user space after all
     return;
   }
-  absl::Status installed =
-      !ulp.ok() ? ulp
-      : SSL_has_pending(ssl)
-          ? absl::InternalError("BoringSSL holds an unread record")
-          : tls::InstallKtlsKeys(fd, ssl);
+  absl::Status installed = ulp.ok() ? tls::InstallKtlsKeys(fd, ssl) : ulp;
   if (!installed.ok()) {
     ctx_.stats->Add(Counter::kKtlsErrors);
     FailUpstream(

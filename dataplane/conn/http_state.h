@@ -60,9 +60,6 @@ struct BodySplice {
   bool poll_out = false;  // POLLOUT on the destination socket in flight
 };
 
-// close_notify on a kTLS socket (HttpProxy::KtlsCloseNotifySent).
-enum class KtlsClose : uint8_t { kNone, kPolling, kWritable, kSent };
-
 struct HttpState;
 // The client's (upstream's) bytes are TLS records ringway seals and opens
 // itself.
@@ -177,7 +174,6 @@ struct HttpState {
   bool client_shut = false;
   bool upstream_shut = false;
   bool close_notify_queued = false;
-  KtlsClose ktls_close[2] = {KtlsClose::kNone, KtlsClose::kNone};  // by side
   // Set by a drain: the next response closes the connection.
   bool closing_soon = false;
 
@@ -221,7 +217,6 @@ struct HttpState {
     client_shut = false;
     upstream_shut = false;
     close_notify_queued = false;
-    ktls_close[0] = ktls_close[1] = KtlsClose::kNone;
     closing_soon = false;
     ResetExchange();
   }

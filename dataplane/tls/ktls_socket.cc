@@ -182,6 +182,11 @@ absl::Status InstallKtls(int fd, const SSL* ssl) {
 }
 
 absl::Status InstallKtlsKeys(int fd, const SSL* ssl) {
+  // A record BoringSSL read but did not hand out would be lost: the
+  // kernel's sequence numbers start after it.
+  if (SSL_has_pending(ssl)) {
+    return absl::InternalError("BoringSSL holds an unread record");
+  }
   absl::StatusOr<KtlsKeys> tx = ExportKtlsKeys(ssl, KtlsDirection::kTransmit);
   if (!tx.ok()) return tx.status();
   absl::StatusOr<KtlsKeys> rx = ExportKtlsKeys(ssl, KtlsDirection::kReceive);

@@ -53,7 +53,8 @@ KtlsSupport ProbeKtlsSupport();
 
 // Installs the kernel's record layer on `fd` with the keys of `ssl`, whose
 // handshake is complete, in both directions. `fd` must carry no unsent
-// sealed output and no unread record of `ssl` (the sequence numbers must
+// sealed output and no unread record of `ssl` (checked: an error if
+// BoringSSL holds one; the sequence numbers must
 // match the wire). On error the socket may be half set up: close it.
 absl::Status InstallKtls(int fd, const SSL* ssl);
 // The two steps of InstallKtls, for a caller that must be able to back out
