@@ -21,6 +21,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 # The modules beside this file; no __pycache__ in the source tree.
@@ -38,7 +39,9 @@ import wrk_load  # noqa: E402
 # Not a peer: a bare epoll + splice relay (bench/splice_relay.cc), the
 # reference floor for the L4 and passthrough jobs (see figures.FLOOR).
 FLOOR = figures.FLOOR
-PROXIES = ("ringway", "nginx", "haproxy", FLOOR)
+OBSERVED = figures.OBSERVED
+PROXIES = ("ringway", "nginx", "haproxy", FLOOR, OBSERVED)
+RINGWAYS = ("ringway", OBSERVED)
 
 
 def log(msg):
@@ -213,6 +216,35 @@ def first_error_line(text):
     return lines[-1].strip() if lines else "(no output)"
 
 
+class MetricsScraper:
+    """Fetches ringway's /metrics once a second, as Prometheus would (at a
+    shorter interval than its 15 s default), while ringway_observed runs."""
+
+    def __init__(self, port):
+        self.port, self.scrapes = port, 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.done.wait(1.0):
+            try:
+                conn = http.client.HTTPConnection(proxy_configs.HOST,
+                                                  self.port, timeout=2)
+                conn.request("GET", "/metrics")
+                if conn.getresponse().read():
+                    self.scrapes += 1
+                conn.close()
+            except OSError:
+                pass  # not listening yet, or gone: the next second
+
+    def stop(self):
+        """Stops; returns how many scrapes succeeded."""
+        self.done.set()
+        self.thread.join(timeout=5)
+        return self.scrapes
+
+
 class Run:
     """The temporary directory, backend and settings of one invocation."""
 
@@ -259,8 +291,13 @@ class Run:
         """(Service, its config file); raises Unsupported."""
         a, b = self.args, self.backend
         config = os.path.join(workdir, "proxy.conf")
-        if proxy == "ringway":
+        if proxy in RINGWAYS:
             text = proxy_configs.ringway_config(workload, port, b, self.tls)
+            if proxy == OBSERVED:
+                self.admin_port = processes.free_port()
+                text = proxy_configs.ringway_observed(
+                    text, os.path.join(workdir, "access.log"),
+                    self.admin_port)
             argv = proxy_configs.ringway_argv(a.ringway, config, a.shards)
         elif proxy == "nginx":
             text = proxy_configs.nginx_proxy_config(
@@ -318,14 +355,18 @@ class Run:
         except proxy_configs.Unsupported as e:
             return dict(result, status=figures.UNSUPPORTED, reason=str(e))
         result["command"] = svc.shell_command()
-        if proxy == "ringway":
+        if proxy in RINGWAYS:
             why = self.ringway_rejects(config)
             if why:
                 return dict(result, status=figures.UNSUPPORTED, reason=why)
         svc.start()
+        scraper = (MetricsScraper(self.admin_port) if proxy == OBSERVED
+                   else None)
         try:
             return self.measure_running(svc, workload, port, result, workdir)
         finally:
+            if scraper:
+                result["metrics_scrapes"] = scraper.stop()
             svc.stop()
             closed_after = processes.wait_port_closed(port)
             if closed_after is None:
@@ -336,11 +377,11 @@ class Run:
                     (proxy, port, closed_after))
 
     def measure_running(self, svc, workload, port, result, workdir):
-        marker = "ready:" if svc.name == "ringway" else None
+        marker = "ready:" if svc.name in RINGWAYS else None
         why = processes.wait_listening(svc, port, log_marker=marker)
         if why:
             text = svc.log_text()
-            if svc.name == "ringway" and "ringway: error:" in text:
+            if svc.name in RINGWAYS and "ringway: error:" in text:
                 return dict(result, status=figures.UNSUPPORTED,
                             reason=first_error_line(text))
             return dict(result, status=figures.FAILED, reason="%s: %s" % (
@@ -438,8 +479,11 @@ def print_configs(args):
             workdir = "%s/%s-%s" % (tmp, proxy, w.name)
             conf = workdir + "/proxy.conf"
             try:
-                if proxy == "ringway":
+                if proxy in RINGWAYS:
                     text = proxy_configs.ringway_config(w, port, backend, tls)
+                    if proxy == OBSERVED:
+                        text = proxy_configs.ringway_observed(
+                            text, workdir + "/access.log", port + 1)
                     argv = proxy_configs.ringway_argv(
                         args.ringway or "ringway", conf, args.shards)
                 elif proxy == "nginx":
@@ -504,7 +548,7 @@ def main(argv):
         if args.plot:
             host.ensure_packages(host.PACKAGES["plot"], not args.no_install)
         return write_outputs(args, doc)
-    if "ringway" in args.proxy_list and not args.ringway:
+    if set(RINGWAYS) & set(args.proxy_list) and not args.ringway:
         sys.exit("compare: no ringway binary found; pass --ringway=PATH")
     if FLOOR in args.proxy_list and not args.splice_relay:
         sys.exit("compare: no splice_relay binary found; pass "

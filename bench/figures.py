@@ -61,6 +61,10 @@ def summarize(rounds):
 # relay measured beside the proxies (L4 and passthrough jobs only). Results
 # carry "reference_floor"; ringway's carry "vs_splice_floor".
 FLOOR = "splice_floor"
+# ringway itself with its observability on (an access log line per
+# connection or request, /metrics scraped every second): not a peer either;
+# its results carry "vs_ringway", the cost of observability.
+OBSERVED = "ringway_observed"
 
 
 def add_ratios(results):
@@ -74,8 +78,16 @@ def add_ratios(results):
         ok = [r for r in rows if r["status"] == OK and
               r["median"][r["cpu_per_unit_figure"]]]
         ours = [r for r in ok if r["proxy"] == "ringway"]
-        peers = [r for r in ok if r["proxy"] not in ("ringway", FLOOR)]
+        peers = [r for r in ok
+                 if r["proxy"] not in ("ringway", FLOOR, OBSERVED)]
         floor = [r for r in ok if r["proxy"] == FLOOR]
+        observed = [r for r in ok if r["proxy"] == OBSERVED]
+        if ours and observed:
+            key = ours[0]["cpu_per_unit_figure"]
+            observed[0]["vs_ringway"] = {
+                "cpu_per_unit_ratio": (observed[0]["median"][key] /
+                                       ours[0]["median"][key]),
+            }
         if ours and floor:
             key = ours[0]["cpu_per_unit_figure"]
             ours[0]["vs_splice_floor"] = {

@@ -144,6 +144,16 @@ upstream_groups {
     raise Unsupported("unknown job " + workload.job)
 
 
+def ringway_observed(text, access_log, admin_port):
+    """ringway's table with its observability on: every listener writes an
+    access log line per connection or request to `access_log`, and the
+    admin HTTP listener (scraped by the harness) serves /metrics."""
+    text = text.replace('  name: "bench"\n',
+                        '  name: "bench"\n  access_log { path: "%s" }\n' %
+                        access_log)
+    return text + 'admin { http_address: "%s:%d" }\n' % (HOST, admin_port)
+
+
 def ringway_argv(binary, config_path, shards):
     # No admin socket: nothing else may talk to the proxy under test, and a
     # fixed socket path would clash with a ringway someone else is running.

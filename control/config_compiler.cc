@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "control/access_log_files.h"
 #include "control/health_check_compiler.h"
 #include "control/tls_config_compiler.h"
 #include "dataplane/address/socket_address.h"
@@ -251,6 +252,16 @@ class Compiler {
                                  : static_cast<int>(kDefaultBacklog);
       CompileHandler(in, path, &out);
       out.defer_accept_s = DeferAcceptSeconds(in, out);
+      if (in.has_access_log()) {
+        auto file = options_.access_logs != nullptr
+                        ? options_.access_logs->Get(in.access_log().path())
+                        : AccessLogFiles::Process().Get(in.access_log().path());
+        if (!file.ok()) {
+          Error("%s.access_log.path: %s", path, file.status().message());
+        } else {
+          out.access_log = *std::move(file);
+        }
+      }
       snapshot_->listeners.push_back(std::move(out));
     }
   }

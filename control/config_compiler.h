@@ -21,6 +21,8 @@
 
 namespace ringway::control {
 
+class AccessLogFiles;  // access_log_files.h
+
 struct CompileResult {
   std::vector<std::string> errors;  // empty on success
   config::Config config;
@@ -35,6 +37,9 @@ struct CompileOptions {
   // every table of a process, so tickets outlive a route apply. nullptr:
   // no tickets, whatever session_tickets says.
   std::shared_ptr<const tls::TicketKeySource> ticket_keys;
+  // Where listeners' access logs are opened; nullptr: the process's
+  // (AccessLogFiles::Process()).
+  AccessLogFiles* access_logs = nullptr;
 };
 
 // Parses, validates and compiles in one pass over the whole table.

@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -18,6 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "control/access_log_files.h"
 #include "control/admin_protocol.h"
 #include "control/config_compiler.h"
 #include "control/demo_backend.h"
@@ -76,19 +79,36 @@ int Validate(const std::string& text, const std::string& source) {
   return 0;
 }
 
-// Waits for SIGTERM/SIGINT. Under a systemd watchdog, pings it twice per
-// interval, each time only after every shard has answered its mailbox.
-int WaitForStop(const sigset_t& stop_signals,
+// SIGUSR1: access logs reopened at their paths (logrotate's convention).
+void ReopenAccessLogs() {
+  const std::vector<std::string> errors =
+      ringway::control::AccessLogFiles::Process().ReopenAll();
+  for (const std::string& error : errors) RINGWAY_LOG(kError, "%s", error);
+  RINGWAY_LOG(kInfo, "SIGUSR1: access logs reopened (%d failed)",
+              errors.size());
+}
+
+// Waits for SIGTERM/SIGINT, reopening access logs on SIGUSR1. Under a
+// systemd watchdog, pings it twice per interval, each time only after
+// every shard has answered its mailbox.
+int WaitForStop(const sigset_t& signals,
                 ringway::control::RingwayServer& server) {
   const absl::Duration interval = server.notifier().watchdog_interval();
   if (interval <= absl::ZeroDuration()) {
-    int signal_number = 0;
-    sigwait(&stop_signals, &signal_number);
-    return signal_number;
+    for (;;) {
+      int signal_number = 0;
+      sigwait(&signals, &signal_number);
+      if (signal_number != SIGUSR1) return signal_number;
+      ReopenAccessLogs();
+    }
   }
   const timespec wait = absl::ToTimespec(interval / 2);
   for (;;) {
-    const int signal_number = sigtimedwait(&stop_signals, nullptr, &wait);
+    const int signal_number = sigtimedwait(&signals, nullptr, &wait);
+    if (signal_number == SIGUSR1) {
+      ReopenAccessLogs();
+      continue;
+    }
     if (signal_number > 0) return signal_number;
     if (server.ShardsResponsive(interval / 4)) {
       server.notifier().WatchdogPing();
@@ -137,6 +157,7 @@ int main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 

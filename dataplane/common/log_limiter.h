@@ -30,6 +30,7 @@ enum class LogReason : uint8_t {
   kTlsHandshake,  // a client's handshake failed
   kTlsRecord,     // a client's or server's record after the handshake
   kAdminRequest,  // the admin socket
+  kAccessLog,     // an access log write failed
   kCount,
 };
 

@@ -9,8 +9,11 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
+#include <string_view>
 
 #include "dataplane/conn/endpoint.h"
 #include "dataplane/conn/peek_buffer.h"
@@ -43,6 +46,38 @@ enum class CloseReason : uint8_t {
 };
 
 struct HttpState;  // http_state.h
+
+// What the access log (dataplane/accesslog) says of a connection: plain
+// stores as it goes, read when it ends (L4) or at each request's end (HTTP
+// takes differences of `bytes` from the request's start).
+struct ConnectionLog {
+  static constexpr uint64_t kNotMeasured = UINT64_MAX;
+  uint64_t accepted_ns = 0;
+  uint64_t connect_ns = kNotMeasured;  // the last upstream connect took
+  // L4: accept to the upstream's first byte; HTTP: the request's start to
+  // its response head.
+  uint64_t first_byte_ns = kNotMeasured;
+  uint64_t tls_ns = kNotMeasured;  // the client's TLS handshake took
+  // From the client; to the client (L4: read from the upstream).
+  uint64_t bytes[2] = {0, 0};
+  CloseReason end = CloseReason::kDone;
+  // Passthrough on a logged listener: what the ClientHello asked for (SNI,
+  // its first ALPN protocol), kept here because the hello is gone by the
+  // end. Fixed arrays: a slot's reuse allocates nothing.
+  uint8_t sni_length = 0;
+  uint8_t alpn_length = 0;
+  char sni[255];
+  char alpn[32];
+
+  std::string_view server_name() const { return {sni, sni_length}; }
+  std::string_view first_alpn() const { return {alpn, alpn_length}; }
+  void SetHello(std::string_view name, std::string_view protocol) {
+    sni_length = static_cast<uint8_t>(std::min(name.size(), sizeof(sni)));
+    std::memcpy(sni, name.data(), sni_length);
+    alpn_length = static_cast<uint8_t>(std::min(protocol.size(), sizeof(alpn)));
+    std::memcpy(alpn, protocol.data(), alpn_length);
+  }
+};
 
 inline constexpr int kClient = 0;
 inline constexpr int kUpstream = 1;
@@ -90,6 +125,8 @@ struct Connection {
   bool connect_timed_out = false;
   uint64_t connect_started_ns = 0;  // the upstream connect in flight
   bool server_connected = false;    // counted in server->active_connections
+
+  ConnectionLog log;
 
   // HTTP listeners: the exchange state (http_state.h), from the HttpProxy's
   // pool; null on L4 listeners.

@@ -223,7 +223,7 @@ void HttpProxy::OnClientPlaintext(Connection& conn) {
         auto bytes = h.client_in.readable();
         h.upstream_send.pending.append(
             reinterpret_cast<const char*>(bytes.data()), bytes.size());
-        ctx_.stats->Add(Counter::kBytesClientToUpstream, bytes.size());
+        CountBytes(conn, kClient, bytes.size());
         h.client_in.Consume(bytes.size());
         FlushUpstream(conn);
       }
@@ -290,6 +290,13 @@ void HttpProxy::RouteRequest(Connection& conn) {
         ctx_.listener_stats[conn.listener_index].http_requests);
   }
   h.request_started_ns = now_ns_;
+  if (AccessLogged(conn)) {
+    h.log_method.assign(request.method_name);
+    h.log_host.assign(request.host);
+    h.log_path.assign(request.target);
+    conn.log.connect_ns = ConnectionLog::kNotMeasured;
+    conn.log.first_byte_ns = ConnectionLog::kNotMeasured;
+  }
   h.method = request.method;
   h.client_version = request.version;
   h.request_keep_alive = request.keep_alive && !h.closing_soon;
@@ -309,6 +316,7 @@ void HttpProxy::RouteRequest(Connection& conn) {
   bool acme = http::IsAcmeChallenge(request.target);
   if (h.vhost->redirect_to_https && !acme) {
     ctx_.stats->Add(Counter::kHttpRedirects);
+    h.status = 301;
     std::string& out = h.client_out;
     http::WriteRedirectToHttps(
         request.authority, request.target, h.vhost->https_port, h.vhost,
@@ -358,8 +366,7 @@ void HttpProxy::RouteRequest(Connection& conn) {
       (h.upstream_keep || idempotent)) {
     h.retry_head = h.upstream_send.pending;
   }
-  ctx_.stats->Add(Counter::kBytesClientToUpstream,
-                  h.upstream_send.pending.size());
+  CountBytes(conn, kClient, h.upstream_send.pending.size());
   h.client_in.Consume(request.head_length);
   h.request_done = h.request_body == codec::HttpBodyKind::kNone;
   h.phase = HttpPhase::kConnecting;
@@ -406,7 +413,7 @@ void HttpProxy::ForwardRequestBody(Connection& conn) {
   }
   h.upstream_send.pending.append(reinterpret_cast<const char*>(bytes.data()),
                                  take);
-  ctx_.stats->Add(Counter::kBytesClientToUpstream, take);
+  CountBytes(conn, kClient, take);
   h.client_in.Consume(take);
   FlushUpstream(conn);
 }
@@ -421,8 +428,11 @@ void HttpProxy::RespondLocally(Connection& conn, int status,
                   h.request.error == codec::HttpError::kNone;
   h.keep_client = status < 500 && bodyless && h.request_keep_alive &&
                   h.phase != HttpPhase::kExchange;
+  const size_t before = h.client_out.size();
   http::WriteLocalResponse(status, why, h.vhost, h.keep_client,
                            h.method == codec::HttpMethod::kHead, &h.client_out);
+  CountBytes(conn, kUpstream, h.client_out.size() - before);
+  h.status = status;
   h.response_started = true;
   if (h.keep_client && h.phase == HttpPhase::kRequestHead) {
     h.client_in.Consume(h.request.head_length);
@@ -553,6 +563,8 @@ void HttpProxy::StartNextRequest(Connection& conn) {
     return;
   }
   h.ResetExchange();
+  h.log_bytes_at_start[kClient] = conn.log.bytes[kClient];
+  h.log_bytes_at_start[kUpstream] = conn.log.bytes[kUpstream];
   h.phase = HttpPhase::kRequestHead;
   const route::HttpRoutes& http = conn.listener->http;
   ScheduleDeadline(conn, h.client_in.empty() ? http.keepalive_timeout_ns

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "dataplane/accesslog/access_log_writer.h"
 #include "dataplane/common/log_limiter.h"
 #include "dataplane/conn/connection.h"
 #include "dataplane/conn/http_state.h"
@@ -65,6 +66,8 @@ struct HttpProxyContext {
   stats::ListenerStats* listener_stats = nullptr;
   // Pipes for bodies moved by splice (none: bodies go through user space).
   io::PipePool* pipes = nullptr;
+  // Lines of listeners with an access log.
+  accesslog::AccessLogWriter* access_log = nullptr;
 };
 
 class HttpProxy {
@@ -190,6 +193,17 @@ class HttpProxy {
   bool SendSealed(Connection& conn, int fd, tls::TlsSession& tls, uint8_t op);
   void ScheduleDeadline(Connection& conn, uint64_t after_ns);
   void Touch(Connection& conn) { conn.last_activity_ns = now_ns_; }
+  // Bytes from the client (d = kClient) or to it (kUpstream): the shard's
+  // counter and the connection's (its access log lines').
+  void CountBytes(Connection& conn, int d, uint64_t bytes) {
+    ctx_.stats->Add(d == kClient ? stats::Counter::kBytesClientToUpstream
+                                 : stats::Counter::kBytesUpstreamToClient,
+                    bytes);
+    conn.log.bytes[d] += bytes;
+  }
+  bool AccessLogged(const Connection& conn) const {
+    return conn.listener->access_log != nullptr && ctx_.access_log != nullptr;
+  }
   void Close(Connection& conn, CloseReason reason);
   void MaybeFinish(Connection& conn);
   uint64_t Tag(const Connection& conn, uint8_t op) const;

@@ -90,9 +90,7 @@ void HttpProxy::PumpBody(Connection& conn, int d) {
                          body.in_pipe, kSpliceFlags);
       if (n > 0) {
         body.in_pipe -= static_cast<uint32_t>(n);
-        ctx_.stats->Add(d == kClient ? Counter::kBytesClientToUpstream
-                                     : Counter::kBytesUpstreamToClient,
-                        n);
+        CountBytes(conn, d, static_cast<uint64_t>(n));
         Touch(conn);
         continue;
       }

@@ -150,6 +150,7 @@ void HttpProxy::OnHandshakeDone(Connection& conn) {
   HttpState& h = *conn.http;
   ctx_.stats->Add(Counter::kTlsHandshakes);
   ctx_.stats->Observe(stats::Histogram::kTlsHandshake, now_ns_ - h.accepted_ns);
+  conn.log.tls_ns = now_ns_ - h.accepted_ns;
   if (h.tls->resumed()) ctx_.stats->Add(Counter::kTlsResumed);
   const route::ForwardedHeaders& forwarded = conn.listener->http.forwarded;
   if (!forwarded.client_verify_header.empty() ||

@@ -168,12 +168,12 @@ void HttpProxy::AdvanceKtlsHandover(Connection& conn) {
   }
   // What came with the handshakes goes on through BoringSSL.
   if (!h.client_in.empty()) {
-    ctx_.stats->Add(Counter::kBytesClientToUpstream, h.client_in.size());
+    CountBytes(conn, kClient, h.client_in.size());
     AppendBytes(&h.upstream_send.pending, h.client_in.readable());
     h.client_in.Consume(h.client_in.size());
   }
   if (!h.upstream_in.empty()) {
-    ctx_.stats->Add(Counter::kBytesUpstreamToClient, h.upstream_in.size());
+    CountBytes(conn, kUpstream, h.upstream_in.size());
     AppendBytes(&h.client_out, h.upstream_in.readable());
     h.upstream_in.Consume(h.upstream_in.size());
   }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "dataplane/common/log.h"
+#include "dataplane/conn/access_log_lines.h"
 #include "dataplane/conn/conn_op.h"
 #include "dataplane/conn/http_proxy.h"
 #include "dataplane/conn/http_proxy_internal.h"
@@ -178,6 +179,16 @@ void HttpProxy::Abort(Connection& conn) { Close(conn, CloseReason::kDrain); }
 void HttpProxy::Close(Connection& conn, CloseReason reason) {
   if (conn.state == ConnectionState::kClosing) return;
   conn.state = ConnectionState::kClosing;
+  conn.log.end = reason;
+  if (conn.http != nullptr && AccessLogged(conn)) {
+    const HttpState& h = *conn.http;
+    // A request the connection ends inside (a bad request's own response
+    // was logged when it was complete).
+    if (!h.stream && !h.exchange_finished &&
+        (h.request_started_ns != 0 || h.status != 0)) {
+      LogHttpRequest(*ctx_.access_log, conn, now_ns_, reason);
+    }
+  }
   switch (reason) {
     case CloseReason::kClientReset:
       ctx_.stats->Add(Counter::kClientResets);
@@ -216,6 +227,9 @@ void HttpProxy::Close(Connection& conn, CloseReason reason) {
 
 void HttpProxy::MaybeFinish(Connection& conn) {
   if (conn.state != ConnectionState::kClosing || conn.inflight != 0) return;
+  if (conn.http != nullptr && conn.http->stream && AccessLogged(conn)) {
+    LogConnection(*ctx_.access_log, conn, now_ns_);
+  }
   for (Endpoint& side : conn.side) {
     if (side.fd >= 0) close(side.fd);
     side = Endpoint{};

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "dataplane/common/log.h"
+#include "dataplane/conn/access_log_lines.h"
 #include "dataplane/conn/conn_op.h"
 #include "dataplane/conn/http_proxy.h"
 #include "dataplane/conn/http_proxy_internal.h"
@@ -308,7 +309,7 @@ void HttpProxy::OnUpstreamRecv(Connection& conn, int32_t res) {
   }
   if (h.phase == HttpPhase::kTunnel) {
     if (!h.upstream_in.empty()) {
-      ctx_.stats->Add(Counter::kBytesUpstreamToClient, h.upstream_in.size());
+      CountBytes(conn, kUpstream, h.upstream_in.size());
       AppendBytes(&h.client_out, h.upstream_in.readable());
       h.upstream_in.Consume(h.upstream_in.size());
       FlushClient(conn);
@@ -356,11 +357,14 @@ void HttpProxy::ProcessResponse(Connection& conn) {
         response.upgrade) {
       h.keep_client = false;
     }
+    h.status = response.status_code;
+    if (h.request_started_ns != 0) {
+      conn.log.first_byte_ns = now_ns_ - h.request_started_ns;
+    }
     const size_t before = h.client_out.size();
     http::WriteClientResponseHead(response, h.vhost, h.method, h.client_version,
                                   h.keep_client, &h.client_out);
-    ctx_.stats->Add(Counter::kBytesUpstreamToClient,
-                    h.client_out.size() - before);
+    CountBytes(conn, kUpstream, h.client_out.size() - before);
     h.upstream_in.Consume(response.head_length);
     h.response_head_done = true;
     upstream::RecordSuccess(*conn.server);
@@ -448,7 +452,7 @@ bool HttpProxy::ForwardResponseBody(Connection& conn) {
       sealed = h.tls->Seal(bytes.first(take));
     }
     AppendBytes(&h.client_out, bytes.subspan(sealed, take - sealed));
-    ctx_.stats->Add(Counter::kBytesUpstreamToClient, take);
+    CountBytes(conn, kUpstream, take);
     h.upstream_in.Consume(take);
   }
   return done;
@@ -466,6 +470,10 @@ void HttpProxy::FinishExchange(Connection& conn) {
   if (h.request_started_ns != 0 && !h.stream) {
     ctx_.stats->Observe(stats::Histogram::kHttpRequest,
                         now_ns_ - h.request_started_ns);
+  }
+  if (!h.stream && (h.request_started_ns != 0 || h.status != 0) &&
+      AccessLogged(conn)) {
+    LogHttpRequest(*ctx_.access_log, conn, now_ns_, CloseReason::kDone);
   }
   h.exchange_finished = true;
   ctx_.timers->Cancel(&conn.deadline);

@@ -150,6 +150,14 @@ struct HttpState {
   uint32_t requests = 0;     // on this connection, the current one included
   uint64_t accepted_ns = 0;  // (the TLS handshake's duration)
   uint64_t request_started_ns = 0;  // head routed; 0: no request
+  // The request's access log line (logged listeners only): the response's
+  // status (the upstream's or ringway's own; 0: none yet), what the head
+  // asked for, and Connection::log.bytes when it started.
+  int status = 0;
+  std::string log_method;
+  std::string log_host;
+  std::string log_path;
+  uint64_t log_bytes_at_start[2] = {0, 0};
   // Scalars kept from the request head once its bytes are consumed.
   codec::HttpMethod method = codec::HttpMethod::kGet;
   codec::HttpVersion client_version = codec::HttpVersion::kHttp11;
@@ -181,6 +189,7 @@ struct HttpState {
   // capacity.
   void ResetConnection() {
     phase = HttpPhase::kRequestHead;
+    log_bytes_at_start[0] = log_bytes_at_start[1] = 0;
     stream = false;
     ktls_candidate = false;
     upstream_preamble.clear();
@@ -235,6 +244,10 @@ struct HttpState {
   // Resets the exchange for the next request on the same connection.
   void ResetExchange() {
     request_started_ns = 0;
+    status = 0;
+    log_method.clear();
+    log_host.clear();
+    log_path.clear();
     request_parser.Reset();
     response_parser.Reset();
     request_chunks.Reset();

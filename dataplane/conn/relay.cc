@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "dataplane/common/log.h"
+#include "dataplane/conn/access_log_lines.h"
 #include "dataplane/conn/conn_op.h"
 #include "dataplane/ring/user_data.h"
 
@@ -56,6 +57,9 @@ void Relay::Start(Connection& conn) {
   // The client socket has TCP_NODELAY from its listener (inherited). Its
   // first bytes are read while the upstream connects.
   conn.side[kClient].writable = true;
+  // The access log names the client; once the connection is closed the
+  // kernel no longer can.
+  if (conn.listener->access_log != nullptr) LoadSocketAddresses(conn);
   ArmRecv(conn, kClient);
   if (conn.listener->NeedsPeek()) {
     StartPeek(conn);
@@ -220,7 +224,7 @@ void Relay::OnSent(Connection& conn, int d, int32_t res) {
     return;
   }
   ctx_.recv_buffers->Consume(&conn.side[d].received, res);
-  ctx_.stats->Add(BytesCounter(d), res);
+  CountBytes(conn, d, res);
   Touch(conn);
   Flush(conn, d);
 }
@@ -330,6 +334,7 @@ void Relay::Close(Connection& conn, CloseReason reason) {
               ctx_.shard_id, conn.slot, conn.generation,
               static_cast<int>(reason), conn.inflight);
   conn.state = ConnectionState::kClosing;
+  conn.log.end = reason;
   CountClose(conn, reason);
   // Close is the only way into kClosing and nothing schedules a closing
   // connection's deadline: the entry is off the wheel before the slot can be
@@ -351,6 +356,9 @@ void Relay::Close(Connection& conn, CloseReason reason) {
 
 void Relay::MaybeFinish(Connection& conn) {
   if (conn.state != ConnectionState::kClosing || conn.inflight != 0) return;
+  if (conn.listener->access_log != nullptr && ctx_.access_log != nullptr) {
+    LogConnection(*ctx_.access_log, conn, now_ns_);
+  }
   const bool ring_close = ctx_.ring->features().op_close;
   for (Endpoint& side : conn.side) {
     if (side.fd >= 0) {

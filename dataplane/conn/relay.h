@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "dataplane/accesslog/access_log_writer.h"
 #include "dataplane/buffer/provided_buffer_ring.h"
 #include "dataplane/codec/client_hello_parser.h"
 #include "dataplane/codec/proxy_protocol_parser.h"
@@ -50,6 +51,8 @@ struct RelayContext {
   buffer::ProvidedBufferRing* recv_buffers = nullptr;
   PeekBufferPool* peeks = nullptr;
   timer::TimerWheel* timers = nullptr;
+  // Lines of listeners with an access log.
+  accesslog::AccessLogWriter* access_log = nullptr;
   int shard_id = 0;
 };
 
@@ -136,6 +139,15 @@ class Relay {
   // The per-direction op for direction d (conn_op.h).
   static uint8_t DirOp(uint8_t base, int d) {
     return static_cast<uint8_t>(base + d);
+  }
+  // Bytes of direction d relayed: the shard's counter and the
+  // connection's (the access log's, and its first upstream byte).
+  void CountBytes(Connection& conn, int d, uint64_t bytes) {
+    ctx_.stats->Add(BytesCounter(d), bytes);
+    if (d == kUpstream && conn.log.bytes[kUpstream] == 0) {
+      conn.log.first_byte_ns = now_ns_ - conn.log.accepted_ns;
+    }
+    conn.log.bytes[d] += bytes;
   }
   static stats::Counter BytesCounter(int d) {
     return d == kClient ? stats::Counter::kBytesClientToUpstream

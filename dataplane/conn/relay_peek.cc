@@ -146,6 +146,10 @@ void Relay::Decide(Connection& conn) {
       conn.addresses_known = true;
     }
   }
+  if (decision.has_client_hello && listener.access_log != nullptr) {
+    conn.log.SetHello(hello_.server_name(),
+                      hello_.alpn_count() > 0 ? hello_.alpn(0) : "");
+  }
   ChooseGroup(conn, decision.group);
   PrepareOutgoingProxyHeader(conn, decision.proxy_header_bytes,
                              decision.has_client_hello);
@@ -221,7 +225,7 @@ void Relay::OnPreambleSent(Connection& conn, int32_t res) {
     return;
   }
   conn.preamble_begin += res;
-  ctx_.stats->Add(Counter::kBytesClientToUpstream, res);
+  CountBytes(conn, kClient, res);
   if (conn.preamble_begin < conn.preamble_end) {
     SendPreamble(conn);
     return;

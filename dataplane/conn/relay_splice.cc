@@ -109,7 +109,7 @@ void Relay::SpliceOut(Connection& conn, int d) {
                        kSpliceFlags);
     if (n > 0) {
       src.in_pipe -= static_cast<uint32_t>(n);
-      ctx_.stats->Add(BytesCounter(d), n);
+      CountBytes(conn, d, static_cast<uint64_t>(n));
       Touch(conn);
       continue;
     }

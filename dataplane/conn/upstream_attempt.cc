@@ -38,6 +38,7 @@ void CountConnected(Connection& conn, stats::ShardStats& stats, bool healthy,
   if (now_ns >= conn.connect_started_ns) {
     stats.Observe(stats::Histogram::kUpstreamConnect,
                   now_ns - conn.connect_started_ns);
+    conn.log.connect_ns = now_ns - conn.connect_started_ns;
   }
   ++server.connects_ok;
   if (healthy) {

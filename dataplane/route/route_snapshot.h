@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "dataplane/accesslog/access_log_file.h"
 #include "dataplane/address/cidr.h"
 #include "dataplane/address/socket_address.h"
 #include "dataplane/codec/http_message.h"
@@ -240,6 +241,8 @@ struct ListenerRoutes {
   int backlog = 4096;
   // TCP_DEFER_ACCEPT seconds on the listening sockets; 0: off.
   int defer_accept_s = 0;
+  // One line per connection (L4) or request (HTTP); null: none.
+  std::shared_ptr<const accesslog::AccessLogFile> access_log;
 
   // The connection's first bytes are read and inspected before an upstream
   // is chosen.

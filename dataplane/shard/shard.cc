@@ -26,8 +26,9 @@ using stats::Counter;
 enum ShardOp : uint8_t {
   kOpAccept = 1,  // slot: listener index
   kOpMailboxWake,
+  kOpAccessLogWrite,  // slot: the writer's file slot
 };
-static_assert(kOpMailboxWake < health::kFirstHealthOp &&
+static_assert(kOpAccessLogWrite < health::kFirstHealthOp &&
               health::kLastHealthOp < conn::kFirstConnectionOp);
 
 // Timer resolution and reach: 4 ms ticks, 4096 slots (16 s a turn; longer
@@ -102,6 +103,8 @@ absl::Status Shard::SetUp() {
       ring_->raw(), 0, options_.recv_buffers, options_.recv_buffer_bytes);
   if (!buffers.ok()) return buffers.status();
   recv_buffers_ = std::move(*buffers);
+  access_log_ = std::make_unique<accesslog::AccessLogWriter>(
+      ring_.get(), &stats_, options_.id, kOpAccessLogWrite);
   conn::RelayContext context;
   context.ring = ring_.get();
   context.stats = &stats_;
@@ -109,6 +112,7 @@ absl::Status Shard::SetUp() {
   context.recv_buffers = recv_buffers_.get();
   context.peeks = &peek_buffers_;
   context.timers = &timers_;
+  context.access_log = access_log_.get();
   context.shard_id = options_.id;
   relay_ = std::make_unique<conn::Relay>(context, &OnConnectionFinished, this);
   conn::HttpProxyContext http_context;
@@ -119,6 +123,7 @@ absl::Status Shard::SetUp() {
   http_context.listener_ktls = &listener_ktls_;
   http_context.listener_stats = listener_stats_.get();
   http_context.pipes = pipes_.get();
+  http_context.access_log = access_log_.get();
   http_context.ktls_handover = [](void* self, conn::Connection& conn) {
     static_cast<Shard*>(self)->relay_->StartKtls(conn);
   };
@@ -162,6 +167,7 @@ void Shard::Run(std::promise<absl::Status>* started) {
 void Shard::Loop() {
   now_ns_ = MonotonicNowNs();
   while (!exit_) {
+    access_log_->Flush();  // lines of the last iteration, one write a file
     uint64_t wake = std::min(timers_.NextWakeNs(), checker_->NextWakeNs());
     int submitted = ring_->SubmitAndWaitTimeout(
         wake == UINT64_MAX ? UINT64_MAX
@@ -175,6 +181,7 @@ void Shard::Loop() {
     now_ns_ = MonotonicNowNs();
     relay_->set_now(now_ns_);
     http_->set_now(now_ns_);
+    access_log_->set_now(now_ns_);
     ring_->ForEachCompletion(
         [this](const io_uring_cqe& cqe) { Dispatch(cqe); });
     relay_->FlushPending();
@@ -182,7 +189,8 @@ void Shard::Loop() {
                     [this](timer::TimerEntry* entry) { OnTimer(entry); });
     checker_->Advance(now_ns_);
     DrainMailbox();
-    if (draining_ && connections_.live() == 0 && checker_->idle()) {
+    if (draining_ && connections_.live() == 0 && checker_->idle() &&
+        access_log_->idle()) {
       exit_ = true;
     }
   }
@@ -210,6 +218,9 @@ void Shard::Dispatch(const io_uring_cqe& cqe) {
       return;
     case kOpMailboxWake:
       ArmMailboxRead();  // messages are taken after the batch
+      return;
+    case kOpAccessLogWrite:
+      access_log_->OnWritten(tag.slot, cqe.res);
       return;
     default:
       return;  // ring::kOpIgnore
@@ -300,6 +311,7 @@ void Shard::StartConnection(size_t listener, int fd) {
   conn->routes = current_;
   ++current_->connections;
   conn->idle_timeout_ns = routes.idle_timeout_ns;
+  conn->log.accepted_ns = now_ns_;
   if (routes.IsHttp() || routes.tls_stream) {
     http_->Start(*conn, listener);
   } else {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "dataplane/accesslog/access_log_writer.h"
 #include "dataplane/buffer/provided_buffer_ring.h"
 #include "dataplane/conn/http_proxy.h"
 #include "dataplane/conn/peek_buffer_pool.h"
@@ -121,6 +122,7 @@ class Shard {
   std::unique_ptr<ring::Ring> ring_;
   std::unique_ptr<io::PipePool> pipes_;
   std::unique_ptr<buffer::ProvidedBufferRing> recv_buffers_;
+  std::unique_ptr<accesslog::AccessLogWriter> access_log_;
   conn::PeekBufferPool peek_buffers_;
   timer::TimerWheel timers_;
   upstream::UpstreamRegistry upstreams_;

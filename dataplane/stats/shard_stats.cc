@@ -108,6 +108,12 @@ std::string_view CounterName(Counter counter) {
       return "ktls_key_update_closes";
     case Counter::kKtlsErrors:
       return "ktls_errors";
+    case Counter::kAccessLogLines:
+      return "access_log_lines";
+    case Counter::kAccessLogDropped:
+      return "access_log_dropped";
+    case Counter::kAccessLogWriteErrors:
+      return "access_log_write_errors";
     case Counter::kNumCounters:
       break;
   }

@@ -43,6 +43,7 @@ enum class Counter : int {
   kKtlsFallbackKernel,
   kKtlsFallbackCipher,
   kKtlsTicketsStored,  // NewSessionTickets read off kTLS, kept for reuse
+  kAccessLogLines,     // access log lines queued for their file
   // Errors by kind.
   kHealthChecksFailed,
   kUpstreamConnectRefused,
@@ -65,15 +66,17 @@ enum class Counter : int {
   kPeekTimeouts,
   kPeekClientClosed,
   kTlsHandshakeErrors,
-  kHttpBadRequests,      // malformed or over a limit: 4xx and closed
-  kHttpNoVirtualHost,    // 404: no virtual host or location
-  kHttpBadGateway,       // 502: no upstream took it, or a bad response
-  kHttpGatewayTimeouts,  // 504: no response in time
-  kHttpClientTimeouts,   // client too slow: head, body or keep-alive
-  kUpstreamTlsErrors,    // handshake failed (verification, alert, timeout)
-  kKtlsRefused,          // ktls: ON and the kernel refused: closed
-  kKtlsKeyUpdateCloses,  // a KeyUpdate the kernel cannot follow: closed
-  kKtlsErrors,           // a key install or control record failed: closed
+  kHttpBadRequests,       // malformed or over a limit: 4xx and closed
+  kHttpNoVirtualHost,     // 404: no virtual host or location
+  kHttpBadGateway,        // 502: no upstream took it, or a bad response
+  kHttpGatewayTimeouts,   // 504: no response in time
+  kHttpClientTimeouts,    // client too slow: head, body or keep-alive
+  kUpstreamTlsErrors,     // handshake failed (verification, alert, timeout)
+  kKtlsRefused,           // ktls: ON and the kernel refused: closed
+  kKtlsKeyUpdateCloses,   // a KeyUpdate the kernel cannot follow: closed
+  kKtlsErrors,            // a key install or control record failed: closed
+  kAccessLogDropped,      // lines dropped: the file's writes fell behind
+  kAccessLogWriteErrors,  // writes that failed (their lines are lost)
   kNumCounters,
 };
 

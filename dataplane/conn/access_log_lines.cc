@@ -1,0 +1,128 @@
+#include "dataplane/conn/access_log_lines.h"
+
+#include <string>
+
+#include "dataplane/address/socket_address.h"
+#include "dataplane/conn/http_state.h"
+#include "dataplane/http/real_client_address.h"
+
+namespace ringway::conn {
+namespace {
+
+uint64_t Since(uint64_t start_ns, uint64_t now_ns) {
+  return start_ns != 0 && now_ns >= start_ns ? now_ns - start_ns
+                                             : accesslog::kNotMeasured;
+}
+
+void AddTls(const tls::TlsSession* tls, accesslog::AccessEntry* entry) {
+  if (tls == nullptr) return;
+  entry->sni = tls->server_name();
+  entry->alpn = tls->alpn();
+  entry->tls_version = tls->version();
+  entry->tls_cipher = tls->cipher();
+}
+
+}  // namespace
+
+std::string_view CloseReasonName(CloseReason reason) {
+  switch (reason) {
+    case CloseReason::kDone:
+      return "done";
+    case CloseReason::kClientReset:
+      return "client_reset";
+    case CloseReason::kUpstreamReset:
+      return "upstream_reset";
+    case CloseReason::kUpstreamUnavailable:
+      return "upstream_unavailable";
+    case CloseReason::kIdleTimeout:
+      return "idle_timeout";
+    case CloseReason::kDrain:
+      return "drain";
+    case CloseReason::kResourceError:
+      return "resource_error";
+    case CloseReason::kRejected:
+      return "rejected";
+    case CloseReason::kPeekTimeout:
+      return "peek_timeout";
+  }
+  return "unknown";
+}
+
+void LogConnection(accesslog::AccessLogWriter& writer, const Connection& conn,
+                   uint64_t now_ns) {
+  const ConnectionLog& log = conn.log;
+  accesslog::AccessEntry entry;
+  entry.kind = "tcp";
+  entry.listener = conn.listener->name;
+  std::string client;
+  if (conn.http != nullptr) {
+    client = conn.http->client_ip;
+  } else if (conn.addresses_known) {
+    client = http::IpText(conn.client_address);
+  }
+  entry.client = client;
+  if (conn.addresses_known) {
+    entry.client_port = address::SocketAddress(conn.client_address).port();
+  }
+  if (conn.http != nullptr) {
+    AddTls(conn.http->tls.get(), &entry);
+  } else {
+    entry.sni = log.server_name();
+    entry.alpn = log.first_alpn();
+  }
+  std::string upstream;
+  if (conn.group != nullptr) entry.upstream_group = conn.group->name;
+  if (conn.server != nullptr) upstream = conn.server->address.ToString();
+  entry.upstream = upstream;
+  entry.bytes_received = log.bytes[kClient];
+  entry.bytes_sent = log.bytes[kUpstream];
+  entry.connect_ns = log.connect_ns;
+  entry.first_byte_ns = log.first_byte_ns;
+  entry.duration_ns = Since(log.accepted_ns, now_ns);
+  entry.end = CloseReasonName(log.end);
+  writer.Write(conn.listener->access_log, entry);
+}
+
+void LogHttpRequest(accesslog::AccessLogWriter& writer, const Connection& conn,
+                    uint64_t now_ns, CloseReason end) {
+  const HttpState& h = *conn.http;
+  const ConnectionLog& log = conn.log;
+  accesslog::AccessEntry entry;
+  entry.kind = "http";
+  entry.listener = conn.listener->name;
+  // A request refused before it was routed has no real client yet.
+  std::string peer;
+  if (h.client_ip.empty() && conn.addresses_known) {
+    peer = http::IpText(conn.client_address);
+  }
+  entry.client = h.client_ip.empty() ? peer : h.client_ip;
+  // The TCP peer's port, when the client is that peer (not a client a
+  // trusted proxy named in a header).
+  if (conn.addresses_known &&
+      (h.client_ip.empty() ||
+       http::IpText(conn.client_address) == h.client_ip)) {
+    entry.client_port = address::SocketAddress(conn.client_address).port();
+  }
+  AddTls(h.tls.get(), &entry);
+  if (h.vhost != nullptr) entry.route = h.vhost->name;
+  std::string upstream;
+  if (h.location != nullptr && conn.group != nullptr) {
+    entry.upstream_group = conn.group->name;
+    if (conn.server != nullptr) upstream = conn.server->address.ToString();
+  }
+  entry.upstream = upstream;
+  entry.method = h.log_method;
+  entry.host = h.log_host;
+  entry.path = h.log_path;
+  entry.status = h.status;
+  entry.bytes_received = log.bytes[kClient] - h.log_bytes_at_start[kClient];
+  entry.bytes_sent = log.bytes[kUpstream] - h.log_bytes_at_start[kUpstream];
+  entry.connect_ns = log.connect_ns;
+  entry.tls_ns = h.tls != nullptr ? log.tls_ns : accesslog::kNotMeasured;
+  entry.first_byte_ns = log.first_byte_ns;
+  entry.duration_ns = Since(h.request_started_ns, now_ns);
+  entry.end = CloseReasonName(end);
+  writer.Write(conn.listener->access_log, entry);
+}
+
+}  // namespace ringway::conn
