@@ -1,24 +1,42 @@
-// The admin socket's wire format, shared by the server and ringwayctl.
+// The admin socket, shared by the server and ringwayctl.
 //
-// One request per connection. The client sends a command line
-// ("routes.apply SOURCE", "routes.diff", "routes.show", "routes.rollback",
-// "stats"; with " json" appended for JSON on read commands), then the body
-// (a route table for apply/diff), then shuts down its write side. The
-// server answers with a status line "<exit code> <one-line reason>\n" and
-// the body, then closes. Exit codes are ringwayctl's: 0 ok, 1 rejected.
+// One request per connection: the client writes a serialized
+// ringway.admin.Request (proto/admin.proto), shuts down its write side, and
+// reads a serialized ringway.admin.Reply until the server closes. The
+// reply's status is ringwayctl's exit code: 0 ok, 1 rejected, 2 a bad
+// request (or, in ringwayctl, a usage error or no socket).
 
 #ifndef RINGWAY_CONTROL_ADMIN_PROTOCOL_H_
 #define RINGWAY_CONTROL_ADMIN_PROTOCOL_H_
 
+#include <unistd.h>
+
 #include <cstddef>
+#include <cstdlib>
+#include <string>
 
 namespace ringway::control {
 
-inline constexpr char kDefaultAdminSocket[] = "/tmp/ringway-admin.sock";
 // Largest request accepted (a route table), in bytes.
 inline constexpr size_t kMaxAdminRequestBytes = 16 << 20;
 
 enum AdminExitCode { kAdminOk = 0, kAdminRejected = 1, kAdminUsage = 2 };
+
+// The directory ringway makes (mode 0700) for its admin socket when none is
+// named: /run/ringway for root (systemd's RuntimeDirectory), else
+// $XDG_RUNTIME_DIR/ringway, else /tmp/ringway-<uid>.
+inline std::string DefaultAdminDirectory() {
+  if (getuid() == 0) return "/run/ringway";
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  if (runtime != nullptr && runtime[0] == '/') {
+    return std::string(runtime) + "/ringway";
+  }
+  return "/tmp/ringway-" + std::to_string(getuid());
+}
+
+inline std::string DefaultAdminSocket() {
+  return DefaultAdminDirectory() + "/admin.sock";
+}
 
 }  // namespace ringway::control
 

@@ -1,10 +1,10 @@
-// One admin-socket request, parsed (admin_protocol.h has the wire format):
-// a command line, then for routes.apply / routes.diff a route table. Pure:
-// no I/O, no server; untrusted bytes from any local client go through it
-// (fuzzed by admin_request_fuzz.cc).
+// One admin-socket request (proto/admin.proto's Request), parsed from the
+// bytes a local client sent and checked. Pure: no I/O, no server;
+// untrusted bytes from any local client go through it (fuzzed by
+// admin_request_fuzz.cc).
 //
-//   absl::StatusOr<AdminRequest> request = ParseAdminRequest(bytes);
-//   if (!request.ok()) reply usage error: request.status().message()
+//   absl::StatusOr<admin::Request> request = ParseAdminRequest(bytes);
+//   if (!request.ok()) reply BAD_REQUEST: request.status().message()
 
 #ifndef RINGWAY_CONTROL_ADMIN_REQUEST_H_
 #define RINGWAY_CONTROL_ADMIN_REQUEST_H_
@@ -13,33 +13,21 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "proto/admin.pb.h"
 
 namespace ringway::control {
 
-enum class AdminCommand {
-  kRoutesApply,
-  kRoutesDiff,
-  kRoutesShow,
-  kRoutesRollback,
-  kStats,
-};
+// Longest ApplyRoutes.source.
+inline constexpr size_t kMaxAdminSourceBytes = 256;
 
-struct AdminRequest {
-  AdminCommand command = AdminCommand::kStats;
-  // apply/diff: where the table came from ("ringwayctl" when not said).
-  std::string source;
-  bool json = false;      // read commands: answer in JSON
-  std::string_view body;  // apply/diff: the route table (views the input)
-};
+// InvalidArgument naming what is wrong: an empty or oversized request,
+// bytes that are not a Request, no command, a table missing for apply or
+// diff, an unprintable or overlong source. An apply without a source gets
+// "ringwayctl".
+absl::StatusOr<admin::Request> ParseAdminRequest(std::string_view bytes);
 
-// InvalidArgument naming what is wrong: an empty or oversized request, an
-// unknown command, words a command does not take, a table where none
-// belongs.
-absl::StatusOr<AdminRequest> ParseAdminRequest(std::string_view bytes);
-
-// The request's bytes as ringwayctl sends them (ParseAdminRequest's
-// inverse).
-std::string FormatAdminRequest(const AdminRequest& request);
+// The bytes ringwayctl sends for `request`.
+std::string FormatAdminRequest(const admin::Request& request);
 
 }  // namespace ringway::control
 

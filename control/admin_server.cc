@@ -21,7 +21,6 @@
 #include "control/accept_loop.h"
 #include "control/admin_protocol.h"
 #include "control/admin_request.h"
-#include "control/json_escape.h"
 #include "control/ringway_server.h"
 #include "dataplane/common/log.h"
 #include "dataplane/common/log_limiter.h"
@@ -30,40 +29,83 @@
 namespace ringway::control {
 namespace {
 
-std::string Reply(int code, absl::string_view reason, absl::string_view body) {
-  return absl::StrCat(code, " ", reason, "\n", body);
+admin::Reply Ok(std::string message) {
+  admin::Reply reply;
+  reply.set_status(admin::Reply::OK);
+  reply.set_message(std::move(message));
+  return reply;
 }
 
-std::string Rejected(const std::vector<std::string>& errors) {
-  return Reply(kAdminRejected,
-               absl::StrFormat("rejected: %d error(s); the running route "
-                               "table is unchanged",
-                               errors.size()),
-               absl::StrCat(absl::StrJoin(errors, "\n"), "\n"));
+admin::Reply Rejected(const std::vector<std::string>& errors) {
+  admin::Reply reply;
+  reply.set_status(admin::Reply::REJECTED);
+  reply.set_message(absl::StrFormat(
+      "rejected: %d error(s); the running route table is unchanged",
+      errors.size()));
+  for (const std::string& error : errors) reply.add_errors(error);
+  return reply;
 }
 
-std::string Describe(const route::RouteSnapshot& s, bool json) {
-  std::string applied =
-      absl::FormatTime(absl::RFC3339_sec, s.applied_at, absl::UTCTimeZone());
-  if (json) {
-    return absl::StrFormat(
-        "{\"version\":%d,\"content_hash\":\"%s\",\"source\":\"%s\","
-        "\"applied_at\":\"%s\",\"listeners\":%d,\"upstream_groups\":%d,"
-        "\"config\":\"%s\"}\n",
-        s.version, s.content_hash, JsonEscape(s.source), applied,
-        s.listeners.size(), s.groups.size(), JsonEscape(s.config_text));
+void Describe(const route::RouteSnapshot& s, admin::RouteTable* out) {
+  out->set_version(s.version);
+  out->set_content_hash(s.content_hash);
+  out->set_source(s.source);
+  out->set_applied_at(
+      absl::FormatTime(absl::RFC3339_sec, s.applied_at, absl::UTCTimeZone()));
+  out->set_listeners(static_cast<uint32_t>(s.listeners.size()));
+  out->set_upstream_groups(static_cast<uint32_t>(s.groups.size()));
+  out->set_config(s.config_text);
+}
+
+// The socket's directory: made mode 0700 if missing (the last level only).
+// One that exists must belong to ringway's user (or root) and be closed to
+// others; a shared sticky one such as /tmp is taken with a warning (the
+// socket's mode and SO_PEERCRED still keep others out).
+absl::Status PrepareDirectory(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  struct stat info {};
+  if (lstat(dir.c_str(), &info) != 0) {
+    if (errno != ENOENT || mkdir(dir.c_str(), 0700) != 0 ||
+        lstat(dir.c_str(), &info) != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("cannot make the admin socket's directory %s: %s",
+                          dir, std::strerror(errno)));
+    }
   }
-  return absl::StrFormat(
-      "version: %d\ncontent_hash: %s\nsource: %s\napplied_at: %s\n"
-      "listeners: %d\nupstream_groups: %d\n---\n%s",
-      s.version, s.content_hash, s.source, applied, s.listeners.size(),
-      s.groups.size(), s.config_text);
+  if (!S_ISDIR(info.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "admin socket directory %s is not a directory (a symlink?)", dir));
+  }
+  if (info.st_uid != getuid() && info.st_uid != 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "admin socket directory %s belongs to uid %d, not to ringway's user "
+        "(uid %d) or root",
+        dir, info.st_uid, getuid()));
+  }
+  if ((info.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    if ((info.st_mode & S_ISVTX) == 0) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "admin socket directory %s is writable by others (mode %o): use a "
+          "directory only ringway's user can write, e.g. %s",
+          dir, info.st_mode & 07777, DefaultAdminDirectory()));
+    }
+    RINGWAY_LOG(kWarning,
+                "admin socket %s is in %s, which others can write to: "
+                "prefer a directory only ringway's user can enter (the "
+                "default %s is made so)",
+                path, dir, DefaultAdminDirectory());
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(
     const std::string& path, RingwayServer* server) {
+  if (absl::Status dir = PrepareDirectory(path); !dir.ok()) return dir;
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   if (path.size() >= sizeof(address.sun_path)) {
@@ -148,9 +190,10 @@ void AdminServer::ServeOne(int fd) {
     if (n <= 0) break;
     request.append(buffer, n);
   }
-  std::string reply = request.size() > kMaxAdminRequestBytes
-                          ? BadRequest("request too large")
-                          : Handle(request);
+  const admin::Reply answer = request.size() > kMaxAdminRequestBytes
+                                  ? BadRequest("request too large")
+                                  : Handle(request);
+  const std::string reply = answer.SerializeAsString();
   for (size_t off = 0; off < reply.size();) {
     ssize_t n = write(fd, reply.data() + off, reply.size() - off);
     if (n <= 0) break;
@@ -158,56 +201,68 @@ void AdminServer::ServeOne(int fd) {
   }
 }
 
-std::string AdminServer::Handle(const std::string& bytes) {
-  absl::StatusOr<AdminRequest> request = ParseAdminRequest(bytes);
+admin::Reply AdminServer::Handle(const std::string& bytes) {
+  absl::StatusOr<admin::Request> request = ParseAdminRequest(bytes);
   if (!request.ok()) return BadRequest(std::string(request.status().message()));
-  const std::string_view body = request->body;
   RouteTable& routes = server_->routes();
-  switch (request->command) {
-    case AdminCommand::kRoutesApply: {
-      ApplyOutcome outcome = routes.Apply(body, request->source);
+  switch (request->command_case()) {
+    case admin::Request::kApplyRoutes: {
+      const admin::ApplyRoutes& apply = request->apply_routes();
+      ApplyOutcome outcome = routes.Apply(apply.table(), apply.source());
       if (!outcome.applied) return Rejected(outcome.errors);
       RINGWAY_LOG(kInfo, "applied route table version %d from %s (%s)",
-                  outcome.snapshot->version, request->source,
+                  outcome.snapshot->version, apply.source(),
                   outcome.snapshot->content_hash);
-      return Reply(kAdminOk,
-                   absl::StrFormat("applied: version %d, content hash %s",
-                                   outcome.snapshot->version,
-                                   outcome.snapshot->content_hash),
-                   "");
+      admin::Reply reply = Ok(absl::StrFormat(
+          "applied: version %d, content hash %s", outcome.snapshot->version,
+          outcome.snapshot->content_hash));
+      Describe(*outcome.snapshot, reply.mutable_route_table());
+      return reply;
     }
-    case AdminCommand::kRoutesDiff: {
+    case admin::Request::kDiffRoutes: {
       std::vector<std::string> errors;
-      std::string diff = routes.Diff(body, &errors);
+      std::string diff = routes.Diff(request->diff_routes().table(), &errors);
       if (!errors.empty()) return Rejected(errors);
-      return Reply(kAdminOk, diff.empty() ? "no changes" : "changes", diff);
+      admin::Reply reply = Ok(diff.empty() ? "no changes" : "changes");
+      reply.set_diff(std::move(diff));
+      return reply;
     }
-    case AdminCommand::kRoutesShow:
-      return Reply(kAdminOk, "ok", Describe(*routes.current(), request->json));
-    case AdminCommand::kRoutesRollback: {
+    case admin::Request::kShowRoutes: {
+      admin::Reply reply = Ok("ok");
+      Describe(*routes.current(), reply.mutable_route_table());
+      return reply;
+    }
+    case admin::Request::kRollbackRoutes: {
       ApplyOutcome outcome = routes.Rollback();
       if (!outcome.applied) return Rejected(outcome.errors);
-      return Reply(
-          kAdminOk,
-          absl::StrFormat("rolled back: now version %d (%s), content "
-                          "hash %s",
+      admin::Reply reply = Ok(
+          absl::StrFormat("rolled back: now version %d (%s), content hash %s",
                           outcome.snapshot->version, outcome.snapshot->source,
-                          outcome.snapshot->content_hash),
-          "");
+                          outcome.snapshot->content_hash));
+      Describe(*outcome.snapshot, reply.mutable_route_table());
+      return reply;
     }
-    case AdminCommand::kStats:
-      return Reply(kAdminOk, "ok", server_->StatsText(request->json));
+    case admin::Request::kGetStats: {
+      admin::Reply reply = Ok("ok");
+      *reply.mutable_stats() = server_->Stats();
+      return reply;
+    }
+    case admin::Request::COMMAND_NOT_SET:
+      break;
   }
-  return BadRequest("unknown command");
+  return BadRequest("request names no command");
 }
 
 // Logged, but at most a burst of lines: a local client looping on a bad
 // request cannot flood the log.
-std::string AdminServer::BadRequest(const std::string& reason) {
+admin::Reply AdminServer::BadRequest(const std::string& reason) {
   RINGWAY_LOG_LIMITED(log_limiter_, kAdminRequest, MonotonicNowNs(), kWarning,
                       "admin socket: bad request: %s",
                       absl::CHexEscape(reason.substr(0, 200)));
-  return Reply(kAdminUsage, reason, "");
+  admin::Reply reply;
+  reply.set_status(admin::Reply::BAD_REQUEST);
+  reply.set_message(reason);
+  return reply;
 }
 
 }  // namespace ringway::control

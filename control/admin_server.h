@@ -1,6 +1,7 @@
 // The admin socket: a Unix-domain stream socket served by the control
 // thread, through which ringwayctl applies, diffs, shows and rolls back route
-// tables and reads stats. Protocol: control/admin_protocol.h.
+// tables and reads stats. Protocol: control/admin_protocol.h, messages:
+// proto/admin.proto.
 //
 // Requests are handled one at a time on the control thread; none of them
 // touches a shard except through RouteTable's publisher.
@@ -15,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "control/accept_loop.h"
 #include "dataplane/common/log_limiter.h"
+#include "proto/admin.pb.h"
 
 namespace ringway::control {
 
@@ -28,9 +30,9 @@ class AdminServer {
       const std::string& path, RingwayServer* server);
   ~AdminServer();  // stops the thread, removes the socket file
 
-  // One request → status line + body. Public for tests.
-  std::string Handle(const std::string& bytes);
-  std::string BadRequest(const std::string& reason);
+  // One request's bytes → its reply. Public for tests.
+  admin::Reply Handle(const std::string& bytes);
+  admin::Reply BadRequest(const std::string& reason);
   bool PeerAllowed(int fd);
 
  private:

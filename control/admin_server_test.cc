@@ -1,7 +1,7 @@
 // The admin socket as ringwayctl uses it (control/admin_protocol.h): one
-// request per connection, the request line and body, then EOF; the answer
-// is "<exit code> <reason>\n" and a body. Every command's reply, the
-// requests it must refuse, and clients that misbehave without wedging it.
+// serialized admin::Request per connection, then EOF; the answer is a
+// serialized admin::Reply. Every command's reply, the requests it must
+// refuse, and clients that misbehave without wedging it.
 //
 // Self-contained on purpose: //test/support depends on //control (the proxy
 // fixture), so using its helpers here would tie the two packages in a cycle.
@@ -28,11 +28,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "control/admin_protocol.h"
+#include "control/admin_request.h"
+#include "control/admin_text.h"
 #include "control/ringway_server.h"
 #include "dataplane/address/socket_address.h"
 #include "dataplane/stats/shard_stats.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "proto/admin.pb.h"
 
 namespace ringway::control {
 namespace {
@@ -59,21 +62,12 @@ constexpr char kBadTable[] =
     "upstream_groups { name: \"g\" servers { address: \"127.0.0.1:99999\" } "
     "}\n";
 
-// A socket path no other test uses, short enough for sun_path.
+// A socket path in a fresh directory of this test's (mode 0700), short
+// enough for sun_path.
 std::string UniqueSocketPath() {
-  static int sequence = 0;
-  std::string dir = "/tmp";
-  for (const char* env : {"RINGWAY_TEST_TMP", "TEST_TMPDIR"}) {
-    const char* value = std::getenv(env);
-    if (value != nullptr && *value != '\0') {
-      dir = value;
-      break;
-    }
-  }
-  std::string name =
-      absl::StrCat("/ringway-admin-test-", getpid(), "-", sequence++, ".sock");
-  if (dir.size() + name.size() >= sizeof(sockaddr_un::sun_path)) dir = "/tmp";
-  return dir + name;
+  char dir[] = "/tmp/ringway-admin-test-XXXXXX";
+  if (mkdtemp(dir) == nullptr) return "/nonexistent/admin.sock";
+  return std::string(dir) + "/admin.sock";
 }
 
 // Polls `done` every 5 ms for up to 5 s.
@@ -169,15 +163,35 @@ class RefusingUpstream {
   std::string address_;
 };
 
-struct AdminReply {
-  std::string status;  // the status line, without its '\n'
-  std::string body;
-};
+admin::Request Apply(const std::string& table, const std::string& source) {
+  admin::Request request;
+  request.mutable_apply_routes()->set_table(table);
+  request.mutable_apply_routes()->set_source(source);
+  return request;
+}
 
-AdminReply ParseReply(const std::string& reply) {
-  size_t newline = reply.find('\n');
-  if (newline == std::string::npos) return {reply, ""};
-  return {reply.substr(0, newline), reply.substr(newline + 1)};
+admin::Request Diff(const std::string& table) {
+  admin::Request request;
+  request.mutable_diff_routes()->set_table(table);
+  return request;
+}
+
+admin::Request Show() {
+  admin::Request request;
+  request.mutable_show_routes();
+  return request;
+}
+
+admin::Request Rollback() {
+  admin::Request request;
+  request.mutable_rollback_routes();
+  return request;
+}
+
+admin::Request GetStats() {
+  admin::Request request;
+  request.mutable_get_stats();
+  return request;
 }
 
 std::vector<std::string> Lines(const std::string& text) {
@@ -209,15 +223,32 @@ class AdminServerTest : public ::testing::Test {
     EXPECT_NE(access(socket_path_.c_str(), F_OK), 0) << socket_path_;
   }
 
-  // One request as ringwayctl sends it: the request, then EOF.
-  std::string Exchange(const std::string& request) {
+  // Raw bytes, then EOF; what came back.
+  std::string ExchangeBytes(const std::string& bytes) {
     int fd = ConnectAdmin(socket_path_);
     if (fd < 0) return "<cannot connect to " + socket_path_ + ">";
-    bool sent = SendAll(fd, request);
+    bool sent = SendAll(fd, bytes);
     shutdown(fd, SHUT_WR);
     std::string reply = ReadReply(fd);
     close(fd);
     return sent ? reply : reply + "<request not fully sent>";
+  }
+
+  // One request as ringwayctl sends it. A reply that does not parse fails
+  // the test (and comes back with its message saying so).
+  admin::Reply Exchange(const admin::Request& request) {
+    const std::string bytes = ExchangeBytes(FormatAdminRequest(request));
+    return ParseReply(bytes);
+  }
+
+  static admin::Reply ParseReply(const std::string& bytes) {
+    admin::Reply reply;
+    if (!reply.ParseFromString(bytes)) {
+      ADD_FAILURE() << "not an admin::Reply: " << bytes;
+      reply.set_status(admin::Reply::BAD_REQUEST);
+      reply.set_message("<unparsable reply>");
+    }
+    return reply;
   }
 
   uint64_t version() { return server_->routes().current()->version; }
@@ -238,62 +269,61 @@ class AdminServerTest : public ::testing::Test {
 
 TEST_F(AdminServerTest, RoutesShowDescribesTheRunningTable) {
   auto current = server_->routes().current();
-  AdminReply reply = ParseReply(Exchange("routes.show\n"));
-  EXPECT_EQ(reply.status, "0 ok");
-  EXPECT_THAT(reply.body,
+  admin::Reply reply = Exchange(Show());
+  EXPECT_EQ(reply.status(), admin::Reply::OK);
+  const admin::RouteTable& table = reply.route_table();
+  EXPECT_EQ(table.version(), 1u);
+  EXPECT_EQ(table.content_hash(), current->content_hash);
+  EXPECT_EQ(table.source(), "test");
+  EXPECT_THAT(table.applied_at(),
+              testing::MatchesRegex("20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9]"
+                                    "[0-9]:[0-9][0-9]:[0-9][0-9]\\+00:00"));
+  EXPECT_EQ(table.listeners(), 1u);
+  EXPECT_EQ(table.upstream_groups(), 1u);
+  EXPECT_EQ(table.config(), current->config_text);
+  // ringwayctl's text of it.
+  EXPECT_THAT(RouteTableText(table),
               StartsWith("version: 1\ncontent_hash: " + current->content_hash +
                          "\nsource: test\napplied_at: "));
-  EXPECT_THAT(reply.body, HasSubstr("\nlisteners: 1\nupstream_groups: 1\n"
-                                    "---\n" +
-                                    current->config_text));
-}
-
-TEST_F(AdminServerTest, RoutesShowJson) {
-  auto current = server_->routes().current();
-  AdminReply reply = ParseReply(Exchange("routes.show json\n"));
-  EXPECT_EQ(reply.status, "0 ok");
-  EXPECT_THAT(reply.body,
-              StartsWith("{\"version\":1,\"content_hash\":\"" +
-                         current->content_hash + "\",\"source\":\"test\","));
-  EXPECT_THAT(reply.body,
-              HasSubstr("\"listeners\":1,\"upstream_groups\":1,\"config\":\""));
-  EXPECT_THAT(reply.body, testing::EndsWith("\"}\n"));
-  // The config's newlines and quotes are escaped: one line of JSON.
-  EXPECT_EQ(Lines(reply.body).size(), 1u);
+  EXPECT_THAT(RouteTableText(table),
+              HasSubstr("\nlisteners: 1\nupstream_groups: 1\n---\n" +
+                        current->config_text));
 }
 
 TEST_F(AdminServerTest, ApplyOfAValidTablePublishesANewVersion) {
-  AdminReply reply = ParseReply(
-      Exchange("routes.apply next.textproto\n" + Table(second_.address())));
+  admin::Reply reply =
+      Exchange(Apply(Table(second_.address()), "next.textproto"));
   auto current = server_->routes().current();
-  EXPECT_EQ(reply.status,
-            "0 applied: version 2, content hash " + current->content_hash);
-  EXPECT_EQ(reply.body, "");
+  EXPECT_EQ(reply.status(), admin::Reply::OK);
+  EXPECT_EQ(reply.message(),
+            "applied: version 2, content hash " + current->content_hash);
+  EXPECT_TRUE(reply.errors().empty());
+  EXPECT_EQ(reply.route_table().version(), 2u);
   EXPECT_EQ(current->version, 2u);
   EXPECT_EQ(current->source, "next.textproto");
   EXPECT_THAT(current->config_text, HasSubstr(second_.address()));
   // Published: the shard serves new connections from it.
   EXPECT_EQ(shard_version(), 2u);
-  EXPECT_THAT(Exchange("routes.show\n"),
-              HasSubstr("version: 2\ncontent_hash: " + current->content_hash +
-                        "\nsource: next.textproto\n"));
+  const admin::RouteTable shown = Exchange(Show()).route_table();
+  EXPECT_EQ(shown.version(), 2u);
+  EXPECT_EQ(shown.content_hash(), current->content_hash);
+  EXPECT_EQ(shown.source(), "next.textproto");
 }
 
 TEST_F(AdminServerTest, ApplyWithoutASourceNamesRingwayctl) {
-  AdminReply reply =
-      ParseReply(Exchange("routes.apply\n" + Table(second_.address())));
-  EXPECT_THAT(reply.status, StartsWith("0 applied: version 2, "));
+  admin::Reply reply = Exchange(Apply(Table(second_.address()), ""));
+  EXPECT_THAT(reply.message(), StartsWith("applied: version 2, "));
   EXPECT_EQ(server_->routes().current()->source, "ringwayctl");
 }
 
 TEST_F(AdminServerTest, ApplyOfAnInvalidTableIsRejectedWithItsErrors) {
   auto before = server_->routes().current();
-  AdminReply reply = ParseReply(
-      Exchange(absl::StrCat("routes.apply bad.textproto\n", kBadTable)));
-  EXPECT_EQ(reply.status,
-            "1 rejected: 2 error(s); the running route table is unchanged");
+  admin::Reply reply = Exchange(Apply(kBadTable, "bad.textproto"));
+  EXPECT_EQ(reply.status(), admin::Reply::REJECTED);
+  EXPECT_EQ(reply.message(),
+            "rejected: 2 error(s); the running route table is unchanged");
   EXPECT_THAT(
-      Lines(reply.body),
+      std::vector<std::string>(reply.errors().begin(), reply.errors().end()),
       UnorderedElementsAre(
           "listeners[0].tcp_proxy.upstream_group: unknown upstream group "
           "\"nope\"",
@@ -302,28 +332,30 @@ TEST_F(AdminServerTest, ApplyOfAnInvalidTableIsRejectedWithItsErrors) {
   EXPECT_EQ(version(), 1u);
   EXPECT_EQ(shard_version(), 1u);
   // A rejected table does not use up a version number either.
-  EXPECT_THAT(Exchange("routes.apply\n" + Table(second_.address())),
-              StartsWith("0 applied: version 2, "));
+  EXPECT_THAT(Exchange(Apply(Table(second_.address()), "")).message(),
+              StartsWith("applied: version 2, "));
 }
 
 TEST_F(AdminServerTest, ApplyThatMovesAListenerIsRejected) {
   std::string moved = Table(second_.address());
   moved.replace(moved.find("127.0.0.1:0"), 11, "127.0.0.1:1");
-  AdminReply reply = ParseReply(Exchange("routes.apply moved\n" + moved));
-  EXPECT_EQ(reply.status,
-            "1 rejected: 1 error(s); the running route table is unchanged");
-  EXPECT_THAT(reply.body, HasSubstr("needs a restart"));
+  admin::Reply reply = Exchange(Apply(moved, "moved"));
+  EXPECT_EQ(reply.status(), admin::Reply::REJECTED);
+  EXPECT_EQ(reply.message(),
+            "rejected: 1 error(s); the running route table is unchanged");
+  ASSERT_EQ(reply.errors_size(), 1);
+  EXPECT_THAT(reply.errors(0), HasSubstr("needs a restart"));
   EXPECT_EQ(version(), 1u);
   EXPECT_EQ(shard_version(), 1u);
 }
 
 TEST_F(AdminServerTest, DiffShowsTheChangeAndAppliesNothing) {
   auto before = server_->routes().current();
-  AdminReply reply = ParseReply(
-      Exchange("routes.diff next.textproto\n" + Table(second_.address())));
-  EXPECT_EQ(reply.status, "0 changes");
+  admin::Reply reply = Exchange(Diff(Table(second_.address())));
+  EXPECT_EQ(reply.status(), admin::Reply::OK);
+  EXPECT_EQ(reply.message(), "changes");
   std::vector<std::string> removed, added;
-  for (const std::string& line : Lines(reply.body)) {
+  for (const std::string& line : Lines(reply.diff())) {
     if (line.rfind("- ", 0) == 0) removed.push_back(line);
     if (line.rfind("+ ", 0) == 0) added.push_back(line);
   }
@@ -333,43 +365,53 @@ TEST_F(AdminServerTest, DiffShowsTheChangeAndAppliesNothing) {
 }
 
 TEST_F(AdminServerTest, DiffOfTheRunningTableHasNoChanges) {
-  EXPECT_EQ(Exchange("routes.diff same\n" + Table(first_.address())),
-            "0 no changes\n");
+  admin::Reply reply = Exchange(Diff(Table(first_.address())));
+  EXPECT_EQ(reply.status(), admin::Reply::OK);
+  EXPECT_EQ(reply.message(), "no changes");
+  EXPECT_EQ(reply.diff(), "");
 }
 
 TEST_F(AdminServerTest, DiffOfAnInvalidTableIsRejected) {
-  AdminReply reply =
-      ParseReply(Exchange(absl::StrCat("routes.diff bad\n", kBadTable)));
-  EXPECT_EQ(reply.status,
-            "1 rejected: 2 error(s); the running route table is unchanged");
-  EXPECT_EQ(Lines(reply.body).size(), 2u) << reply.body;
+  admin::Reply reply = Exchange(Diff(kBadTable));
+  EXPECT_EQ(reply.status(), admin::Reply::REJECTED);
+  EXPECT_EQ(reply.message(),
+            "rejected: 2 error(s); the running route table is unchanged");
+  EXPECT_EQ(reply.errors_size(), 2);
   EXPECT_EQ(version(), 1u);
 }
 
 TEST_F(AdminServerTest, RollbackReturnsToThePreviousTableAsANewVersion) {
   auto first = server_->routes().current();
-  ASSERT_THAT(Exchange("routes.apply next\n" + Table(second_.address())),
-              StartsWith("0 applied: version 2, "));
+  ASSERT_THAT(Exchange(Apply(Table(second_.address()), "next")).message(),
+              StartsWith("applied: version 2, "));
   ASSERT_EQ(shard_version(), 2u);
-  EXPECT_EQ(Exchange("routes.rollback\n"),
-            "0 rolled back: now version 3 (rollback to version 1 (test)), "
+  admin::Reply reply = Exchange(Rollback());
+  EXPECT_EQ(reply.status(), admin::Reply::OK);
+  EXPECT_EQ(reply.message(),
+            "rolled back: now version 3 (rollback to version 1 (test)), "
             "content hash " +
-                first->content_hash + "\n");
+                first->content_hash);
   auto current = server_->routes().current();
   EXPECT_EQ(current->version, 3u);
   EXPECT_EQ(current->config_text, first->config_text);
   EXPECT_EQ(shard_version(), 3u);
   // Version 2 is not kept for a second rollback: history is exhausted.
-  EXPECT_EQ(Exchange("routes.rollback\n"),
-            "1 rejected: 1 error(s); the running route table is unchanged\n"
-            "no earlier route table to roll back to\n");
+  admin::Reply again = Exchange(Rollback());
+  EXPECT_EQ(again.status(), admin::Reply::REJECTED);
+  EXPECT_THAT(
+      std::vector<std::string>(again.errors().begin(), again.errors().end()),
+      ElementsAre("no earlier route table to roll back to"));
   EXPECT_EQ(version(), 3u);
 }
 
 TEST_F(AdminServerTest, RollbackWithoutHistoryIsRejected) {
-  EXPECT_EQ(Exchange("routes.rollback\n"),
-            "1 rejected: 1 error(s); the running route table is unchanged\n"
-            "no earlier route table to roll back to\n");
+  admin::Reply reply = Exchange(Rollback());
+  EXPECT_EQ(reply.status(), admin::Reply::REJECTED);
+  EXPECT_EQ(reply.message(),
+            "rejected: 1 error(s); the running route table is unchanged");
+  EXPECT_THAT(
+      std::vector<std::string>(reply.errors().begin(), reply.errors().end()),
+      ElementsAre("no earlier route table to roll back to"));
   EXPECT_EQ(version(), 1u);
 }
 
@@ -388,11 +430,48 @@ void OneRefusedConnection(const RingwayServer& server) {
   ASSERT_EQ(server.Total(Counter::kUpstreamConnectRefused), 1u);
 }
 
-TEST_F(AdminServerTest, StatsListsEveryCounterPerShardAndInTotal) {
+TEST_F(AdminServerTest, StatsCountEveryCounterPerShardAndInTotal) {
   ASSERT_NO_FATAL_FAILURE(OneRefusedConnection(*server_));
-  AdminReply reply = ParseReply(Exchange("stats\n"));
-  EXPECT_EQ(reply.status, "0 ok");
-  std::vector<std::string> lines = Lines(reply.body);
+  admin::Reply reply = Exchange(GetStats());
+  EXPECT_EQ(reply.status(), admin::Reply::OK);
+  const admin::Stats& stats = reply.stats();
+  ASSERT_EQ(stats.shards_size(), 1);
+  EXPECT_EQ(stats.shards(0).shard(), 0u);
+  EXPECT_EQ(stats.shards(0).snapshot_version(), 1u);
+  for (int c = 0; c < static_cast<int>(Counter::kNumCounters); ++c) {
+    const Counter counter = static_cast<Counter>(c);
+    const std::string name(stats::CounterName(counter));
+    ASSERT_TRUE(stats.total().contains(name)) << name;
+    EXPECT_EQ(stats.total().at(name), server_->Total(counter)) << name;
+    EXPECT_EQ(stats.shards(0).counters().at(name), server_->Total(counter))
+        << name;
+  }
+  EXPECT_EQ(stats.total().at("connections_total"), 1u);
+  EXPECT_EQ(stats.total().at("upstream_connect_refused"), 1u);
+  EXPECT_EQ(stats.total().at("upstream_unavailable"), 1u);
+  // The refused server, out of rotation.
+  ASSERT_EQ(stats.upstreams_size(), 1);
+  const admin::UpstreamServer& server = stats.upstreams(0);
+  EXPECT_EQ(server.group(), "g");
+  EXPECT_EQ(server.server(), first_.address());
+  EXPECT_FALSE(server.tls());
+  EXPECT_THAT(server.state(), StartsWith("down"));
+  EXPECT_EQ(server.connects_ok(), 0u);
+  EXPECT_EQ(server.connect_failures(), 1u);
+  EXPECT_EQ(server.marked_down(), 1u);
+  EXPECT_EQ(server.check(), "");
+  EXPECT_EQ(server.ktls_connections(), 0u);
+  ASSERT_EQ(stats.listeners_size(), 1);
+  EXPECT_EQ(stats.listeners(0).listener(), "l4");
+  EXPECT_EQ(stats.listeners(0).ktls_connections(), 0u);
+}
+
+// ringwayctl's tables of the same stats: a row per counter in ringway's
+// order, the servers, kTLS by listener.
+TEST_F(AdminServerTest, StatsTextListsEveryCounter) {
+  ASSERT_NO_FATAL_FAILURE(OneRefusedConnection(*server_));
+  const std::string text = StatsText(Exchange(GetStats()).stats());
+  std::vector<std::string> lines = Lines(text);
   // Counters (header + one per counter), upstream servers (header + the
   // one server), then kTLS by listener (header + the one listener).
   ASSERT_EQ(lines.size(), 5u + static_cast<int>(Counter::kNumCounters));
@@ -409,19 +488,12 @@ TEST_F(AdminServerTest, StatsListsEveryCounterPerShardAndInTotal) {
     EXPECT_THAT(row, ElementsAre(std::string(stats::CounterName(counter)),
                                  value, value));
   }
-  EXPECT_THAT(reply.body,
-              testing::ContainsRegex("\nconnections_total +1 +1\n"));
-  EXPECT_THAT(reply.body,
-              testing::ContainsRegex("\nupstream_connect_refused +1 +1\n"));
-  EXPECT_THAT(reply.body,
-              testing::ContainsRegex("\nupstream_unavailable +1 +1\n"));
   const size_t servers = 1 + static_cast<int>(Counter::kNumCounters);
   EXPECT_THAT(lines[servers], StartsWith("group "));
   std::vector<std::string> row =
       absl::StrSplit(lines[servers + 1], ' ', absl::SkipEmpty());
   // group server tls state(2 words) active idle connects failures downs
-  // reuses tls_full resumed tls_err check chk_ok chk_fail ktls ktls_fb:
-  // the refused server, out of rotation.
+  // reuses tls_full resumed tls_err check chk_ok chk_fail ktls ktls_fb.
   ASSERT_EQ(row.size(), 19u) << lines[servers + 1];
   EXPECT_EQ(row[0], "g");
   EXPECT_EQ(row[2], "no");
@@ -437,45 +509,18 @@ TEST_F(AdminServerTest, StatsListsEveryCounterPerShardAndInTotal) {
   EXPECT_THAT(listener, ElementsAre("l4", "0", "0", "-"));
 }
 
-TEST_F(AdminServerTest, StatsJson) {
-  ASSERT_NO_FATAL_FAILURE(OneRefusedConnection(*server_));
-  AdminReply reply = ParseReply(Exchange("stats json\n"));
-  EXPECT_EQ(reply.status, "0 ok");
-  EXPECT_THAT(reply.body, StartsWith("{\"shards\":[{\"shard\":0,\"cpu\":"));
-  EXPECT_THAT(reply.body, HasSubstr(",\"snapshot_version\":1,"));
-  EXPECT_THAT(reply.body, HasSubstr("],\"total\":{\"connections_total\":1,"));
-  for (int c = 0; c < static_cast<int>(Counter::kNumCounters); ++c) {
-    Counter counter = static_cast<Counter>(c);
-    EXPECT_THAT(reply.body, HasSubstr(absl::StrCat(
-                                "\"", std::string(stats::CounterName(counter)),
-                                "\":", server_->Total(counter))));
-  }
-  EXPECT_THAT(reply.body, HasSubstr("\"upstream_unavailable\":1"));
-  EXPECT_THAT(
-      reply.body,
-      HasSubstr(",\"upstreams\":[{\"group\":\"g\",\"server\":\"127.0.0.1:"));
-  EXPECT_THAT(reply.body,
-              HasSubstr("\"connect_failures\":1,\"marked_down\":1,"));
-  EXPECT_THAT(reply.body, HasSubstr("\"check\":\"\",\"shards_check_down\":0,"
-                                    "\"checks_passed\":0,\"checks_failed\":0,"
-                                    "\"last_check_failure\":\"\","
-                                    "\"ktls_connections\":0,"
-                                    "\"ktls_fallbacks\":0,"
-                                    "\"ktls_last_fallback\":\"\"}"));
-  EXPECT_THAT(reply.body,
-              testing::EndsWith("],\"listeners\":[{\"listener\":\"l4\","
-                                "\"ktls_connections\":0,\"ktls_fallbacks\":0,"
-                                "\"ktls_last_fallback\":\"\"}]}\n"));
-}
-
-// Nobody else on the host drives ringway: the socket is mode 0600, and
-// even with the file loosened a client of another uid is refused (by
-// SO_PEERCRED) without an answer, while ringway's own user is served.
+// Nobody else on the host drives ringway: the socket is mode 0600 in a
+// directory of mode 0700, and even with both loosened a client of another
+// uid is refused (by SO_PEERCRED) without an answer, while ringway's own
+// user is served.
 TEST_F(AdminServerTest, SocketIsMode0600AndOtherUsersAreRefused) {
   struct stat info {};
   ASSERT_EQ(stat(socket_path_.c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0600u);
   if (getuid() != 0) GTEST_SKIP() << "connecting as another user needs root";
+  // Loosened: the directory (0700, ringway's own) and the socket both.
+  const std::string dir = socket_path_.substr(0, socket_path_.rfind('/'));
+  ASSERT_EQ(chmod(dir.c_str(), 0711), 0);
   ASSERT_EQ(chmod(socket_path_.c_str(), 0666), 0);
   pid_t child = fork();
   ASSERT_GE(child, 0);
@@ -485,8 +530,8 @@ TEST_F(AdminServerTest, SocketIsMode0600AndOtherUsersAreRefused) {
     int fd = ConnectAdmin(socket_path_);
     if (fd < 0) _exit(2);
     // (The refusal may close the socket before this write: EPIPE.)
-    const char request[] = "stats\n";
-    ssize_t ignored = write(fd, request, sizeof(request) - 1);
+    const std::string request = FormatAdminRequest(GetStats());
+    ssize_t ignored = write(fd, request.data(), request.size());
     (void)ignored;
     shutdown(fd, SHUT_WR);
     char byte;
@@ -496,28 +541,31 @@ TEST_F(AdminServerTest, SocketIsMode0600AndOtherUsersAreRefused) {
   ASSERT_EQ(waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << "1: answered; 2: no connect; 3: setuid";
-  EXPECT_THAT(Exchange("stats\n"), HasSubstr("ok"));
+  EXPECT_EQ(Exchange(GetStats()).status(), admin::Reply::OK);
 }
 
-TEST_F(AdminServerTest, UnknownCommandIsAUsageError) {
-  EXPECT_EQ(Exchange("routes.frobnicate\n"),
-            "2 unknown command \"routes.frobnicate\"\n");
-  EXPECT_EQ(Exchange("ROUTES.SHOW\n"), "2 unknown command \"ROUTES.SHOW\"\n");
+TEST_F(AdminServerTest, BytesThatAreNotARequestAreABadRequest) {
+  // The text protocol of earlier versions, and garbage.
+  for (const std::string bytes :
+       {std::string("routes.show\n"), std::string("\xff\xff\xff", 3)}) {
+    admin::Reply reply = ParseReply(ExchangeBytes(bytes));
+    EXPECT_EQ(reply.status(), admin::Reply::BAD_REQUEST);
+    EXPECT_THAT(reply.message(), HasSubstr("not an admin request"));
+  }
+  admin::Reply reply = Exchange(admin::Request());
+  EXPECT_EQ(reply.status(), admin::Reply::BAD_REQUEST);
+  EXPECT_EQ(reply.message(), "empty request");
   EXPECT_EQ(version(), 1u);
 }
 
-TEST_F(AdminServerTest, EmptyRequestIsAUsageError) {
-  EXPECT_EQ(Exchange(""), "2 empty request\n");
-  EXPECT_EQ(Exchange("\n"), "2 empty request\n");
-  EXPECT_EQ(Exchange("   \nbody without a command"), "2 empty request\n");
-}
-
 TEST_F(AdminServerTest, OversizedRequestIsRefusedAndTheServerStillAnswers) {
-  // One request line longer than any request may be. The server reads
-  // until it is over the limit, which is exactly all of it.
+  // More bytes than any request may have. The server reads until it is
+  // over the limit, which is exactly all of it.
   std::string huge(kMaxAdminRequestBytes + 1, 'x');
-  EXPECT_EQ(Exchange(huge), "2 request too large\n");
-  EXPECT_EQ(ParseReply(Exchange("routes.show\n")).status, "0 ok");
+  admin::Reply reply = ParseReply(ExchangeBytes(huge));
+  EXPECT_EQ(reply.status(), admin::Reply::BAD_REQUEST);
+  EXPECT_EQ(reply.message(), "request too large");
+  EXPECT_EQ(Exchange(Show()).status(), admin::Reply::OK);
   EXPECT_EQ(version(), 1u);
 }
 
@@ -528,13 +576,14 @@ TEST_F(AdminServerTest, ClientThatDisconnectsMidRequestDoesNotWedgeIt) {
     int fd = ConnectAdmin(socket_path_);
     ASSERT_GE(fd, 0);
     if (i > 0) {
-      std::string partial = "routes.apply half\n" + Table(second_.address());
+      std::string partial =
+          FormatAdminRequest(Apply(Table(second_.address()), "half"));
       partial.resize(partial.size() / (i + 1));
       ASSERT_TRUE(SendAll(fd, partial));
     }
     close(fd);
   }
-  EXPECT_EQ(ParseReply(Exchange("routes.show\n")).status, "0 ok");
+  EXPECT_EQ(Exchange(Show()).status(), admin::Reply::OK);
   // A truncated table is rejected, never half applied.
   EXPECT_EQ(version(), 1u);
   EXPECT_EQ(shard_version(), 1u);
@@ -545,10 +594,42 @@ TEST_F(AdminServerTest, ClientThatSendsNothingDoesNotWedgeIt) {
   ASSERT_GE(silent, 0);
   // Queued behind the silent client: answered once the server gives up on
   // it (its 5 s receive timeout), within this client's 30 s.
-  EXPECT_EQ(ParseReply(Exchange("routes.show\n")).status, "0 ok");
+  EXPECT_EQ(Exchange(Show()).status(), admin::Reply::OK);
   // The silent client was answered and closed, not left hanging.
-  EXPECT_EQ(ReadReply(silent), "2 empty request\n");
+  admin::Reply reply = ParseReply(ReadReply(silent));
+  EXPECT_EQ(reply.status(), admin::Reply::BAD_REQUEST);
+  EXPECT_EQ(reply.message(), "empty request");
   close(silent);
+}
+
+// The socket's directory: made mode 0700 when missing; one others can
+// write to (and not sticky, as /tmp is) is refused with the reason.
+TEST(AdminSocketDirectoryTest, MadeForRingwayAndRefusedWhenOthersCanWrite) {
+  RefusingUpstream upstream;
+  char base[] = "/tmp/ringway-admin-dir-XXXXXX";
+  ASSERT_NE(mkdtemp(base), nullptr);
+  ServerOptions options;
+  options.config_text = Table(upstream.address());
+  options.config_source = "test";
+  options.shards = 1;
+  options.admin_socket = std::string(base) + "/run/admin.sock";
+  {
+    auto server = RingwayServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    struct stat info {};
+    ASSERT_EQ(stat((std::string(base) + "/run").c_str(), &info), 0);
+    EXPECT_TRUE(S_ISDIR(info.st_mode));
+    EXPECT_EQ(info.st_mode & 07777, 0700u);
+    EXPECT_EQ(info.st_uid, getuid());
+  }
+  ASSERT_EQ(chmod((std::string(base) + "/run").c_str(), 0777), 0);
+  auto refused = RingwayServer::Start(options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("admin socket directory " + std::string(base) +
+                        "/run is writable by others (mode 777)"));
+  rmdir((std::string(base) + "/run").c_str());
+  rmdir(base);
 }
 
 }  // namespace

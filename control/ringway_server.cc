@@ -10,7 +10,6 @@
 #include "absl/strings/str_join.h"
 #include "control/admin_http_server.h"
 #include "control/admin_server.h"
-#include "control/json_escape.h"
 #include "dataplane/common/log.h"
 #include "dataplane/common/monotonic_clock.h"
 #include "dataplane/net/listen_socket.h"
@@ -276,143 +275,66 @@ std::string ServerState(const upstream::ServerReport& r) {
                       r.shards_up + r.shards_down, " shards");
 }
 
-void AppendUpstreamsText(const std::vector<upstream::ServerReport>& rows,
-                         std::string* out) {
-  absl::StrAppendFormat(out,
-                        "\n%-16s %-24s %-4s %-14s %8s %6s %10s %9s %7s %10s "
-                        "%8s %8s %8s %5s %8s %8s %8s %8s\n",
-                        "group", "server", "tls", "state", "active", "idle",
-                        "connects", "failures", "downs", "reuses", "tls_full",
-                        "resumed", "tls_err", "check", "chk_ok", "chk_fail",
-                        "ktls", "ktls_fb");
-  for (const upstream::ServerReport& r : rows) {
-    absl::StrAppendFormat(
-        out,
-        "%-16s %-24s %-4s %-14s %8d %6d %10d %9d %7d %10d %8d %8d %8d %5s "
-        "%8d %8d %8d %8d\n",
-        r.group, r.server, r.tls ? "yes" : "no", ServerState(r),
-        r.active_connections, r.idle_connections, r.connects_ok,
-        r.connect_failures, r.marked_down, r.reuses,
-        r.tls_handshakes - r.tls_resumed, r.tls_resumed, r.tls_failures,
-        r.check.empty() ? "-" : r.check, r.checks_passed, r.checks_failed,
-        r.ktls.connections, r.ktls.fallbacks);
-  }
-}
-
-// kTLS per listener (client sockets) and the latest reason for a fallback,
-// per listener or server.
-void AppendKtlsText(const std::vector<upstream::ListenerReport>& listeners,
-                    const std::vector<upstream::ServerReport>& rows,
-                    std::string* out) {
-  absl::StrAppendFormat(out, "\n%-24s %8s %8s  %s\n", "listener", "ktls",
-                        "ktls_fb", "last kTLS fallback");
-  for (const upstream::ListenerReport& l : listeners) {
-    absl::StrAppendFormat(
-        out, "%-24s %8d %8d  %s\n", l.listener, l.ktls.connections,
-        l.ktls.fallbacks,
-        l.ktls.last_fallback.empty() ? "-" : l.ktls.last_fallback);
-  }
-  for (const upstream::ServerReport& r : rows) {
-    if (r.ktls.last_fallback.empty()) continue;
-    absl::StrAppendFormat(
-        out, "%-24s %8d %8d  %s\n", absl::StrCat(r.group, "/", r.server),
-        r.ktls.connections, r.ktls.fallbacks, r.ktls.last_fallback);
-  }
-}
-
-void AppendListenersJson(const std::vector<upstream::ListenerReport>& rows,
-                         std::string* out) {
-  *out += ",\"listeners\":[";
-  for (size_t i = 0; i < rows.size(); ++i) {
-    absl::StrAppendFormat(
-        out,
-        "%s{\"listener\":\"%s\",\"ktls_connections\":%d,"
-        "\"ktls_fallbacks\":%d,\"ktls_last_fallback\":\"%s\"}",
-        i ? "," : "", JsonEscape(rows[i].listener), rows[i].ktls.connections,
-        rows[i].ktls.fallbacks, JsonEscape(rows[i].ktls.last_fallback));
-  }
-  *out += "]";
-}
-
-void AppendUpstreamsJson(const std::vector<upstream::ServerReport>& rows,
-                         std::string* out) {
-  *out += ",\"upstreams\":[";
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const upstream::ServerReport& r = rows[i];
-    absl::StrAppendFormat(
-        out,
-        "%s{\"group\":\"%s\",\"server\":\"%s\",\"tls\":%s,"
-        "\"state\":\"%s\",\"shards_up\":%d,\"shards_down\":%d,"
-        "\"active_connections\":%d,\"idle_connections\":%d,"
-        "\"connects_ok\":%d,\"connect_failures\":%d,\"marked_down\":%d,"
-        "\"reuses\":%d,\"tls_handshakes\":%d,\"tls_resumed\":%d,"
-        "\"tls_failures\":%d,\"check\":\"%s\",\"shards_check_down\":%d,"
-        "\"checks_passed\":%d,\"checks_failed\":%d,"
-        "\"last_check_failure\":\"%s\",\"ktls_connections\":%d,"
-        "\"ktls_fallbacks\":%d,\"ktls_last_fallback\":\"%s\"}",
-        i ? "," : "", JsonEscape(r.group), r.server, r.tls ? "true" : "false",
-        ServerState(r), r.shards_up, r.shards_down, r.active_connections,
-        r.idle_connections, r.connects_ok, r.connect_failures, r.marked_down,
-        r.reuses, r.tls_handshakes, r.tls_resumed, r.tls_failures, r.check,
-        r.shards_check_down, r.checks_passed, r.checks_failed,
-        JsonEscape(r.last_check_failure), r.ktls.connections, r.ktls.fallbacks,
-        JsonEscape(r.ktls.last_fallback));
-  }
-  *out += "]";
+void AddUpstream(const upstream::ServerReport& r, admin::Stats* stats) {
+  admin::UpstreamServer& out = *stats->add_upstreams();
+  out.set_group(r.group);
+  out.set_server(r.server);
+  out.set_tls(r.tls);
+  out.set_state(ServerState(r));
+  out.set_shards_up(r.shards_up);
+  out.set_shards_down(r.shards_down);
+  out.set_shards_check_down(r.shards_check_down);
+  out.set_active_connections(r.active_connections);
+  out.set_idle_connections(r.idle_connections);
+  out.set_connects_ok(r.connects_ok);
+  out.set_connect_failures(r.connect_failures);
+  out.set_marked_down(r.marked_down);
+  out.set_reuses(r.reuses);
+  out.set_tls_handshakes(r.tls_handshakes);
+  out.set_tls_resumed(r.tls_resumed);
+  out.set_tls_failures(r.tls_failures);
+  out.set_check(r.check);
+  out.set_checks_passed(r.checks_passed);
+  out.set_checks_failed(r.checks_failed);
+  out.set_last_check_failure(r.last_check_failure);
+  out.set_ktls_connections(r.ktls.connections);
+  out.set_ktls_fallbacks(r.ktls.fallbacks);
+  out.set_ktls_last_fallback(r.ktls.last_fallback);
 }
 
 }  // namespace
 
-std::string RingwayServer::StatsText(bool json) {
+admin::Stats RingwayServer::Stats() {
   using stats::Counter;
   constexpr int kCount = static_cast<int>(Counter::kNumCounters);
   std::vector<upstream::ListenerReport> listeners;
   const std::vector<upstream::ServerReport> upstreams =
       UpstreamReports(&listeners);
-  std::string out;
-  if (json) {
-    out = "{\"shards\":[";
-    for (size_t i = 0; i < shards_.size(); ++i) {
-      const auto& stats = shards_[i]->stats();
-      absl::StrAppendFormat(&out,
-                            "%s{\"shard\":%d,\"cpu\":%d,"
-                            "\"snapshot_version\":%d",
-                            i ? "," : "", i, cpus_[i],
-                            stats.snapshot_version.load());
-      for (int c = 0; c < kCount; ++c) {
-        absl::StrAppendFormat(&out, ",\"%s\":%d",
-                              CounterName(static_cast<Counter>(c)),
-                              stats.Get(static_cast<Counter>(c)));
-      }
-      out += "}";
-    }
-    out += "],\"total\":{";
-    for (int c = 0; c < kCount; ++c) {
-      absl::StrAppendFormat(&out, "%s\"%s\":%d", c ? "," : "",
-                            CounterName(static_cast<Counter>(c)),
-                            Total(static_cast<Counter>(c)));
-    }
-    out += "}";
-    AppendUpstreamsJson(upstreams, &out);
-    AppendListenersJson(listeners, &out);
-    return out + "}\n";
-  }
-  absl::StrAppendFormat(&out, "%-30s", "counter");
+  admin::Stats out;
   for (size_t i = 0; i < shards_.size(); ++i) {
-    absl::StrAppendFormat(&out, " %14s",
-                          absl::StrCat("shard", i, "/cpu", cpus_[i]));
-  }
-  absl::StrAppendFormat(&out, " %14s\n", "total");
-  for (int c = 0; c < kCount; ++c) {
-    Counter counter = static_cast<Counter>(c);
-    absl::StrAppendFormat(&out, "%-30s", CounterName(counter));
-    for (const auto& shard : shards_) {
-      absl::StrAppendFormat(&out, " %14d", shard->stats().Get(counter));
+    const stats::ShardStats& stats = shards_[i]->stats();
+    admin::ShardCounters& shard = *out.add_shards();
+    shard.set_shard(static_cast<uint32_t>(i));
+    shard.set_cpu(cpus_[i]);
+    shard.set_snapshot_version(stats.snapshot_version.load());
+    for (int c = 0; c < kCount; ++c) {
+      const Counter counter = static_cast<Counter>(c);
+      (*shard.mutable_counters())[std::string(CounterName(counter))] =
+          stats.Get(counter);
     }
-    absl::StrAppendFormat(&out, " %14d\n", Total(counter));
   }
-  AppendUpstreamsText(upstreams, &out);
-  AppendKtlsText(listeners, upstreams, &out);
+  for (int c = 0; c < kCount; ++c) {
+    const Counter counter = static_cast<Counter>(c);
+    (*out.mutable_total())[std::string(CounterName(counter))] = Total(counter);
+  }
+  for (const upstream::ServerReport& r : upstreams) AddUpstream(r, &out);
+  for (const upstream::ListenerReport& l : listeners) {
+    admin::ListenerKtls& row = *out.add_listeners();
+    row.set_listener(l.listener);
+    row.set_ktls_connections(l.ktls.connections);
+    row.set_ktls_fallbacks(l.ktls.fallbacks);
+    row.set_ktls_last_fallback(l.ktls.last_fallback);
+  }
   return out;
 }
 

@@ -26,6 +26,7 @@
 #include "dataplane/shard/shard.h"
 #include "dataplane/stats/shard_stats.h"
 #include "dataplane/upstream/server_report.h"
+#include "proto/admin.pb.h"
 
 namespace ringway::control {
 
@@ -73,10 +74,10 @@ class RingwayServer {
     uint64_t http_requests = 0;
   };
   ListenerTotal ListenerTotals(size_t listener) const;
-  // `ringwayctl stats` body.
-  // Counters per shard and in total, then each upstream server's health
-  // and counters summed over shards (asked of the shards, which own them).
-  std::string StatsText(bool json);
+  // `ringwayctl stats`: counters per shard and in total, then each
+  // upstream server's health and counters summed over shards (asked of the
+  // shards, which own them), and kTLS per listener.
+  admin::Stats Stats();
   // Rows of shards that do not answer within a second are left out.
   // `listeners` (if not null): each listener's kTLS counts, summed too.
   std::vector<upstream::ServerReport> UpstreamReports(

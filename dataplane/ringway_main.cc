@@ -33,8 +33,9 @@ ABSL_FLAG(std::string, config, "",
           " Empty: the built-in demo table and its demo backend.");
 ABSL_FLAG(int, shards, 0,
           "Shard threads, one pinned per CPU. 0: every CPU ringway may use.");
-ABSL_FLAG(std::string, admin_socket, ringway::control::kDefaultAdminSocket,
-          "Unix socket for ringwayctl. Empty: none.");
+ABSL_FLAG(std::string, admin_socket, ringway::control::DefaultAdminSocket(),
+          "Unix socket for ringwayctl, made mode 0600 (its directory is "
+          "made mode 0700 if missing). Empty: none.");
 ABSL_FLAG(bool, validate, false,
           "Check the config, print the result and exit (0 valid, 1 not).");
 ABSL_FLAG(int, drain_timeout_ms, 10000,

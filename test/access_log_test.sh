@@ -86,6 +86,16 @@ field() {  # field KEY < one JSON line
   python3 -c 'import json,sys; v=json.loads(sys.stdin.readline())[sys.argv[1]]; print("null" if v is None else v)' "$1"
 }
 count_lines() { wc -l <"$1" | tr -d ' '; }
+# True once FILE has at least N lines (KEY VALUE: N such lines); for
+# until_true, which runs it again each time.
+has_lines() {  # has_lines FILE N [KEY VALUE]
+  [[ -f "$1" ]] || return 1
+  if (($# == 4)); then
+    (($(lines "$1" "$3" "$4" | wc -l) >= $2))
+  else
+    (($(count_lines "$1") >= $2))
+  fi
+}
 
 # --- L4: 5 requests, a connection each ---
 for _ in 1 2 3 4 5; do
@@ -93,7 +103,7 @@ for _ in 1 2 3 4 5; do
     "$(curl -s "http://$L4/hello.txt")"
 done
 curl -s -o /dev/null "http://$QUIET/hello.txt"  # not logged
-until_true 5 test "$(lines "$WORK/access.log" listener l4 | wc -l)" -ge 5
+until_true 5 has_lines "$WORK/access.log" 5 listener l4
 L4_LINES=$(lines "$WORK/access.log" listener l4)
 check "one line per L4 connection" 5 "$(wc -l <<<"$L4_LINES")"
 ONE=$(head -1 <<<"$L4_LINES")
@@ -123,7 +133,7 @@ check "the listener without access_log wrote nothing" "" \
 RESPONSE=$(curl -sk --http1.1 --resolve "site.test:${SNI##*:}:127.0.0.1" \
   "https://site.test:${SNI##*:}/")
 contains "a request through the passthrough listener" "s_server" "$RESPONSE"
-until_true 5 test -n "$(lines "$WORK/access.log" listener sni)"
+until_true 5 has_lines "$WORK/access.log" 1 listener sni
 PT=$(lines "$WORK/access.log" listener sni | head -1)
 check "passthrough SNI" site.test "$(field sni <<<"$PT")"
 check "passthrough ALPN (the client's first)" http/1.1 "$(field alpn <<<"$PT")"
@@ -134,7 +144,7 @@ check "passthrough ended cleanly" done "$(field end <<<"$PT")"
 curl -sk --resolve "site.test:${WEB##*:}:127.0.0.1" \
   "https://site.test:${WEB##*:}/hello.txt" \
   "https://site.test:${WEB##*:}/missing?x=\"1\"" -o /dev/null -o /dev/null
-until_true 5 test "$(count_lines "$WORK/web.log")" -ge 2
+until_true 5 has_lines "$WORK/web.log" 2
 OK=$(lines "$WORK/web.log" status 200)
 MISSING=$(lines "$WORK/web.log" status 404)
 check "HTTPS kind" http "$(field kind <<<"$OK")"
@@ -170,12 +180,11 @@ contains "lines counted" 'ringway_access_log_lines_total 8' "$METRICS"
 # --- logrotate: move, SIGUSR1, later lines in the new file ---
 mv "$WORK/access.log" "$WORK/access.log.1"
 curl -s -o /dev/null "http://$L4/hello.txt"  # before the signal: old file
-until_true 5 test "$(count_lines "$WORK/access.log.1")" -ge 7
+until_true 5 has_lines "$WORK/access.log.1" 7
 kill -USR1 "$RINGWAY_PID"
 wait_for "$WORK/ringway.log" "access logs reopened" || exit 1
 for _ in 1 2 3; do curl -s -o /dev/null "http://$L4/hello.txt"; done
-until_true 5 test -f "$WORK/access.log" -a \
-  "$(count_lines "$WORK/access.log" 2>/dev/null || echo 0)" -ge 3
+until_true 5 has_lines "$WORK/access.log" 3
 check "the moved file kept every earlier line" 7 \
   "$(count_lines "$WORK/access.log.1")"
 check "later lines in the reopened file" 3 "$(count_lines "$WORK/access.log")"

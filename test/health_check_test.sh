@@ -135,7 +135,7 @@ field() {
   "$CTL" --socket="$SOCK" stats --json | python3 -c '
 import json, sys
 group, port, key = sys.argv[1:]
-for row in json.load(sys.stdin)["upstreams"]:
+for row in json.load(sys.stdin)["stats"]["upstreams"]:
     if row["group"] == group and row["server"].endswith(":" + port):
         print(row[key])' "$@"
 }

@@ -123,7 +123,7 @@ if (( NCPU >= 2 )); then
   sclient_save 1 -servername a.example.org -tls1_2 -no_ticket -sess_out sess > /dev/null
   out=$(sclient 1 -servername a.example.org -tls1_2 -no_ticket -sess_in sess)
   contains "TLS 1.2 session cache resumes on its shard" "Reused, TLSv1.2" "$out"
-  resumed=$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["shards"][1]["tls_resumed"])' \
+  resumed=$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["stats"]["shards"][1]["counters"]["tls_resumed"])' \
     < <("$CTL" --socket="$SOCK" stats --json))
   check "shard 1 counted three resumptions" 3 "$resumed"
 fi

@@ -168,7 +168,10 @@ TEST_P(KtlsHttpsTest, KeptAliveRequestsInPlaintextOnTheKernelsSocket) {
       Eventually([&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
   EXPECT_EQ(proxy->Total(Counter::kKtlsErrors), 0u);
 
-  const std::string stats = proxy->StatsText(/*json=*/true);
+  const admin::Stats stats = proxy->Stats();
+  ASSERT_EQ(stats.listeners_size(), 1);
+  const admin::ListenerKtls& listener = stats.listeners(0);
+  EXPECT_EQ(listener.listener(), "web");
   if (kernel) {
     EXPECT_EQ(proxy->Total(Counter::kKtlsConnections), 1u);
     // The upload and its echo: spliced between the kernel's TLS socket and
@@ -179,18 +182,16 @@ TEST_P(KtlsHttpsTest, KeptAliveRequestsInPlaintextOnTheKernelsSocket) {
     EXPECT_EQ(after["TlsTxSw"] - before["TlsTxSw"], 1);
     EXPECT_EQ(after["TlsRxSw"] - before["TlsRxSw"], 1);
     EXPECT_EQ(after["TlsDecryptError"], before["TlsDecryptError"]);
-    EXPECT_THAT(stats, HasSubstr("{\"listener\":\"web\","
-                                 "\"ktls_connections\":1,"
-                                 "\"ktls_fallbacks\":0,"));
+    EXPECT_EQ(listener.ktls_connections(), 1u);
+    EXPECT_EQ(listener.ktls_fallbacks(), 0u);
   } else {
     EXPECT_EQ(proxy->Total(Counter::kKtlsConnections), 0u);
     EXPECT_EQ(proxy->Total(Counter::kKtlsFallbackKernel), 1u);
     EXPECT_EQ(proxy->Total(Counter::kHttpBodiesSpliced), 0u);
-    EXPECT_THAT(stats, HasSubstr(absl::StrCat(
-                           "{\"listener\":\"web\",\"ktls_connections\":0,"
-                           "\"ktls_fallbacks\":1,\"ktls_last_fallback\":\""
-                           "kernel: ",
-                           tls::KernelKtlsSupport().reason, "\"}")));
+    EXPECT_EQ(listener.ktls_connections(), 0u);
+    EXPECT_EQ(listener.ktls_fallbacks(), 1u);
+    EXPECT_EQ(listener.ktls_last_fallback(),
+              "kernel: " + tls::KernelKtlsSupport().reason);
   }
 }
 

@@ -146,26 +146,28 @@ TEST_P(KtlsProxyTest, BytesIntactAndCleanCloseThroughTheKernelOrUserSpace) {
   }
   // Per listener (client sockets) and per server (upstream sockets), with
   // the reason of a fallback.
-  const std::string stats = proxy->StatsText(/*json=*/true);
+  const admin::Stats stats = proxy->Stats();
+  ASSERT_EQ(stats.listeners_size(), 1);
+  ASSERT_GE(stats.upstreams_size(), 1);
+  const admin::ListenerKtls& listener = stats.listeners(0);
+  const admin::UpstreamServer& server =
+      stats.upstreams(stats.upstreams_size() - 1);
+  EXPECT_EQ(listener.listener(), "term");
   if (kernel) {
-    EXPECT_THAT(stats, HasSubstr("{\"listener\":\"term\","
-                                 "\"ktls_connections\":1,"
-                                 "\"ktls_fallbacks\":0,"
-                                 "\"ktls_last_fallback\":\"\"}"));
-    EXPECT_THAT(stats, HasSubstr("\"ktls_connections\":1,"
-                                 "\"ktls_fallbacks\":0,"
-                                 "\"ktls_last_fallback\":\"\"}],"
-                                 "\"listeners\""));
+    EXPECT_EQ(listener.ktls_connections(), 1u);
+    EXPECT_EQ(listener.ktls_fallbacks(), 0u);
+    EXPECT_EQ(listener.ktls_last_fallback(), "");
+    EXPECT_EQ(server.ktls_connections(), 1u);
+    EXPECT_EQ(server.ktls_fallbacks(), 0u);
+    EXPECT_EQ(server.ktls_last_fallback(), "");
   } else {
     const std::string reason = "kernel: " + tls::KernelKtlsSupport().reason;
-    EXPECT_THAT(stats, HasSubstr(absl::StrCat(
-                           "{\"listener\":\"term\",\"ktls_connections\":0,"
-                           "\"ktls_fallbacks\":1,\"ktls_last_fallback\":\"",
-                           reason, "\"}")));
-    EXPECT_THAT(stats, HasSubstr(absl::StrCat(
-                           "\"ktls_connections\":0,\"ktls_fallbacks\":1,"
-                           "\"ktls_last_fallback\":\"",
-                           reason, "\"}],\"listeners\"")));
+    EXPECT_EQ(listener.ktls_connections(), 0u);
+    EXPECT_EQ(listener.ktls_fallbacks(), 1u);
+    EXPECT_EQ(listener.ktls_last_fallback(), reason);
+    EXPECT_EQ(server.ktls_connections(), 0u);
+    EXPECT_EQ(server.ktls_fallbacks(), 1u);
+    EXPECT_EQ(server.ktls_last_fallback(), reason);
   }
 }
 

@@ -118,7 +118,7 @@ check "apply good exits 0" 0 $?
 contains "apply good names version 2" "applied: version 2" "$WORK/apply.out"
 "$CTL" --socket="$SOCK" routes show --json > "$WORK/show.json"
 check "show --json is JSON with version 2" 2 \
-  "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' "$WORK/show.json")"
+  "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["route_table"]["version"])' "$WORK/show.json")"
 
 "$CTL" --socket="$SOCK" routes rollback > "$WORK/rb.out"
 check "rollback exits 0" 0 $?
@@ -128,7 +128,7 @@ check "curl after swaps" "served by the test backend" \
   "$(curl -s --max-time 5 "http://127.0.0.1:${PORT}/index.html")"
 "$CTL" --socket="$SOCK" stats --json > "$WORK/stats.json"
 check "stats --json counts connections" 2 \
-  "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total"]["connections_total"])' "$WORK/stats.json")"
+  "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["stats"]["total"]["connections_total"])' "$WORK/stats.json")"
 "$CTL" --socket="$SOCK" stats > "$WORK/stats.txt"
 contains "stats table has per-shard columns" "shard1/cpu" "$WORK/stats.txt"
 
@@ -193,7 +193,7 @@ done
 check "serves again once descriptors are free" "served by the test backend" \
   "$served"
 check "EMFILE counted as an accept error" yes "$("$CTL" --socket="$SOCK2" stats --json |
-  python3 -c 'import json,sys; print("yes" if json.load(sys.stdin)["total"]["accept_errors"] >= 1 else "no")')"
+  python3 -c 'import json,sys; print("yes" if int(json.load(sys.stdin)["stats"]["total"]["accept_errors"]) >= 1 else "no")')"
 kill -TERM "$EMFILE_PID"
 wait "$EMFILE_PID"
 check "EMFILE ringway drains and exits 0" 0 $?

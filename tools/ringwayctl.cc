@@ -2,9 +2,11 @@
 //
 //   ringwayctl routes apply FILE     validate, then swap the route table
 //   ringwayctl routes diff FILE      what apply would change
-//   ringwayctl routes show [--json]  version, content hash, source, applied-at
+//   ringwayctl routes show           version, content hash, source, applied-at
 //   ringwayctl routes rollback       back to the previous table
-//   ringwayctl stats [--json]        per-shard counters
+//   ringwayctl stats                 per-shard counters
+//   --json (any admin command): the reply (proto/admin.proto) in protobuf's
+//   JSON mapping instead of text
 //   ringwayctl certs snakeoil --out DIR [--name N] [--rsa] [--force]
 //                                    a fresh self-signed key and certificate
 //
@@ -24,7 +26,11 @@
 #include <vector>
 
 #include "control/admin_protocol.h"
+#include "control/admin_request.h"
+#include "control/admin_text.h"
 #include "control/snakeoil.h"
+#include "google/protobuf/util/json_util.h"
+#include "proto/admin.pb.h"
 
 namespace {
 
@@ -35,9 +41,11 @@ constexpr char kUsage[] =
     "  routes apply FILE      validate FILE, then make it the live route "
     "table\n"
     "  routes diff FILE       show what applying FILE would change\n"
-    "  routes show [--json]   the live table: version, hash, source, time\n"
+    "  routes show            the live table: version, hash, source, time\n"
     "  routes rollback        go back to the previous route table\n"
-    "  stats [--json]         per-shard connection, byte and error counters\n"
+    "  stats                  per-shard connection, byte and error counters\n"
+    "  --json                 print the admin reply as JSON (protobuf's "
+    "mapping)\n"
     "  certs snakeoil --out DIR [--name HOST] [--rsa] [--force]\n"
     "                         write DIR/key.pem (0600) and DIR/cert.pem: a "
     "fresh\n"
@@ -99,34 +107,95 @@ bool ReadFile(const std::string& path, std::string* text) {
   return true;
 }
 
-// Builds the request line and body from the command words.
-int BuildRequest(const std::vector<std::string>& words, bool json,
-                 std::string* request) {
-  const std::string suffix = json ? " json" : "";
+// The request for the command words.
+int BuildRequest(const std::vector<std::string>& words,
+                 ringway::admin::Request* request) {
   if (words.size() == 1 && words[0] == "stats") {
-    *request = "stats" + suffix + "\n";
+    request->mutable_get_stats();
     return 0;
   }
   if (words.size() < 2 || words[0] != "routes") {
     return Usage(words.empty() ? "no command" : "unknown command: " + words[0]);
   }
   const std::string& verb = words[1];
-  if ((verb == "show" || verb == "rollback") && words.size() == 2) {
-    *request = "routes." + verb + suffix + "\n";
+  if (verb == "show" && words.size() == 2) {
+    request->mutable_show_routes();
+    return 0;
+  }
+  if (verb == "rollback" && words.size() == 2) {
+    request->mutable_rollback_routes();
     return 0;
   }
   if ((verb == "apply" || verb == "diff") && words.size() == 3) {
     std::string text;
     if (!ReadFile(words[2], &text)) return Usage("cannot read " + words[2]);
-    // The source names the file; spaces would split the request line.
-    std::string source = words[2];
-    for (char& c : source) {
-      if (c <= ' ' || c == 0x7f) c = '_';
+    if (text.empty()) return Usage(words[2] + " is empty");
+    if (verb == "diff") {
+      request->mutable_diff_routes()->set_table(std::move(text));
+      return 0;
     }
-    *request = "routes." + verb + " " + source + suffix + "\n" + text;
+    // The source names the file (printable, bounded: the server checks).
+    std::string source =
+        words[2].substr(0, ringway::control::kMaxAdminSourceBytes);
+    for (char& c : source) {
+      if (c < ' ' || c == 0x7f) c = '_';
+    }
+    request->mutable_apply_routes()->set_table(std::move(text));
+    request->mutable_apply_routes()->set_source(std::move(source));
     return 0;
   }
   return Usage("bad arguments for routes " + verb);
+}
+
+// The reply for people: what changed, the table, the diff or the stats
+// tables on stdout; a refusal's reason and errors on stderr.
+void PrintReply(const ringway::admin::Request& request,
+                const ringway::admin::Reply& reply) {
+  using ringway::admin::Request;
+  if (reply.status() != ringway::admin::Reply::OK) {
+    std::fprintf(stderr, "ringwayctl: %s\n", reply.message().c_str());
+    for (const std::string& error : reply.errors()) {
+      std::fprintf(stderr, "%s\n", error.c_str());
+    }
+    return;
+  }
+  switch (request.command_case()) {
+    case Request::kApplyRoutes:
+    case Request::kRollbackRoutes:
+      std::printf("%s\n", reply.message().c_str());
+      return;
+    case Request::kDiffRoutes:
+      if (reply.diff().empty()) {
+        std::printf("%s\n", reply.message().c_str());
+      } else {
+        std::fputs(reply.diff().c_str(), stdout);
+      }
+      return;
+    case Request::kShowRoutes:
+      std::fputs(ringway::control::RouteTableText(reply.route_table()).c_str(),
+                 stdout);
+      return;
+    case Request::kGetStats:
+      std::fputs(ringway::control::StatsText(reply.stats()).c_str(), stdout);
+      return;
+    case Request::COMMAND_NOT_SET:
+      return;
+  }
+}
+
+// The reply in protobuf's JSON mapping, every field present.
+int PrintJson(const ringway::admin::Reply& reply) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(reply, &json, options)
+           .ok()) {
+    std::fprintf(stderr, "ringwayctl: cannot print the reply as JSON\n");
+    return kAdminUsage;
+  }
+  std::printf("%s\n", json.c_str());
+  return 0;
 }
 
 std::string HostName() {
@@ -190,7 +259,7 @@ int main(int argc, char** argv) {
     }
     return CertsCommand(argc, argv);
   }
-  std::string socket_path = ringway::control::kDefaultAdminSocket;
+  std::string socket_path = ringway::control::DefaultAdminSocket();
   bool json = false;
   std::vector<std::string> words;
   for (int i = 1; i < argc; ++i) {
@@ -208,29 +277,26 @@ int main(int argc, char** argv) {
       words.push_back(arg);
     }
   }
-  std::string request;
-  if (int code = BuildRequest(words, json, &request); code != 0) return code;
-  std::string reply, error;
-  if (!Exchange(socket_path, request, &reply, &error)) {
+  ringway::admin::Request request;
+  if (int code = BuildRequest(words, &request); code != 0) return code;
+  std::string bytes, error;
+  if (!Exchange(socket_path, ringway::control::FormatAdminRequest(request),
+                &bytes, &error)) {
     std::fprintf(stderr, "ringwayctl: %s\n", error.c_str());
     return kAdminUsage;
   }
-  // "<code> <reason>\n<body>": the reason goes to stderr on failure.
-  size_t space = reply.find(' ');
-  size_t newline = reply.find('\n');
-  int code = std::atoi(reply.substr(0, space).c_str());
-  std::string reason = reply.substr(space + 1, newline - space - 1);
-  std::string body =
-      newline == std::string::npos ? "" : reply.substr(newline + 1);
-  if (code == 0) {
-    bool changed_table =
-        words[0] == "routes" && (words[1] == "apply" || words[1] == "rollback");
-    if (body.empty() || changed_table) {
-      std::printf("%s\n", reason.c_str());
-    }
-    std::fputs(body.c_str(), stdout);
-  } else {
-    std::fprintf(stderr, "ringwayctl: %s\n%s", reason.c_str(), body.c_str());
+  ringway::admin::Reply reply;
+  if (!reply.ParseFromString(bytes)) {
+    std::fprintf(stderr,
+                 "ringwayctl: the answer is not an admin reply (is %s a "
+                 "ringway of this version?)\n",
+                 socket_path.c_str());
+    return kAdminUsage;
   }
-  return code;
+  if (json) {
+    if (int code = PrintJson(reply); code != 0) return code;
+  } else {
+    PrintReply(request, reply);
+  }
+  return static_cast<int>(reply.status());
 }

@@ -1,5 +1,8 @@
 #include "dataplane/accesslog/access_log_writer.h"
 
+#include <poll.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -14,6 +17,14 @@ using stats::Counter;
 AccessLogWriter::AccessLogWriter(ring::Ring* ring, stats::ShardStats* stats,
                                  int shard_id, uint8_t write_op)
     : ring_(ring), stats_(stats), shard_id_(shard_id), write_op_(write_op) {}
+
+AccessLogWriter::~AccessLogWriter() {
+  for (FileLines& lines : files_) {
+    // A write the ring gave up on (a shard ending past its drain deadline)
+    // may still be read by a kernel worker: its bytes stay allocated.
+    if (lines.in_flight) new std::string(std::move(lines.writing));
+  }
+}
 
 AccessLogWriter::FileLines* AccessLogWriter::Find(
     const std::shared_ptr<const AccessLogFile>& file) {
@@ -35,11 +46,12 @@ void AccessLogWriter::Write(const std::shared_ptr<const AccessLogFile>& file,
     return;
   }
   entry.unix_time_us = absl::GetCurrentTimeNanos() / 1000;
+  if (lines.filling.empty()) lines.filling_since_ns = now_ns_;
   AppendJsonLine(entry, &lines.filling);
   stats_->Add(Counter::kAccessLogLines);
 }
 
-void AccessLogWriter::Flush() {
+void AccessLogWriter::Flush(bool all) {
   for (uint32_t slot = 0; slot < files_.size(); ++slot) {
     FileLines& lines = files_[slot];
     if (lines.file == nullptr || lines.in_flight) continue;
@@ -47,6 +59,10 @@ void AccessLogWriter::Flush() {
       // A file no table names any more (and nothing here waits for it):
       // let it close.
       if (lines.file.use_count() == 1) lines.file.reset();
+      continue;
+    }
+    if (!all && lines.filling.size() < kFlushBytes &&
+        now_ns_ < lines.filling_since_ns + kFlushDelayNs) {
       continue;
     }
     lines.writing.swap(lines.filling);
@@ -72,7 +88,17 @@ void AccessLogWriter::Submit(uint32_t slot) {
 void AccessLogWriter::OnWritten(uint32_t slot, int32_t res) {
   if (slot >= files_.size() || !files_[slot].in_flight) return;
   FileLines& lines = files_[slot];
-  if (res == -EINTR || res == -EAGAIN) {
+  if (res == -EINTR) {
+    Submit(slot);
+    return;
+  }
+  if (res == -EAGAIN) {
+    // A full non-blocking pipe or terminal on standard output: wait until
+    // it takes bytes again instead of spinning.
+    io_uring_sqe* poll = ring_->GetSqe();
+    io_uring_prep_poll_add(poll, lines.file->fd(), POLLOUT);
+    io_uring_sqe_set_data64(poll, ring::UserData{ring::kOpIgnore, 0, 0}.Pack());
+    poll->flags |= IOSQE_IO_LINK;
     Submit(slot);
     return;
   }
@@ -94,6 +120,16 @@ void AccessLogWriter::OnWritten(uint32_t slot, int32_t res) {
   }
   lines.writing.clear();
   lines.in_flight = false;
+}
+
+uint64_t AccessLogWriter::NextWakeNs() const {
+  uint64_t wake = UINT64_MAX;
+  for (const FileLines& lines : files_) {
+    // A file with a write in flight is looked at again when it completes.
+    if (lines.in_flight || lines.filling.empty()) continue;
+    wake = std::min(wake, lines.filling_since_ns + kFlushDelayNs);
+  }
+  return wake;
 }
 
 bool AccessLogWriter::idle() const {

@@ -1,11 +1,13 @@
 // A shard's access log lines on their way to their files, written through
 // the shard's io_uring so a slow disk never blocks the shard.
 //
-// Per file, lines accumulate in one buffer while the previous buffer's
-// write is in flight; at most one write per file is in flight, so lines
-// reach the file whole and in order, and under load many lines go in one
-// write. Lines beyond kMaxBufferedBytes waiting for one file (the disk
-// cannot keep up) are dropped and counted, never queued without bound.
+// Per file, lines accumulate in a buffer that is written once it holds
+// kFlushBytes or its first line is kFlushDelayNs old (nginx's `buffer=` and
+// `flush=`): under load a write carries a hundred lines or more, at light
+// load a line waits 100 ms at most. At most one write per file is in
+// flight, so lines reach the file whole and in order. Lines beyond
+// kMaxBufferedBytes waiting for one file (the disk cannot keep up) are
+// dropped and counted, never queued without bound.
 // Buffers keep their capacity: a warm shard allocates nothing per line.
 //
 // Shard-local. Files (AccessLogFile) are shared with the control thread,
@@ -15,9 +17,9 @@
 #define RINGWAY_DATAPLANE_ACCESSLOG_ACCESS_LOG_WRITER_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "dataplane/accesslog/access_entry.h"
 #include "dataplane/accesslog/access_log_file.h"
@@ -29,12 +31,15 @@ namespace ringway::accesslog {
 
 class AccessLogWriter {
  public:
+  static constexpr size_t kFlushBytes = 32 * 1024;
+  static constexpr uint64_t kFlushDelayNs = 100'000'000;
   static constexpr size_t kMaxBufferedBytes = 1 << 20;
 
   // Completions of its writes carry `write_op` (the shard's op code) and
   // are handed back to OnWritten.
   AccessLogWriter(ring::Ring* ring, stats::ShardStats* stats, int shard_id,
                   uint8_t write_op);
+  ~AccessLogWriter();
   AccessLogWriter(const AccessLogWriter&) = delete;
   AccessLogWriter& operator=(const AccessLogWriter&) = delete;
 
@@ -43,8 +48,12 @@ class AccessLogWriter {
   void Write(const std::shared_ptr<const AccessLogFile>& file,
              AccessEntry& entry);
   // Once per loop iteration, before the ring is submitted: a write for
-  // every file with lines waiting and none in flight.
-  void Flush();
+  // every file whose lines are due (all of them with `all`, for a draining
+  // shard) and none in flight.
+  void Flush(bool all = false);
+  // When Flush must run next for lines waiting now (UINT64_MAX: none wait);
+  // the shard wakes up for it.
+  uint64_t NextWakeNs() const;
   // The completion of a write: `slot` from its user_data.
   void OnWritten(uint32_t slot, int32_t res);
   // Nothing waiting and nothing in flight (a draining shard may end).
@@ -55,9 +64,10 @@ class AccessLogWriter {
  private:
   struct FileLines {
     std::shared_ptr<const AccessLogFile> file;  // null: a free slot
-    std::string filling;  // lines not yet handed to a write
-    std::string writing;  // the write in flight
-    size_t written = 0;   // of `writing`
+    std::string filling;            // lines not yet handed to a write
+    uint64_t filling_since_ns = 0;  // its first line
+    std::string writing;            // the write in flight
+    size_t written = 0;             // of `writing`
     bool in_flight = false;
   };
 
@@ -68,7 +78,8 @@ class AccessLogWriter {
   stats::ShardStats* stats_;
   int shard_id_;
   uint8_t write_op_;
-  std::vector<FileLines> files_;  // slots stay put while writes are in flight
+  // A deque: growing it never moves a slot whose write is in flight.
+  std::deque<FileLines> files_;
   uint64_t now_ns_ = 0;
   LogLimiter log_limiter_;
 };

@@ -40,17 +40,22 @@ class AccessLogWriterTest : public ::testing::Test {
                                                  : "/tmp";
   }
 
-  // Flushes and hands completions back until the writer is idle (at most
-  // 3 s: a lost completion fails the test instead of hanging it).
+  // Hands completions of writes in flight back (waiting up to 10 ms).
+  void Reap() {
+    ring_->SubmitAndWaitTimeout(10'000'000);
+    ring_->ForEachCompletion([&](const io_uring_cqe& cqe) {
+      const ring::UserData tag = ring::UserData::Unpack(cqe.user_data);
+      ASSERT_EQ(tag.op, kWriteOp);
+      writer_->OnWritten(tag.slot, cqe.res);
+    });
+  }
+
+  // Flushes everything (as a draining shard) until the writer is idle (at
+  // most 3 s: a lost completion fails the test instead of hanging it).
   void Settle() {
     for (int i = 0; i < 300 && !writer_->idle(); ++i) {
-      writer_->Flush();
-      ring_->SubmitAndWaitTimeout(10'000'000);
-      ring_->ForEachCompletion([&](const io_uring_cqe& cqe) {
-        const ring::UserData tag = ring::UserData::Unpack(cqe.user_data);
-        ASSERT_EQ(tag.op, kWriteOp);
-        writer_->OnWritten(tag.slot, cqe.res);
-      });
+      writer_->Flush(/*all=*/true);
+      Reap();
     }
     ASSERT_TRUE(writer_->idle());
   }
@@ -81,7 +86,7 @@ TEST_F(AccessLogWriterTest, LinesReachTheFileWholeAndInOrder) {
   for (int i = 0; i < 1000; ++i) {
     WriteLine(*file, "/" + std::to_string(i));
     // Some lines join a buffer while the previous write is in flight.
-    if (i % 100 == 0) writer_->Flush();
+    if (i % 100 == 0) writer_->Flush(/*all=*/true);
   }
   Settle();
   const std::string text = ReadAll(path);
@@ -94,6 +99,35 @@ TEST_F(AccessLogWriterTest, LinesReachTheFileWholeAndInOrder) {
   }
   EXPECT_EQ(Count(stats::Counter::kAccessLogLines), 1000u);
   EXPECT_EQ(Count(stats::Counter::kAccessLogDropped), 0u);
+}
+
+// A line waits for more until its buffer holds kFlushBytes or it is
+// kFlushDelayNs old; the shard is told when to wake up for it.
+TEST_F(AccessLogWriterTest, LinesWaitForABufferfulOrTheirDelay) {
+  const std::string path = dir_ + "/delayed.log";
+  std::remove(path.c_str());
+  auto file = AccessLogFile::Open(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  const uint64_t start = 1'000'000'000;
+  writer_->set_now(start);
+  EXPECT_EQ(writer_->NextWakeNs(), UINT64_MAX);
+  WriteLine(*file, "/first");
+  EXPECT_EQ(writer_->NextWakeNs(), start + AccessLogWriter::kFlushDelayNs);
+  writer_->set_now(start + AccessLogWriter::kFlushDelayNs - 1);
+  writer_->Flush();
+  Reap();
+  EXPECT_EQ(ReadAll(path), "") << "written before its delay";
+  writer_->set_now(start + AccessLogWriter::kFlushDelayNs);
+  writer_->Flush();
+  for (int i = 0; i < 300 && !writer_->idle(); ++i) Reap();
+  EXPECT_EQ(CountLines(ReadAll(path)), 1u);
+  // A bufferful goes at once, whatever the time.
+  const std::string long_path(1000, 'q');
+  const int lines = AccessLogWriter::kFlushBytes / 1000 + 1;
+  for (int i = 0; i < lines; ++i) WriteLine(*file, long_path);
+  writer_->Flush();
+  for (int i = 0; i < 300 && !writer_->idle(); ++i) Reap();
+  EXPECT_EQ(CountLines(ReadAll(path)), 1u + lines);
 }
 
 // logrotate's way: the file is renamed, then SIGUSR1 reopens it; lines

@@ -55,21 +55,24 @@ void LogConnection(accesslog::AccessLogWriter& writer, const Connection& conn,
   entry.kind = "tcp";
   entry.listener = conn.listener->name;
   std::string client;
-  if (conn.http != nullptr) {
+  if (conn.http != nullptr && !conn.http->client_ip.empty()) {
     client = conn.http->client_ip;
-  } else if (conn.addresses_known) {
+  } else if (conn.client_known) {
     client = http::IpText(conn.client_address);
   }
   entry.client = client;
-  if (conn.addresses_known) {
+  if (conn.client_known) {
     entry.client_port = address::SocketAddress(conn.client_address).port();
   }
   if (conn.http != nullptr) {
     AddTls(conn.http->tls.get(), &entry);
   } else {
-    entry.sni = log.server_name();
-    entry.alpn = log.first_alpn();
+    entry.sni = log.sni;
+    entry.alpn = log.alpn;
+    entry.tls_version = log.tls_version;
+    entry.tls_cipher = log.tls_cipher;
   }
+  entry.tls_ns = log.tls_ns;
   std::string upstream;
   if (conn.group != nullptr) entry.upstream_group = conn.group->name;
   if (conn.server != nullptr) upstream = conn.server->address.ToString();
@@ -92,15 +95,14 @@ void LogHttpRequest(accesslog::AccessLogWriter& writer, const Connection& conn,
   entry.listener = conn.listener->name;
   // A request refused before it was routed has no real client yet.
   std::string peer;
-  if (h.client_ip.empty() && conn.addresses_known) {
+  if (h.client_ip.empty() && conn.client_known) {
     peer = http::IpText(conn.client_address);
   }
   entry.client = h.client_ip.empty() ? peer : h.client_ip;
   // The TCP peer's port, when the client is that peer (not a client a
   // trusted proxy named in a header).
-  if (conn.addresses_known &&
-      (h.client_ip.empty() ||
-       http::IpText(conn.client_address) == h.client_ip)) {
+  if (conn.client_known && (h.client_ip.empty() ||
+                            http::IpText(conn.client_address) == h.client_ip)) {
     entry.client_port = address::SocketAddress(conn.client_address).port();
   }
   AddTls(h.tls.get(), &entry);

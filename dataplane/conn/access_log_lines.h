@@ -16,7 +16,7 @@ namespace ringway::conn {
 
 // An L4 connection (tcp_proxy, tls_passthrough, and tls_terminate's stream
 // mode), when it ends: bytes and durations over its whole life. Its
-// addresses must be known (Connection::addresses_known).
+// client's address must be known (Connection::client_known).
 void LogConnection(accesslog::AccessLogWriter& writer, const Connection& conn,
                    uint64_t now_ns);
 

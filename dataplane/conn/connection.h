@@ -9,10 +9,9 @@
 
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "dataplane/conn/endpoint.h"
@@ -61,22 +60,14 @@ struct ConnectionLog {
   // From the client; to the client (L4: read from the upstream).
   uint64_t bytes[2] = {0, 0};
   CloseReason end = CloseReason::kDone;
-  // Passthrough on a logged listener: what the ClientHello asked for (SNI,
-  // its first ALPN protocol), kept here because the hello is gone by the
-  // end. Fixed arrays: a slot's reuse allocates nothing.
-  uint8_t sni_length = 0;
-  uint8_t alpn_length = 0;
-  char sni[255];
-  char alpn[32];
-
-  std::string_view server_name() const { return {sni, sni_length}; }
-  std::string_view first_alpn() const { return {alpn, alpn_length}; }
-  void SetHello(std::string_view name, std::string_view protocol) {
-    sni_length = static_cast<uint8_t>(std::min(name.size(), sizeof(sni)));
-    std::memcpy(sni, name.data(), sni_length);
-    alpn_length = static_cast<uint8_t>(std::min(protocol.size(), sizeof(alpn)));
-    std::memcpy(alpn, protocol.data(), alpn_length);
-  }
+  // Logged listeners only, kept here because what held them is gone by
+  // the end: passthrough, what the ClientHello asked for (SNI, its first
+  // ALPN protocol); a TLS client handed to the kernel (kTLS), what its
+  // handshake settled (version and cipher name BoringSSL's static text).
+  std::string sni;
+  std::string alpn;
+  std::string_view tls_version;
+  std::string_view tls_cipher;
 };
 
 inline constexpr int kClient = 0;
@@ -111,7 +102,8 @@ struct Connection {
 
   // The client's address as the route saw it (after any PROXY header) and
   // the address it connected to.
-  bool addresses_known = false;
+  bool addresses_known = false;  // both
+  bool client_known = false;     // client_address (the access log's)
   sockaddr_storage client_address{};
   sockaddr_storage local_address{};
 

@@ -77,6 +77,7 @@ void HttpProxy::Start(Connection& conn, size_t listener_index) {
   socklen_t length = sizeof(conn.client_address);
   getpeername(fd, reinterpret_cast<sockaddr*>(&conn.client_address), &length);
   conn.addresses_known = true;
+  conn.client_known = true;
 
   state->stream = listener.tls_stream;
   if (state->stream) {
@@ -294,8 +295,6 @@ void HttpProxy::RouteRequest(Connection& conn) {
     h.log_method.assign(request.method_name);
     h.log_host.assign(request.host);
     h.log_path.assign(request.target);
-    conn.log.connect_ns = ConnectionLog::kNotMeasured;
-    conn.log.first_byte_ns = ConnectionLog::kNotMeasured;
   }
   h.method = request.method;
   h.client_version = request.version;
@@ -318,10 +317,12 @@ void HttpProxy::RouteRequest(Connection& conn) {
     ctx_.stats->Add(Counter::kHttpRedirects);
     h.status = 301;
     std::string& out = h.client_out;
+    const size_t before = out.size();
     http::WriteRedirectToHttps(
         request.authority, request.target, h.vhost->https_port, h.vhost,
         h.request_keep_alive && request.body_kind == codec::HttpBodyKind::kNone,
         request.method == codec::HttpMethod::kHead, &out);
+    CountBytes(conn, kUpstream, out.size() - before);
     h.response_started = true;
     h.keep_client =
         h.request_keep_alive && request.body_kind == codec::HttpBodyKind::kNone;
@@ -565,6 +566,8 @@ void HttpProxy::StartNextRequest(Connection& conn) {
   h.ResetExchange();
   h.log_bytes_at_start[kClient] = conn.log.bytes[kClient];
   h.log_bytes_at_start[kUpstream] = conn.log.bytes[kUpstream];
+  conn.log.connect_ns = ConnectionLog::kNotMeasured;
+  conn.log.first_byte_ns = ConnectionLog::kNotMeasured;
   h.phase = HttpPhase::kRequestHead;
   const route::HttpRoutes& http = conn.listener->http;
   ScheduleDeadline(conn, h.client_in.empty() ? http.keepalive_timeout_ns

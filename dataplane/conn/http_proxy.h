@@ -199,6 +199,10 @@ class HttpProxy {
     ctx_.stats->Add(d == kClient ? stats::Counter::kBytesClientToUpstream
                                  : stats::Counter::kBytesUpstreamToClient,
                     bytes);
+    // Stream mode's line (an L4 one) times the upstream's first byte.
+    if (d == kUpstream && conn.log.bytes[kUpstream] == 0) {
+      conn.log.first_byte_ns = now_ns_ - conn.log.accepted_ns;
+    }
     conn.log.bytes[d] += bytes;
   }
   bool AccessLogged(const Connection& conn) const {

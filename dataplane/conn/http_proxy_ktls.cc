@@ -242,6 +242,13 @@ void HttpProxy::InstallKtlsAndHandOver(Connection& conn) {
     h.upstream_tls->ReleaseOutput();
     conn.upstream_tls = std::move(h.upstream_tls);
   }
+  if (h.tls != nullptr && AccessLogged(conn)) {
+    // The Relay writes this connection's line, without the HttpState.
+    conn.log.sni.assign(h.tls->server_name());
+    conn.log.alpn.assign(h.tls->alpn());
+    conn.log.tls_version = h.tls->version();
+    conn.log.tls_cipher = h.tls->cipher();
+  }
   ReleaseState(conn.http);
   conn.http = nullptr;
   ctx_.ktls_handover(owner_, conn);

@@ -59,7 +59,7 @@ void Relay::Start(Connection& conn) {
   conn.side[kClient].writable = true;
   // The access log names the client; once the connection is closed the
   // kernel no longer can.
-  if (conn.listener->access_log != nullptr) LoadSocketAddresses(conn);
+  if (conn.listener->access_log != nullptr) LoadClientAddress(conn);
   ArmRecv(conn, kClient);
   if (conn.listener->NeedsPeek()) {
     StartPeek(conn);

@@ -93,7 +93,10 @@ class Relay {
   void Reject(Connection& conn, PreambleProblem problem);
   void PrepareOutgoingProxyHeader(Connection& conn, size_t inbound_bytes,
                                   bool has_client_hello);
+  // getpeername (and getsockname) of the client's socket, unless a PROXY
+  // header or an earlier call set them.
   void LoadSocketAddresses(Connection& conn);
+  void LoadClientAddress(Connection& conn);
   void SendPreamble(Connection& conn);
   void OnPreambleSent(Connection& conn, int32_t res);
 

@@ -81,13 +81,20 @@ void Relay::StartPeek(Connection& conn) {
 
 // Both addresses feed the trust check, the outgoing PROXY header and log
 // lines; fetched only when one of those needs them (two system calls).
+void Relay::LoadClientAddress(Connection& conn) {
+  if (conn.client_known) return;
+  conn.client_known = true;
+  socklen_t length = sizeof(conn.client_address);
+  getpeername(conn.side[kClient].fd,
+              reinterpret_cast<sockaddr*>(&conn.client_address), &length);
+}
+
 void Relay::LoadSocketAddresses(Connection& conn) {
   if (conn.addresses_known) return;
   conn.addresses_known = true;
   int fd = conn.side[kClient].fd;
-  socklen_t length = sizeof(conn.client_address);
-  getpeername(fd, reinterpret_cast<sockaddr*>(&conn.client_address), &length);
-  length = sizeof(conn.local_address);
+  LoadClientAddress(conn);
+  socklen_t length = sizeof(conn.local_address);
   getsockname(fd, reinterpret_cast<sockaddr*>(&conn.local_address), &length);
 }
 
@@ -144,11 +151,12 @@ void Relay::Decide(Connection& conn) {
       conn.client_address = proxy_header_.source();
       conn.local_address = proxy_header_.destination();
       conn.addresses_known = true;
+      conn.client_known = true;
     }
   }
   if (decision.has_client_hello && listener.access_log != nullptr) {
-    conn.log.SetHello(hello_.server_name(),
-                      hello_.alpn_count() > 0 ? hello_.alpn(0) : "");
+    conn.log.sni.assign(hello_.server_name());
+    conn.log.alpn.assign(hello_.alpn_count() > 0 ? hello_.alpn(0) : "");
   }
   ChooseGroup(conn, decision.group);
   PrepareOutgoingProxyHeader(conn, decision.proxy_header_bytes,

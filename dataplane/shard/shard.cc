@@ -34,6 +34,9 @@ static_assert(kOpAccessLogWrite < health::kFirstHealthOp &&
 // Timer resolution and reach: 4 ms ticks, 4096 slots (16 s a turn; longer
 // deadlines wait in their slot for their turn).
 constexpr uint64_t kTimerTickNs = 4 * kNsPerMs;
+// How long past the drain deadline a shard waits for its last access log
+// write.
+constexpr uint64_t kAccessLogGraceNs = 1000 * kNsPerMs;
 constexpr uint32_t kTimerSlots = 4096;
 // After EMFILE, ENFILE, ENOBUFS or ENOMEM, accepting again at once would
 // spin: wait this long first (nginx waits 500 ms on EMFILE).
@@ -167,8 +170,12 @@ void Shard::Run(std::promise<absl::Status>* started) {
 void Shard::Loop() {
   now_ns_ = MonotonicNowNs();
   while (!exit_) {
-    access_log_->Flush();  // lines of the last iteration, one write a file
-    uint64_t wake = std::min(timers_.NextWakeNs(), checker_->NextWakeNs());
+    access_log_->Flush(draining_);
+    uint64_t wake = std::min({timers_.NextWakeNs(), checker_->NextWakeNs(),
+                              access_log_->NextWakeNs()});
+    if (draining_ && !access_log_->idle()) {
+      wake = std::min(wake, access_log_deadline_ns_);
+    }
     int submitted = ring_->SubmitAndWaitTimeout(
         wake == UINT64_MAX ? UINT64_MAX
                            : (wake > now_ns_ ? wake - now_ns_ : 0));
@@ -189,8 +196,11 @@ void Shard::Loop() {
                     [this](timer::TimerEntry* entry) { OnTimer(entry); });
     checker_->Advance(now_ns_);
     DrainMailbox();
+    // The last access log lines are written, unless the file stalls past
+    // the drain deadline (a blocked pipe, a hung disk): then they are lost
+    // rather than holding the process (the ring cancels the write).
     if (draining_ && connections_.live() == 0 && checker_->idle() &&
-        access_log_->idle()) {
+        (access_log_->idle() || now_ns_ >= access_log_deadline_ns_)) {
       exit_ = true;
     }
   }
@@ -383,6 +393,7 @@ void Shard::BeginDrain(uint64_t deadline_ns) {
     if (conn.http != nullptr) http_->Drain(conn);
   });
   timers_.Schedule(&drain_deadline_, deadline_ns);
+  access_log_deadline_ns_ = deadline_ns + kAccessLogGraceNs;
 }
 
 void Shard::CloseListeners() {

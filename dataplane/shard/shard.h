@@ -140,6 +140,7 @@ class Shard {
   uint64_t mailbox_value_ = 0;
   bool draining_ = false;
   timer::TimerEntry drain_deadline_;
+  uint64_t access_log_deadline_ns_ = 0;
   bool exit_ = false;
 };
 
