@@ -86,6 +86,10 @@ def parse_args(argv):
     p.add_argument("--rounds", type=int, default=3,
                    help="measured rounds per proxy and workload; figures "
                    "are their median, with min and max")
+    p.add_argument("--passes", type=int, default=1,
+                   help="measure every proxy this many times per workload, "
+                   "alternating them; each pass runs --rounds rounds, the "
+                   "figures are the median over all")
     p.add_argument("--warmup", type=int, default=2,
                    help="seconds of unmeasured load before the rounds")
     p.add_argument("--connections", type=int, default=32,
@@ -129,9 +133,9 @@ def parse_args(argv):
         p.error("--workloads: %s" % e)
     # Every load is bounded: at most 20 rounds of 5 minutes.
     if not (1 <= args.seconds <= 300 and 1 <= args.rounds <= 20 and
-            0 <= args.warmup <= 60):
+            0 <= args.warmup <= 60 and 1 <= args.passes <= 10):
         p.error("want 1 <= --seconds <= 300, 1 <= --rounds <= 20, "
-                "0 <= --warmup <= 60")
+                "0 <= --warmup <= 60, 1 <= --passes <= 10")
     if args.shards < 1 or args.connections < 1:
         p.error("--shards and --connections must be >= 1")
     return args
@@ -444,6 +448,7 @@ def settings(args, run):
         "shards": args.shards,
         "seconds": args.seconds,
         "rounds": args.rounds,
+        "passes": args.passes,
         "warmup": args.warmup,
         "connections": args.connections,
         "wrk_threads": run.wrk_threads,
@@ -512,21 +517,38 @@ def print_configs(args):
 # --- main --------------------------------------------------------------------
 
 
+def merge_pass(into, r):
+    """One more pass of a proxy on a workload: its rounds join the earlier
+    ones' (the figures are the median over all); a failure stands."""
+    if into["status"] != figures.OK or r["status"] != figures.OK:
+        return into if into["status"] != figures.OK else r
+    into["rounds"] += r["rounds"]
+    into["median"], into["min"], into["max"] = figures.summarize(
+        into["rounds"])
+    return into
+
+
 def run_all(args, run):
     results = []
     for w in args.workload_list:
-        for proxy in args.proxy_list:
-            try:
-                r = run.measure(proxy, w)
-            except (OSError, subprocess.SubprocessError) as e:
-                r = {"workload": w.name, "proxy": proxy,
-                     "reference_floor": proxy == FLOOR,
-                     "status": figures.FAILED, "unit": w.unit,
-                     "reason": "%s: %s" % (type(e).__name__, e)}
-            if r["status"] != figures.OK:
-                log("%s / %s: %s: %s" % (w.name, proxy, r["status"],
-                                         r["reason"]))
-            results.append(r)
+        by_proxy = {}
+        # Passes alternate the proxies (A, B, A, B...), so a drift of the
+        # machine during the run falls on all of them alike.
+        for _ in range(args.passes):
+            for proxy in args.proxy_list:
+                try:
+                    r = run.measure(proxy, w)
+                except (OSError, subprocess.SubprocessError) as e:
+                    r = {"workload": w.name, "proxy": proxy,
+                         "reference_floor": proxy == FLOOR,
+                         "status": figures.FAILED, "unit": w.unit,
+                         "reason": "%s: %s" % (type(e).__name__, e)}
+                if r["status"] != figures.OK:
+                    log("%s / %s: %s: %s" % (w.name, proxy, r["status"],
+                                             r["reason"]))
+                by_proxy[proxy] = (merge_pass(by_proxy[proxy], r)
+                                   if proxy in by_proxy else r)
+        results += [by_proxy[p] for p in args.proxy_list]
     figures.add_ratios(results)
     return results
 

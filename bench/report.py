@@ -42,12 +42,12 @@ def _int(x):
 def header(doc):
     env, s = doc["environment"], doc["settings"]
     return ("ringway bench %s: Linux %s, %s (%d CPUs); proxy on CPU %s, "
-            "backend and wrk on CPU %s; %d round(s) x %d s after %d s "
-            "warm-up, %d connections; median of rounds, CPU/unit range "
-            "min-max" % (env["date"], env["kernel"], env["cpu_model"],
-                         env["cpus"], s["proxy_cpus"], s["load_cpus"],
-                         s["rounds"], s["seconds"], s["warmup"],
-                         s["connections"]))
+            "backend and wrk on CPU %s; %d pass(es) of %d round(s) x %d s "
+            "after %d s warm-up, %d connections; median of rounds, CPU/unit "
+            "range min-max" % (env["date"], env["kernel"], env["cpu_model"],
+                               env["cpus"], s["proxy_cpus"], s["load_cpus"],
+                               s.get("passes", 1), s["rounds"], s["seconds"],
+                               s["warmup"], s["connections"]))
 
 
 _COLUMNS = ("workload", "proxy", "req/s", "GiB/s", "CPU%", "CPU us/req",

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "control/ringway_server.h"
+#include "dataplane/conn/connection.h"
 #include "dataplane/stats/shard_stats.h"
 
 namespace ringway::control {
@@ -145,30 +146,37 @@ void AddUpstreams(RingwayServer& server, std::vector<MetricFamily>* out) {
   out->push_back(std::move(ktls));
 }
 
+// One histogram sample set (labels may be empty) into `family`.
+void AddHistogram(const RingwayServer::HistogramTotal& total,
+                  std::vector<ClientMetric::Label> labels,
+                  MetricFamily* family) {
+  ClientMetric metric;
+  metric.label = std::move(labels);
+  uint64_t cumulative = 0;
+  for (size_t b = 0; b < total.buckets.size(); ++b) {
+    cumulative += total.buckets[b];
+    ClientMetric::Bucket bucket;
+    bucket.cumulative_count = cumulative;
+    bucket.upper_bound = b < stats::kHistogramBoundsNs.size()
+                             ? stats::kHistogramBoundsNs[b] / 1e9
+                             : std::numeric_limits<double>::infinity();
+    metric.histogram.bucket.push_back(bucket);
+  }
+  metric.histogram.sample_count = cumulative;
+  metric.histogram.sample_sum = static_cast<double>(total.sum_ns) / 1e9;
+  family->metric.push_back(std::move(metric));
+}
+
 void AddHistograms(const RingwayServer& server,
                    std::vector<MetricFamily>* out) {
   for (int i = 0; i < static_cast<int>(stats::Histogram::kNumHistograms); ++i) {
     const auto histogram = static_cast<stats::Histogram>(i);
-    const RingwayServer::HistogramTotal total = server.Total(histogram);
     const std::string name(stats::HistogramName(histogram));
     MetricFamily family =
         Family(absl::StrCat("ringway_", name, "_duration_seconds"),
                absl::StrCat("Durations of ", name, " (see ringway's README)."),
                MetricType::Histogram);
-    ClientMetric metric;
-    uint64_t cumulative = 0;
-    for (size_t b = 0; b < total.buckets.size(); ++b) {
-      cumulative += total.buckets[b];
-      ClientMetric::Bucket bucket;
-      bucket.cumulative_count = cumulative;
-      bucket.upper_bound = b < stats::kHistogramBoundsNs.size()
-                               ? stats::kHistogramBoundsNs[b] / 1e9
-                               : std::numeric_limits<double>::infinity();
-      metric.histogram.bucket.push_back(bucket);
-    }
-    metric.histogram.sample_count = cumulative;
-    metric.histogram.sample_sum = static_cast<double>(total.sum_ns) / 1e9;
-    family.metric.push_back(std::move(metric));
+    AddHistogram(server.Total(histogram), {}, &family);
     out->push_back(std::move(family));
   }
 }
@@ -183,6 +191,25 @@ void AddListeners(const RingwayServer& server, std::vector<MetricFamily>* out) {
   MetricFamily requests =
       Family("ringway_listener_http_requests_total",
              "HTTP requests routed, by listener.", MetricType::Counter);
+  MetricFamily closed = Family(
+      "ringway_listener_connections_closed_total",
+      "Connections ended, by listener and how (done, client_reset, "
+      "upstream_reset, upstream_unavailable, idle_timeout, drain, "
+      "resource_error, rejected, peek_timeout).",
+      MetricType::Counter);
+  MetricFamily responses =
+      Family("ringway_listener_http_responses_total",
+             "HTTP responses sent whole, by listener and status class "
+             "(1xx..5xx; ringway's own 301, 4xx, 502 and 504 included).",
+             MetricType::Counter);
+  MetricFamily request_time =
+      Family("ringway_listener_http_request_duration_seconds",
+             "HTTP requests, routed head to complete response, by listener.",
+             MetricType::Histogram);
+  MetricFamily handshake_time =
+      Family("ringway_listener_tls_handshake_duration_seconds",
+             "Clients' TLS handshakes, from accept, by listener.",
+             MetricType::Histogram);
   const std::vector<std::string>& names = server.listener_names();
   for (size_t i = 0; i < names.size(); ++i) {
     const RingwayServer::ListenerTotal total = server.ListenerTotals(i);
@@ -190,10 +217,30 @@ void AddListeners(const RingwayServer& server, std::vector<MetricFamily>* out) {
     AddSample(&accepted, static_cast<double>(total.accepted), labels);
     AddSample(&open, static_cast<double>(total.open), labels);
     AddSample(&requests, static_cast<double>(total.http_requests), labels);
+    for (int r = 0; r < conn::kCloseReasons; ++r) {
+      AddSample(&closed, static_cast<double>(total.closed[r]),
+                {{"listener", names[i]},
+                 {"reason", std::string(conn::CloseReasonName(
+                                static_cast<conn::CloseReason>(r)))}});
+    }
+    for (size_t c = 1; c < total.http_responses.size(); ++c) {
+      AddSample(&responses, static_cast<double>(total.http_responses[c]),
+                {{"listener", names[i]}, {"code", absl::StrCat(c, "xx")}});
+    }
+    if (total.http_responses[0] != 0) {
+      AddSample(&responses, static_cast<double>(total.http_responses[0]),
+                {{"listener", names[i]}, {"code", "other"}});
+    }
+    AddHistogram(total.http_request, labels, &request_time);
+    AddHistogram(total.tls_handshake, labels, &handshake_time);
   }
   out->push_back(std::move(accepted));
   out->push_back(std::move(open));
   out->push_back(std::move(requests));
+  out->push_back(std::move(closed));
+  out->push_back(std::move(responses));
+  out->push_back(std::move(request_time));
+  out->push_back(std::move(handshake_time));
 }
 
 }  // namespace

@@ -204,16 +204,32 @@ uint64_t RingwayServer::Total(stats::Counter counter) const {
   return total;
 }
 
+namespace {
+
+void AddHistogram(const stats::HistogramCounts& h,
+                  RingwayServer::HistogramTotal* total) {
+  for (size_t i = 0; i < total->buckets.size(); ++i) {
+    total->buckets[i] += h.buckets[i].load(std::memory_order_relaxed);
+  }
+  total->sum_ns += h.sum_ns.load(std::memory_order_relaxed);
+}
+
+template <size_t N>
+void AddCounts(const std::array<std::atomic<uint64_t>, N>& from,
+               std::array<uint64_t, N>* to) {
+  for (size_t i = 0; i < N; ++i) {
+    (*to)[i] += from[i].load(std::memory_order_relaxed);
+  }
+}
+
+}  // namespace
+
 RingwayServer::HistogramTotal RingwayServer::Total(
     stats::Histogram histogram) const {
   HistogramTotal total;
   for (const auto& shard : shards_) {
-    const stats::HistogramCounts& h =
-        shard->stats().histograms[static_cast<int>(histogram)];
-    for (size_t i = 0; i < total.buckets.size(); ++i) {
-      total.buckets[i] += h.buckets[i].load(std::memory_order_relaxed);
-    }
-    total.sum_ns += h.sum_ns.load(std::memory_order_relaxed);
+    AddHistogram(shard->stats().histograms[static_cast<int>(histogram)],
+                 &total);
   }
   return total;
 }
@@ -226,6 +242,10 @@ RingwayServer::ListenerTotal RingwayServer::ListenerTotals(
     total.accepted += counts.accepted.load(std::memory_order_relaxed);
     total.open += counts.open.load(std::memory_order_relaxed);
     total.http_requests += counts.http_requests.load(std::memory_order_relaxed);
+    AddCounts(counts.closed, &total.closed);
+    AddCounts(counts.http_responses, &total.http_responses);
+    AddHistogram(counts.http_request, &total.http_request);
+    AddHistogram(counts.tls_handshake, &total.tls_handshake);
   }
   return total;
 }

@@ -24,6 +24,7 @@
 #include "control/service_notifier.h"
 #include "dataplane/address/socket_address.h"
 #include "dataplane/shard/shard.h"
+#include "dataplane/stats/listener_stats.h"
 #include "dataplane/stats/shard_stats.h"
 #include "dataplane/upstream/server_report.h"
 #include "proto/admin.pb.h"
@@ -72,6 +73,10 @@ class RingwayServer {
     uint64_t accepted = 0;
     uint64_t open = 0;
     uint64_t http_requests = 0;
+    std::array<uint64_t, stats::kCloseReasonSlots> closed{};
+    std::array<uint64_t, 6> http_responses{};  // by status class
+    HistogramTotal http_request;
+    HistogramTotal tls_handshake;
   };
   ListenerTotal ListenerTotals(size_t listener) const;
   // `ringwayctl stats`: counters per shard and in total, then each

@@ -24,30 +24,6 @@ void AddTls(const tls::TlsSession* tls, accesslog::AccessEntry* entry) {
 
 }  // namespace
 
-std::string_view CloseReasonName(CloseReason reason) {
-  switch (reason) {
-    case CloseReason::kDone:
-      return "done";
-    case CloseReason::kClientReset:
-      return "client_reset";
-    case CloseReason::kUpstreamReset:
-      return "upstream_reset";
-    case CloseReason::kUpstreamUnavailable:
-      return "upstream_unavailable";
-    case CloseReason::kIdleTimeout:
-      return "idle_timeout";
-    case CloseReason::kDrain:
-      return "drain";
-    case CloseReason::kResourceError:
-      return "resource_error";
-    case CloseReason::kRejected:
-      return "rejected";
-    case CloseReason::kPeekTimeout:
-      return "peek_timeout";
-  }
-  return "unknown";
-}
-
 void LogConnection(accesslog::AccessLogWriter& writer, const Connection& conn,
                    uint64_t now_ns) {
   const ConnectionLog& log = conn.log;
@@ -73,10 +49,8 @@ void LogConnection(accesslog::AccessLogWriter& writer, const Connection& conn,
     entry.tls_cipher = log.tls_cipher;
   }
   entry.tls_ns = log.tls_ns;
-  std::string upstream;
   if (conn.group != nullptr) entry.upstream_group = conn.group->name;
-  if (conn.server != nullptr) upstream = conn.server->address.ToString();
-  entry.upstream = upstream;
+  if (conn.server != nullptr) entry.upstream = conn.server->address_text;
   entry.bytes_received = log.bytes[kClient];
   entry.bytes_sent = log.bytes[kUpstream];
   entry.connect_ns = log.connect_ns;
@@ -107,12 +81,10 @@ void LogHttpRequest(accesslog::AccessLogWriter& writer, const Connection& conn,
   }
   AddTls(h.tls.get(), &entry);
   if (h.vhost != nullptr) entry.route = h.vhost->name;
-  std::string upstream;
   if (h.location != nullptr && conn.group != nullptr) {
     entry.upstream_group = conn.group->name;
-    if (conn.server != nullptr) upstream = conn.server->address.ToString();
+    if (conn.server != nullptr) entry.upstream = conn.server->address_text;
   }
-  entry.upstream = upstream;
   entry.method = h.log_method;
   entry.host = h.log_host;
   entry.path = h.log_path;

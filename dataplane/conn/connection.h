@@ -41,8 +41,36 @@ enum class CloseReason : uint8_t {
   kDrain,
   kResourceError,
   kRejected,  // first bytes refused (counted by the caller)
-  kPeekTimeout,
+  kPeekTimeout,  // the last: kCloseReasons below counts on it
 };
+inline constexpr int kCloseReasons =
+    static_cast<int>(CloseReason::kPeekTimeout) + 1;
+
+// For the access log and metrics: "done", "client_reset", ...
+inline std::string_view CloseReasonName(CloseReason reason) {
+  switch (reason) {
+    case CloseReason::kDone:
+      return "done";
+    case CloseReason::kClientReset:
+      return "client_reset";
+    case CloseReason::kUpstreamReset:
+      return "upstream_reset";
+    case CloseReason::kUpstreamUnavailable:
+      return "upstream_unavailable";
+    case CloseReason::kIdleTimeout:
+      return "idle_timeout";
+    case CloseReason::kDrain:
+      return "drain";
+    case CloseReason::kResourceError:
+      return "resource_error";
+    case CloseReason::kRejected:
+      return "rejected";
+    case CloseReason::kPeekTimeout:
+      return "peek_timeout";
+  }
+  return "unknown";
+}
+
 
 struct HttpState;  // http_state.h
 

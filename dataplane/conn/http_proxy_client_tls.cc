@@ -151,6 +151,10 @@ void HttpProxy::OnHandshakeDone(Connection& conn) {
   ctx_.stats->Add(Counter::kTlsHandshakes);
   ctx_.stats->Observe(stats::Histogram::kTlsHandshake, now_ns_ - h.accepted_ns);
   conn.log.tls_ns = now_ns_ - h.accepted_ns;
+  if (ctx_.listener_stats != nullptr) {
+    ctx_.listener_stats[conn.listener_index].tls_handshake.Observe(
+        conn.log.tls_ns);
+  }
   if (h.tls->resumed()) ctx_.stats->Add(Counter::kTlsResumed);
   const route::ForwardedHeaders& forwarded = conn.listener->http.forwarded;
   if (!forwarded.client_verify_header.empty() ||

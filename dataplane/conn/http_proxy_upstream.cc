@@ -467,9 +467,19 @@ void HttpProxy::FinishExchange(Connection& conn) {
   // reliably: the connection ends with this response.
   if (!h.request_done) h.keep_client = false;
   for (BodySplice& body : h.body_splice) ReleaseBodyPipe(&body);
+  stats::ListenerStats* listener =
+      ctx_.listener_stats != nullptr ? &ctx_.listener_stats[conn.listener_index]
+                                     : nullptr;
   if (h.request_started_ns != 0 && !h.stream) {
     ctx_.stats->Observe(stats::Histogram::kHttpRequest,
                         now_ns_ - h.request_started_ns);
+    if (listener != nullptr) {
+      listener->http_request.Observe(now_ns_ - h.request_started_ns);
+    }
+  }
+  if (h.status != 0 && !h.stream && listener != nullptr) {
+    stats::ListenerStats::Add(
+        listener->http_responses[stats::ListenerStats::StatusClass(h.status)]);
   }
   if (!h.stream && (h.request_started_ns != 0 || h.status != 0) &&
       AccessLogged(conn)) {

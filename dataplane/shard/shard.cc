@@ -28,6 +28,7 @@ enum ShardOp : uint8_t {
   kOpMailboxWake,
   kOpAccessLogWrite,  // slot: the writer's file slot
 };
+static_assert(conn::kCloseReasons <= stats::kCloseReasonSlots);
 static_assert(kOpAccessLogWrite < health::kFirstHealthOp &&
               health::kLastHealthOp < conn::kFirstConnectionOp);
 
@@ -335,7 +336,9 @@ void Shard::OnConnectionFinished(void* self, conn::Connection& conn) {
   --holder->connections;
   shard->ReleaseRoutes(holder);
   shard->stats_.Sub(Counter::kConnectionsOpen);
-  stats::ListenerStats::Sub(shard->listener_stats_[conn.listener_index].open);
+  stats::ListenerStats& counts = shard->listener_stats_[conn.listener_index];
+  stats::ListenerStats::Sub(counts.open);
+  stats::ListenerStats::Add(counts.closed[static_cast<int>(conn.log.end)]);
   shard->connections_.Free(&conn);
 }
 

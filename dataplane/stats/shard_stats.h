@@ -105,6 +105,19 @@ struct HistogramCounts {
   // Per bucket (not cumulative), the last one +Inf.
   std::array<std::atomic<uint64_t>, kHistogramBoundsNs.size() + 1> buckets{};
   std::atomic<uint64_t> sum_ns{0};
+
+  // The owning shard's thread only: plain stores, no read-modify-write.
+  void Observe(uint64_t duration_ns) {
+    size_t bucket = 0;
+    while (bucket < kHistogramBoundsNs.size() &&
+           duration_ns > kHistogramBoundsNs[bucket]) {
+      ++bucket;
+    }
+    auto& b = buckets[bucket];
+    b.store(b.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    sum_ns.store(sum_ns.load(std::memory_order_relaxed) + duration_ns,
+                 std::memory_order_relaxed);
+  }
 };
 
 struct alignas(64) ShardStats {
@@ -127,16 +140,7 @@ struct alignas(64) ShardStats {
             std::memory_order_relaxed);
   }
   void Observe(Histogram histogram, uint64_t duration_ns) {
-    HistogramCounts& h = histograms[static_cast<int>(histogram)];
-    size_t bucket = 0;
-    while (bucket < kHistogramBoundsNs.size() &&
-           duration_ns > kHistogramBoundsNs[bucket]) {
-      ++bucket;
-    }
-    auto& b = h.buckets[bucket];
-    b.store(b.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    h.sum_ns.store(h.sum_ns.load(std::memory_order_relaxed) + duration_ns,
-                   std::memory_order_relaxed);
+    histograms[static_cast<int>(histogram)].Observe(duration_ns);
   }
 
   // Any thread.

@@ -23,6 +23,7 @@ ServerState* UpstreamRegistry::AcquireServer(
   if (entry == nullptr) {
     entry = std::make_unique<ServerState>();
     entry->address = address;
+    entry->address_text = address.ToString();
     entry->key = std::move(key);
   }
   ++entry->refs;

@@ -36,7 +36,8 @@ namespace ringway::upstream {
 
 struct ServerState {
   address::SocketAddress address;
-  std::string key;    // registry key: address and transport
+  std::string address_text;  // address.ToString(), made once (access logs)
+  std::string key;           // registry key: address and transport
   uint32_t refs = 0;  // LocalRoutes naming this server
   // Counted by the connections of this shard.
   uint32_t active_connections = 0;
