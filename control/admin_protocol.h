@@ -9,6 +9,7 @@
 #ifndef RINGWAY_CONTROL_ADMIN_PROTOCOL_H_
 #define RINGWAY_CONTROL_ADMIN_PROTOCOL_H_
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstddef>
@@ -27,8 +28,11 @@ enum AdminExitCode { kAdminOk = 0, kAdminRejected = 1, kAdminUsage = 2 };
 // $XDG_RUNTIME_DIR/ringway, else /tmp/ringway-<uid>.
 inline std::string DefaultAdminDirectory() {
   if (getuid() == 0) return "/run/ringway";
+  // Only this user's own runtime directory (not one inherited through su).
   const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-  if (runtime != nullptr && runtime[0] == '/') {
+  struct stat info {};
+  if (runtime != nullptr && runtime[0] == '/' && stat(runtime, &info) == 0 &&
+      info.st_uid == getuid()) {
     return std::string(runtime) + "/ringway";
   }
   return "/tmp/ringway-" + std::to_string(getuid());

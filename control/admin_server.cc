@@ -114,8 +114,17 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(
   }
   std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 &&
-      errno == EADDRINUSE) {
+  if (fd < 0) {
+    return absl::InternalError(absl::StrFormat(
+        "cannot make the admin socket: %s", std::strerror(errno)));
+  }
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    if (errno != EADDRINUSE) {
+      std::string error = std::strerror(errno);
+      close(fd);
+      return absl::InternalError(
+          absl::StrFormat("cannot bind admin socket %s: %s", path, error));
+    }
     // Someone listening? Then it is another ringway: refuse to steal it.
     int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     bool live = connect(probe, reinterpret_cast<sockaddr*>(&address),
@@ -125,6 +134,13 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(
       close(fd);
       return absl::AlreadyExistsError(absl::StrFormat(
           "admin socket %s is in use by another process", path));
+    }
+    // Only a stale socket is replaced, never another kind of file.
+    struct stat existing {};
+    if (lstat(path.c_str(), &existing) == 0 && !S_ISSOCK(existing.st_mode)) {
+      close(fd);
+      return absl::AlreadyExistsError(absl::StrFormat(
+          "%s exists and is not a socket: not replacing it", path));
     }
     unlink(path.c_str());
     if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
@@ -190,10 +206,21 @@ void AdminServer::ServeOne(int fd) {
     if (n <= 0) break;
     request.append(buffer, n);
   }
-  const admin::Reply answer = request.size() > kMaxAdminRequestBytes
-                                  ? BadRequest("request too large")
-                                  : Handle(request);
-  const std::string reply = answer.SerializeAsString();
+  std::string reply;
+  if (absl::StartsWith(request, "routes.") ||
+      absl::StartsWith(request, "stats")) {
+    // The text protocol of an older ringwayctl: answered in its own
+    // format ("<exit code> <reason>"), so it fails clearly instead of
+    // misreading a protobuf reply.
+    reply =
+        "2 this ringwayctl is older than the ringway it talks to: use the "
+        "ringwayctl built with it\n";
+  } else {
+    reply = (request.size() > kMaxAdminRequestBytes
+                 ? BadRequest("request too large")
+                 : Handle(request))
+                .SerializeAsString();
+  }
   for (size_t off = 0; off < reply.size();) {
     ssize_t n = write(fd, reply.data() + off, reply.size() - off);
     if (n <= 0) break;

@@ -17,6 +17,8 @@
 #include "dataplane/stats/shard_stats.h"
 #include "gtest/gtest.h"
 #include "test/support/eventually.h"
+#include "test/support/http_echo_backend.h"
+#include "test/support/http_test_client.h"
 #include "test/support/proxy_fixture.h"
 #include "test/support/tcp_client.h"
 #include "test/support/test_backend.h"
@@ -136,6 +138,58 @@ TEST(AdminHttpTest, HealthReadyAndMetricsOfARunningRingway) {
       "HTTP/1.1 405 "));
   EXPECT_TRUE(
       absl::StartsWith(Request(admin, "\x01\x02\r\n\r\n"), "HTTP/1.1 400 "));
+}
+
+// Per listener: how connections ended, HTTP responses by status class and
+// request durations, for dashboards' error ratio and p99 by listener.
+TEST(AdminHttpTest, ListenerLabelledCountsAndDurations) {
+  HttpEchoBackend backend;
+  TestBackend echo;
+  auto proxy =
+      StartProxy(PlainTable(backend.address()) +
+                     "listeners { name: \"l4\" address: \"127.0.0.1:0\" "
+                     "tcp_proxy { upstream_group: \"raw\" } }\n" +
+                     Group("raw", echo.address()) + kAdmin,
+                 1);
+  ASSERT_NE(proxy, nullptr);
+  const address::SocketAddress admin = *proxy->admin_http_address();
+  const address::SocketAddress web = proxy->listener_address("web");
+  // Two kept-alive requests answered 200 by the backend, then, on another
+  // connection, one for a host ringway has no virtual host for (its own
+  // 404).
+  const std::string ok = "GET /a HTTP/1.1\r\nHost: app.test\r\n\r\n";
+  EXPECT_TRUE(absl::StartsWith(RoundTrip(web, ok + ok, 2), "HTTP/1.1 200"));
+  EXPECT_TRUE(absl::StartsWith(
+      RoundTrip(web, "GET / HTTP/1.1\r\nHost: nope.test\r\n\r\n"),
+      "HTTP/1.1 404"));
+  Echo(*proxy, "x");
+  ASSERT_TRUE(
+      Eventually([&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
+  const std::string metrics = Body(Get(admin, "/metrics"));
+  for (const char* want : {
+           "\nringway_listener_http_responses_total{listener=\"web\","
+           "code=\"2xx\"} 2\n",
+           "\nringway_listener_http_responses_total{listener=\"web\","
+           "code=\"4xx\"} 1\n",
+           "\nringway_listener_http_responses_total{listener=\"web\","
+           "code=\"5xx\"} 0\n",
+           "\nringway_listener_http_responses_total{listener=\"l4\","
+           "code=\"2xx\"} 0\n",
+           "\nringway_listener_http_request_duration_seconds_count{listener="
+           "\"web\"} 3\n",
+           "\nringway_listener_http_request_duration_seconds_bucket{listener="
+           "\"web\",le=\"10\"} 3\n",
+           "\nringway_listener_http_request_duration_seconds_count{listener="
+           "\"l4\"} 0\n",
+           "\nringway_listener_connections_closed_total{listener=\"web\","
+           "reason=\"done\"} 2\n",
+           "\nringway_listener_connections_closed_total{listener=\"l4\","
+           "reason=\"done\"} 1\n",
+           "\nringway_listener_connections_closed_total{listener=\"web\","
+           "reason=\"client_reset\"} 0\n",
+       }) {
+    EXPECT_TRUE(absl::StrContains(metrics, want)) << want << "\n" << metrics;
+  }
 }
 
 // The load balancer in front must stop sending before the drain ends: from

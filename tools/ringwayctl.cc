@@ -77,6 +77,17 @@ bool Exchange(const std::string& socket_path, const std::string& request,
     close(fd);
     return false;
   }
+  // The table goes only to a ringway of root or this user: anyone could
+  // have made a socket at a path in a shared directory.
+  ucred server{};
+  socklen_t length = sizeof(server);
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &server, &length) != 0 ||
+      (server.uid != 0 && server.uid != getuid())) {
+    *error = "the admin socket " + socket_path + " is served by uid " +
+             std::to_string(server.uid) + ", neither root nor this user";
+    close(fd);
+    return false;
+  }
   for (size_t off = 0; off < request.size();) {
     ssize_t n = write(fd, request.data() + off, request.size() - off);
     if (n <= 0) {
@@ -298,5 +309,7 @@ int main(int argc, char** argv) {
   } else {
     PrintReply(request, reply);
   }
-  return static_cast<int>(reply.status());
+  // A status this build does not know (a newer ringway) is still a failure.
+  const int status = static_cast<int>(reply.status());
+  return status >= 0 && status <= kAdminUsage ? status : kAdminUsage;
 }

@@ -30,8 +30,8 @@ void AppendString(std::string_view text, std::string* out) {
       out->push_back('\\');
       out->push_back(static_cast<char>(byte));
     } else {
-      const char escaped[] = {'\\', 'u',         '0',
-                              '0',  kHex[byte >> 4], kHex[byte & 0xf]};
+      const char escaped[] = {
+          '\\', 'u', '0', '0', kHex[byte >> 4], kHex[byte & 0xf]};
       out->append(escaped, sizeof(escaped));
     }
   }

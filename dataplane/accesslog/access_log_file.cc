@@ -1,6 +1,7 @@
 #include "dataplane/accesslog/access_log_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,6 +23,12 @@ absl::Status OpenError(const std::string& path) {
 }
 
 }  // namespace
+
+AccessLogFile::AccessLogFile(std::string path, int fd, bool owned)
+    : path_(std::move(path)), fd_(fd), owned_(owned) {
+  struct stat info {};
+  small_atomic_writes_ = fstat(fd_, &info) != 0 || !S_ISREG(info.st_mode);
+}
 
 absl::StatusOr<std::shared_ptr<AccessLogFile>> AccessLogFile::Open(
     std::string path) {

@@ -37,14 +37,18 @@ class AccessLogFile {
 
   int fd() const { return fd_; }
   const std::string& path() const { return path_; }
+  // Not a regular file (a pipe, socket or terminal on standard output):
+  // only writes of at most PIPE_BUF bytes are atomic there, so shards
+  // writing at once must cut their writes at line ends within that.
+  bool small_atomic_writes() const { return small_atomic_writes_; }
 
  private:
-  AccessLogFile(std::string path, int fd, bool owned)
-      : path_(std::move(path)), fd_(fd), owned_(owned) {}
+  AccessLogFile(std::string path, int fd, bool owned);
 
   const std::string path_;
   const int fd_;
   const bool owned_;  // false for standard output
+  bool small_atomic_writes_ = false;
 };
 
 }  // namespace ringway::accesslog

@@ -1,5 +1,6 @@
 #include "dataplane/accesslog/access_log_writer.h"
 
+#include <limits.h>
 #include <poll.h>
 
 #include <algorithm>
@@ -19,11 +20,10 @@ AccessLogWriter::AccessLogWriter(ring::Ring* ring, stats::ShardStats* stats,
     : ring_(ring), stats_(stats), shard_id_(shard_id), write_op_(write_op) {}
 
 AccessLogWriter::~AccessLogWriter() {
-  for (FileLines& lines : files_) {
-    // A write the ring gave up on (a shard ending past its drain deadline)
-    // may still be read by a kernel worker: its bytes stay allocated.
-    if (lines.in_flight) new std::string(std::move(lines.writing));
-  }
+  // A write the ring gave up on (a shard ending past its drain deadline)
+  // may still be read by a kernel worker: its bytes stay allocated. (A
+  // moved deque keeps its elements where they are.)
+  if (!idle()) new std::deque<FileLines>(std::move(files_));
 }
 
 AccessLogWriter::FileLines* AccessLogWriter::Find(
@@ -74,13 +74,21 @@ void AccessLogWriter::Flush(bool all) {
 
 void AccessLogWriter::Submit(uint32_t slot) {
   FileLines& lines = files_[slot];
+  size_t length = lines.writing.size() - lines.written;
+  if (lines.file->small_atomic_writes() && length > PIPE_BUF) {
+    // Whole lines of at most PIPE_BUF bytes (a longer line alone), so
+    // another shard's write to the same pipe never lands inside one.
+    const std::string_view rest(lines.writing.data() + lines.written, length);
+    size_t end = rest.rfind('\n', PIPE_BUF - 1);
+    if (end == std::string_view::npos) end = rest.find('\n');
+    if (end != std::string_view::npos) length = end + 1;
+  }
   io_uring_sqe* sqe = ring_->GetSqe();
   // Offset -1: the file's position, which O_APPEND keeps at its end (and
   // the only one a pipe or terminal on standard output takes).
-  io_uring_prep_write(
-      sqe, lines.file->fd(), lines.writing.data() + lines.written,
-      static_cast<unsigned>(lines.writing.size() - lines.written),
-      static_cast<uint64_t>(-1));
+  io_uring_prep_write(sqe, lines.file->fd(),
+                      lines.writing.data() + lines.written,
+                      static_cast<unsigned>(length), static_cast<uint64_t>(-1));
   io_uring_sqe_set_data64(sqe, ring::UserData{write_op_, slot, 0}.Pack());
   lines.in_flight = true;
 }

@@ -1,5 +1,9 @@
 #include "dataplane/accesslog/access_log_writer.h"
 
+#include <limits.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -185,6 +189,41 @@ TEST_F(AccessLogWriterTest, BacklogIsBounded) {
   EXPECT_EQ(queued + dropped, static_cast<uint64_t>(lines));
   Settle();
   EXPECT_EQ(CountLines(ReadAll(path)), queued);
+}
+
+// Standard output that is a pipe or socket (journald, a log shipper):
+// several shards write to it at once, and only writes of at most PIPE_BUF
+// are atomic there, so each write is whole lines within that size. A
+// SEQPACKET socket on fd 1 shows each write as one packet.
+TEST_F(AccessLogWriterTest, WritesToAPipeAreWholeLinesWithinPipeBuf) {
+  int pair[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+  const int saved_stdout = dup(STDOUT_FILENO);
+  ASSERT_GE(dup2(pair[0], STDOUT_FILENO), 0);
+  auto file = AccessLogFile::Open("stdout");
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_TRUE((*file)->small_atomic_writes());
+  const int lines = 40;  // ~600 bytes each: 24 KiB in all
+  for (int i = 0; i < lines; ++i)
+    WriteLine(*file, std::string(300, 'a' + i % 26));
+  Settle();
+  dup2(saved_stdout, STDOUT_FILENO);
+  close(saved_stdout);
+  close(pair[0]);
+  int packets = 0;
+  size_t seen_lines = 0;
+  char packet[64 * 1024];
+  ssize_t n;
+  while ((n = recv(pair[1], packet, sizeof(packet), MSG_DONTWAIT)) > 0) {
+    ++packets;
+    const std::string_view text(packet, static_cast<size_t>(n));
+    EXPECT_LE(text.size(), static_cast<size_t>(PIPE_BUF));
+    EXPECT_EQ(text.back(), '\n') << "a write ends inside a line";
+    seen_lines += CountLines(std::string(text));
+  }
+  close(pair[1]);
+  EXPECT_EQ(seen_lines, static_cast<size_t>(lines));
+  EXPECT_GT(packets, 1);
 }
 
 TEST(AccessLogFileTest, OpenErrorNamesThePath) {

@@ -335,10 +335,12 @@ void Shard::OnConnectionFinished(void* self, conn::Connection& conn) {
   upstream::LocalRoutes* holder = conn.routes;
   --holder->connections;
   shard->ReleaseRoutes(holder);
-  shard->stats_.Sub(Counter::kConnectionsOpen);
+  // How it ended is counted before it stops counting as open: a reader
+  // that sees it closed sees why.
   stats::ListenerStats& counts = shard->listener_stats_[conn.listener_index];
-  stats::ListenerStats::Sub(counts.open);
   stats::ListenerStats::Add(counts.closed[static_cast<int>(conn.log.end)]);
+  stats::ListenerStats::Sub(counts.open);
+  shard->stats_.Sub(Counter::kConnectionsOpen);
   shard->connections_.Free(&conn);
 }
 
