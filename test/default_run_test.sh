@@ -10,12 +10,11 @@ set -uo pipefail
 RINGWAY=$(realpath "$1")
 CTL=$(realpath "$2")
 WORK=$(mktemp -d "${TEST_TMPDIR:-/tmp}/ringway-default.XXXXXX")
-SOCK=$(mktemp -u /tmp/ringway-default-XXXXXX.sock)
 FAILURES=0
 PID=""
 cleanup() {
   [[ -n "$PID" ]] && kill -9 "$PID" 2>/dev/null
-  rm -rf "$WORK"; rm -f "$SOCK"
+  rm -rf "$WORK"
 }
 trap cleanup EXIT
 
@@ -36,7 +35,9 @@ for port in 8443 8080 8081; do
 done
 
 start() {
-  "$RINGWAY" --state_dir="$WORK/state" --admin_socket="$SOCK" --shards=2 \
+  # The admin socket where ringway and ringwayctl look by default, as the
+  # README runs them.
+  "$RINGWAY" --state_dir="$WORK/state" --shards=2 \
     > "$WORK/out.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 200); do
@@ -69,8 +70,12 @@ contains "redirect target" "Location: https://localhost:8443/a?b=c" "$head"
 reply=$(curl -sS --max-time 5 http://localhost:8080/.well-known/acme-challenge/tok 2>&1)
 contains "ACME path proxied" "GET /.well-known/acme-challenge/tok" "$reply"
 
-stats=$("$CTL" --socket="$SOCK" stats 2>&1)
-contains "ringwayctl stats" "tls_handshakes" "$stats"
+SOCK=$(sed -nE 's/.*ready: .*; admin socket (.+)$/\1/p' "$WORK/out.log")
+check "admin socket mode 0600" 600 "$(stat -c %a "$SOCK" 2>&1)"
+check "its directory is ringway's: mode 0700" "700 $(id -u)" \
+  "$(stat -c '%a %u' "$(dirname "$SOCK")" 2>&1)"
+stats=$("$CTL" stats 2>&1)
+contains "ringwayctl stats (default socket)" "tls_handshakes" "$stats"
 stop
 
 # A second start keeps the installation's certificate.

@@ -90,6 +90,11 @@ void AccessLogWriter::Submit(uint32_t slot) {
                       lines.writing.data() + lines.written,
                       static_cast<unsigned>(length), static_cast<uint64_t>(-1));
   io_uring_sqe_set_data64(sqe, ring::UserData{write_op_, slot, 0}.Pack());
+  // A file write goes straight to an io_uring worker: the shard neither
+  // copies the batch into the page cache itself nor tries once without
+  // blocking only for the worker to do it all again (ext4 often cannot
+  // take a buffered write without blocking).
+  if (!lines.file->small_atomic_writes()) sqe->flags |= IOSQE_ASYNC;
   lines.in_flight = true;
 }
 

@@ -1,8 +1,9 @@
 // A shard's access log lines on their way to their files, written through
 // the shard's io_uring so a slow disk never blocks the shard.
 //
-// Per file, lines accumulate in a buffer that is written once it holds
-// kFlushBytes or its first line is kFlushDelayNs old (nginx's `buffer=` and
+// Per file, lines accumulate in a buffer that is written (by an io_uring
+// worker, for a regular file) once it holds kFlushBytes or its first line
+// is kFlushDelayNs old (nginx's `buffer=` and
 // `flush=`): under load a write carries a hundred lines or more, at light
 // load a line waits 100 ms at most. At most one write per file is in
 // flight, so lines reach the file whole and in order. Lines beyond
@@ -31,7 +32,7 @@ namespace ringway::accesslog {
 
 class AccessLogWriter {
  public:
-  static constexpr size_t kFlushBytes = 32 * 1024;
+  static constexpr size_t kFlushBytes = 64 * 1024;
   static constexpr uint64_t kFlushDelayNs = 100'000'000;
   static constexpr size_t kMaxBufferedBytes = 1 << 20;
 
