@@ -73,12 +73,9 @@ void HttpProxy::Start(Connection& conn, size_t listener_index) {
   state->request_chunks = codec::HttpChunkedDecoder(listener.http.limits);
   state->response_chunks = codec::HttpChunkedDecoder(upstream_limits);
 
-  // The shard's accept usually returned the address already.
-  if (!conn.client_known) {
-    socklen_t length = sizeof(conn.client_address);
-    getpeername(conn.side[kClient].fd,
-                reinterpret_cast<sockaddr*>(&conn.client_address), &length);
-  }
+  int fd = conn.side[kClient].fd;
+  socklen_t length = sizeof(conn.client_address);
+  getpeername(fd, reinterpret_cast<sockaddr*>(&conn.client_address), &length);
   conn.addresses_known = true;
   conn.client_known = true;
 

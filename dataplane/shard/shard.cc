@@ -26,11 +26,10 @@ using stats::Counter;
 enum ShardOp : uint8_t {
   kOpAccept = 1,  // slot: listener index
   kOpMailboxWake,
-  kOpAccessLogWrite,   // slot: the writer's file slot
-  kOpAcceptAddressed,  // slot: listener * kAddressedAccepts + accept slot
+  kOpAccessLogWrite,  // slot: the writer's file slot
 };
 static_assert(conn::kCloseReasons <= stats::kCloseReasonSlots);
-static_assert(kOpAcceptAddressed < health::kFirstHealthOp &&
+static_assert(kOpAccessLogWrite < health::kFirstHealthOp &&
               health::kLastHealthOp < conn::kFirstConnectionOp);
 
 // Timer resolution and reach: 4 ms ticks, 4096 slots (16 s a turn; longer
@@ -151,17 +150,7 @@ void Shard::Run(std::promise<absl::Status>* started) {
     return;
   }
   InstallSnapshot(std::move(options_.initial_snapshot));
-  // The accept kind follows the table at start (listeners are fixed; a
-  // later table that adds an access log makes a getpeername per
-  // connection instead).
-  for (size_t i = 0; i < listeners_.size(); ++i) {
-    const route::ListenerRoutes& routes = current_->snapshot().listeners[i];
-    if (routes.IsHttp() || routes.tls_stream || routes.access_log != nullptr) {
-      listeners_[i].addressed = true;
-      listeners_[i].slots.reset(new AcceptSlot[kAddressedAccepts]);
-    }
-    ArmAccept(i);
-  }
+  for (size_t i = 0; i < listeners_.size(); ++i) ArmAccept(i);
   ArmMailboxRead();
   RINGWAY_LOG(kDebug, "shard %d on cpu %d: %s", options_.id, options_.cpu,
               features_.Describe());
@@ -238,9 +227,6 @@ void Shard::Dispatch(const io_uring_cqe& cqe) {
     case kOpAccept:
       OnAccept(tag.slot, cqe);
       return;
-    case kOpAcceptAddressed:
-      OnAddressedAccept(tag.slot, cqe);
-      return;
     case kOpMailboxWake:
       ArmMailboxRead();  // messages are taken after the batch
       return;
@@ -283,25 +269,6 @@ void Shard::OnTimer(timer::TimerEntry* entry) {
 }
 
 void Shard::ArmAccept(size_t listener) {
-  Listener& l = listeners_[listener];
-  if (l.addressed) {
-    for (uint32_t i = 0; i < kAddressedAccepts; ++i) {
-      AcceptSlot& slot = l.slots[i];
-      if (slot.armed) continue;
-      slot.length = sizeof(slot.address);
-      io_uring_sqe* sqe = ring_->GetSqe();
-      io_uring_prep_accept(sqe, l.fd,
-                           reinterpret_cast<sockaddr*>(&slot.address),
-                           &slot.length, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      io_uring_sqe_set_data64(
-          sqe,
-          UserData{kOpAcceptAddressed,
-                   static_cast<uint32_t>(listener) * kAddressedAccepts + i, 0}
-              .Pack());
-      slot.armed = true;
-    }
-    return;
-  }
   io_uring_sqe* sqe = ring_->GetSqe();
   io_uring_prep_multishot_accept(sqe, listeners_[listener].fd, nullptr, nullptr,
                                  SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -316,39 +283,15 @@ void Shard::ArmMailboxRead() {
   io_uring_sqe_set_data64(sqe, UserData{kOpMailboxWake, 0, 0}.Pack());
 }
 
-void Shard::CountAcceptError(size_t listener, int error) {
-  if (draining_) return;
-  stats_.Add(Counter::kAcceptErrors);
-  RINGWAY_LOG(kWarning, "shard %d: accept on listener \"%s\": %s", options_.id,
-              current_->snapshot().listeners[listener].name,
-              std::strerror(error));
-}
-
-void Shard::OnAddressedAccept(uint32_t slot, const io_uring_cqe& cqe) {
-  const size_t listener = slot / kAddressedAccepts;
-  if (listener >= listeners_.size() || !listeners_[listener].addressed) return;
-  AcceptSlot& accept = listeners_[listener].slots[slot % kAddressedAccepts];
-  accept.armed = false;
-  if (cqe.res >= 0) {
-    StartConnection(listener, cqe.res, &accept.address);
-  } else if (cqe.res != -ECANCELED) {
-    CountAcceptError(listener, -cqe.res);
-  }
-  if (draining_ || listeners_[listener].fd < 0) return;
-  if (cqe.res < 0 && IsResourceShortage(-cqe.res)) {
-    // The backoff timer re-arms every slot of the listener.
-    timers_.Schedule(&listeners_[listener].backoff, now_ns_ + kAcceptBackoffNs);
-    return;
-  }
-  if (!listeners_[listener].backoff.scheduled()) ArmAccept(listener);
-}
-
 void Shard::OnAccept(size_t listener, const io_uring_cqe& cqe) {
   bool more = cqe.flags & IORING_CQE_F_MORE;
   if (cqe.res >= 0) {
     StartConnection(listener, cqe.res);
-  } else {
-    CountAcceptError(listener, -cqe.res);
+  } else if (!draining_) {
+    stats_.Add(Counter::kAcceptErrors);
+    RINGWAY_LOG(kWarning, "shard %d: accept on listener \"%s\": %s",
+                options_.id, current_->snapshot().listeners[listener].name,
+                std::strerror(-cqe.res));
   }
   // A multishot accept without F_MORE has ended (error or overflow).
   if (more || draining_) return;
@@ -359,8 +302,7 @@ void Shard::OnAccept(size_t listener, const io_uring_cqe& cqe) {
   ArmAccept(listener);
 }
 
-void Shard::StartConnection(size_t listener, int fd,
-                            const sockaddr_storage* peer) {
+void Shard::StartConnection(size_t listener, int fd) {
   stats_.Add(Counter::kConnectionsTotal);
   conn::Connection* conn = connections_.Allocate();
   if (conn == nullptr) {
@@ -381,10 +323,6 @@ void Shard::StartConnection(size_t listener, int fd,
   ++current_->connections;
   conn->idle_timeout_ns = routes.idle_timeout_ns;
   conn->log.accepted_ns = now_ns_;
-  if (peer != nullptr) {
-    conn->client_address = *peer;
-    conn->client_known = true;
-  }
   if (routes.IsHttp() || routes.tls_stream) {
     http_->Start(*conn, listener);
   } else {

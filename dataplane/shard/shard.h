@@ -88,22 +88,10 @@ class Shard {
   const ring::RingFeatures& ring_features() const { return features_; }
 
  private:
-  // Listeners that need every client's address (HTTP, an access log)
-  // keep this many single-shot accepts armed, each with its own address
-  // buffer, instead of one multishot accept (which cannot return
-  // addresses) and a getpeername per connection.
-  static constexpr uint32_t kAddressedAccepts = 8;
-  struct AcceptSlot {
-    sockaddr_storage address{};
-    socklen_t length = 0;
-    bool armed = false;
-  };
   // A listener's accept state: backing off after EMFILE and the like.
   struct Listener {
     int fd = -1;
     timer::TimerEntry backoff;
-    bool addressed = false;  // slots below, else one multishot accept
-    std::unique_ptr<AcceptSlot[]> slots;
   };
 
   void Run(std::promise<absl::Status>* started);
@@ -114,11 +102,7 @@ class Shard {
   void ArmAccept(size_t listener);
   void ArmMailboxRead();
   void OnAccept(size_t listener, const io_uring_cqe& cqe);
-  void OnAddressedAccept(uint32_t slot, const io_uring_cqe& cqe);
-  void CountAcceptError(size_t listener, int error);
-  // `peer`: the client's address when the accept returned it.
-  void StartConnection(size_t listener, int fd,
-                       const sockaddr_storage* peer = nullptr);
+  void StartConnection(size_t listener, int fd);
   void DrainMailbox();
   void InstallSnapshot(std::shared_ptr<const route::RouteSnapshot> snapshot);
   void BeginDrain(uint64_t deadline_ns);
