@@ -10,6 +10,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "control/admin_http_request.h"
 #include "control/ringway_server.h"
 #include "dataplane/common/log.h"
 #include "dataplane/common/monotonic_clock.h"
@@ -17,8 +18,6 @@
 namespace ringway::control {
 namespace {
 
-// A request line and a few headers; anything longer is not ours.
-constexpr size_t kMaxRequestBytes = 8 * 1024;
 constexpr int kRequestTimeoutSeconds = 5;
 
 std::string Response(int status, std::string_view reason,
@@ -80,7 +79,7 @@ void AdminHttpServer::ServeOne(int fd) {
   std::string request;
   char buffer[4096];
   while (request.find("\r\n\r\n") == std::string::npos &&
-         request.size() <= kMaxRequestBytes) {
+         request.size() <= kMaxAdminHttpRequestBytes) {
     ssize_t n = read(fd, buffer, sizeof(buffer));
     if (n <= 0) break;
     request.append(buffer, static_cast<size_t>(n));
@@ -93,28 +92,19 @@ void AdminHttpServer::ServeOne(int fd) {
   }
 }
 
-std::string AdminHttpServer::Respond(std::string_view request) {
-  const size_t head_end = request.find("\r\n\r\n");
-  const size_t line_end = request.find("\r\n");
-  if (head_end == std::string_view::npos || request.size() > kMaxRequestBytes) {
+std::string AdminHttpServer::Respond(std::string_view bytes) {
+  absl::StatusOr<AdminHttpRequest> request = ParseAdminHttpRequest(bytes);
+  if (!request.ok()) {
     RINGWAY_LOG_LIMITED(
         log_limiter_, kAdminRequest, MonotonicNowNs(), kWarning,
-        "admin HTTP: bad request (%d bytes, %s)", request.size(),
-        request.size() > kMaxRequestBytes ? "too large" : "incomplete");
+        "admin HTTP: bad request (%d bytes, %s): \"%s\"", bytes.size(),
+        request.status().message(),
+        absl::CHexEscape(
+            std::string(bytes.substr(0, bytes.find("\r\n"))).substr(0, 100)));
     return Text(400, "Bad Request", "bad request\n");
   }
-  std::string_view line = request.substr(0, line_end);
-  const size_t space = line.find(' ');
-  const size_t space2 = line.find(' ', space + 1);
-  if (space == std::string_view::npos || space2 == std::string_view::npos) {
-    RINGWAY_LOG_LIMITED(log_limiter_, kAdminRequest, MonotonicNowNs(), kWarning,
-                        "admin HTTP: bad request line \"%s\"",
-                        absl::CHexEscape(std::string(line.substr(0, 100))));
-    return Text(400, "Bad Request", "bad request\n");
-  }
-  std::string_view method = line.substr(0, space);
-  std::string_view target = line.substr(space + 1, space2 - space - 1);
-  target = target.substr(0, target.find('?'));
+  const std::string_view method = request->method;
+  const std::string_view target = request->path;
   const bool head = method == "HEAD";
   if (method != "GET" && !head) {
     return Text(405, "Method Not Allowed", "GET or HEAD\n");

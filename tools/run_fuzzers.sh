@@ -19,6 +19,7 @@ readonly TARGETS=(
   "//dataplane/codec:http_response_parser_fuzz_test_fuzzer:test/fuzz/corpus/http_response"
   "//dataplane/codec:http_chunked_decoder_fuzz_test_fuzzer:test/fuzz/corpus/http_chunked"
   "//control:admin_request_fuzz_test_fuzzer:test/fuzz/corpus/admin_request"
+  "//control:admin_http_request_fuzz_test_fuzzer:test/fuzz/corpus/admin_http_request"
 )
 output_base="${RINGWAY_FUZZ_OUTPUT_BASE:-/tmp/ringway-fuzz-bazel-$(id -u)}"
 bazel_fuzz() { tools/bazel --output_base="$output_base" "$@"; }
