@@ -253,9 +253,10 @@ class Compiler {
       CompileHandler(in, path, &out);
       out.defer_accept_s = DeferAcceptSeconds(in, out);
       if (in.has_access_log()) {
-        auto file = options_.access_logs != nullptr
-                        ? options_.access_logs->Get(in.access_log().path())
-                        : AccessLogFiles::Process().Get(in.access_log().path());
+        AccessLogFiles& files = options_.access_logs != nullptr
+                                    ? *options_.access_logs
+                                    : AccessLogFiles::Process();
+        auto file = files.Get(in.access_log().path());
         if (!file.ok()) {
           Error("%s.access_log.path: %s", path, file.status().message());
         } else {

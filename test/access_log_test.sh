@@ -170,6 +170,13 @@ check "HTTPS TLS handshake time measured" yes \
   "$(python3 -c 'import sys; print("yes" if 0 < float(sys.argv[1]) < 5 else "no")' \
     "$(field tls_time <<<"$OK")")"
 check "L4 has no TLS handshake time" null "$(field tls_time <<<"$ONE")"
+# An HTTP request's first byte is timed from the request, not from the
+# connection's accept (which the handshake came after): within its duration.
+for line in "$OK" "$MISSING"; do
+  check "HTTPS first byte within the request ($(field path <<<"$line"))" yes \
+    "$(python3 -c 'import sys; a,b=map(float,sys.argv[1:]); print("yes" if 0 < a <= b else (a,b))' \
+      "$(field first_byte_time <<<"$line")" "$(field duration <<<"$line")")"
+done
 check "HTTPS response bytes" yes \
   "$( (($(field bytes_sent <<<"$OK") > 23)) && echo yes)"
 

@@ -67,16 +67,14 @@ void LogHttpRequest(accesslog::AccessLogWriter& writer, const Connection& conn,
   accesslog::AccessEntry entry;
   entry.kind = "http";
   entry.listener = conn.listener->name;
-  // A request refused before it was routed has no real client yet.
-  std::string peer;
-  if (h.client_ip.empty() && conn.client_known) {
-    peer = http::IpText(conn.client_address);
-  }
-  entry.client = h.client_ip.empty() ? peer : h.client_ip;
+  const std::string peer =
+      conn.client_known ? http::IpText(conn.client_address) : std::string();
+  // A request refused before it was routed has no real client yet: the
+  // TCP peer stands in.
+  entry.client = h.client_ip.empty() ? std::string_view(peer) : h.client_ip;
   // The TCP peer's port, when the client is that peer (not a client a
   // trusted proxy named in a header).
-  if (conn.client_known && (h.client_ip.empty() ||
-                            http::IpText(conn.client_address) == h.client_ip)) {
+  if (conn.client_known && entry.client == peer) {
     entry.client_port = address::SocketAddress(conn.client_address).port();
   }
   AddTls(h.tls.get(), &entry);

@@ -14,9 +14,11 @@
 #include <string>
 #include <string_view>
 
+#include "dataplane/accesslog/access_entry.h"
 #include "dataplane/conn/endpoint.h"
 #include "dataplane/conn/peek_buffer.h"
 #include "dataplane/route/route_snapshot.h"
+#include "dataplane/stats/shard_stats.h"
 #include "dataplane/timer/timer_wheel.h"
 #include "dataplane/tls/tls_session.h"
 #include "dataplane/upstream/local_routes.h"
@@ -40,7 +42,7 @@ enum class CloseReason : uint8_t {
   kIdleTimeout,
   kDrain,
   kResourceError,
-  kRejected,  // first bytes refused (counted by the caller)
+  kRejected,     // first bytes refused (counted by the caller)
   kPeekTimeout,  // the last: kCloseReasons below counts on it
 };
 inline constexpr int kCloseReasons =
@@ -71,14 +73,28 @@ inline std::string_view CloseReasonName(CloseReason reason) {
   return "unknown";
 }
 
-
 struct HttpState;  // http_state.h
+
+inline constexpr int kClient = 0;
+inline constexpr int kUpstream = 1;
+
+// For log lines: "client" or "upstream".
+inline const char* SideName(int side) {
+  return side == kClient ? "client" : "upstream";
+}
+
+// The shard's counter of bytes read from side `from` and passed on.
+inline stats::Counter RelayedBytesCounter(int from) {
+  return from == kClient ? stats::Counter::kBytesClientToUpstream
+                         : stats::Counter::kBytesUpstreamToClient;
+}
 
 // What the access log (dataplane/accesslog) says of a connection: plain
 // stores as it goes, read when it ends (L4) or at each request's end (HTTP
 // takes differences of `bytes` from the request's start).
 struct ConnectionLog {
-  static constexpr uint64_t kNotMeasured = UINT64_MAX;
+  // The access log's own "not measured": copied into its entries as is.
+  static constexpr uint64_t kNotMeasured = accesslog::kNotMeasured;
   uint64_t accepted_ns = 0;
   uint64_t connect_ns = kNotMeasured;  // the last upstream connect took
   // L4: accept to the upstream's first byte; HTTP: the request's start to
@@ -96,15 +112,17 @@ struct ConnectionLog {
   std::string alpn;
   std::string_view tls_version;
   std::string_view tls_cipher;
+
+  // `n` bytes read from side `from` and passed on, as an L4 connection
+  // counts them: the upstream's first byte times first_byte_ns from
+  // accept.
+  void CountRelayed(int from, uint64_t n, uint64_t now_ns) {
+    if (from == kUpstream && bytes[kUpstream] == 0) {
+      first_byte_ns = now_ns - accepted_ns;
+    }
+    bytes[from] += n;
+  }
 };
-
-inline constexpr int kClient = 0;
-inline constexpr int kUpstream = 1;
-
-// For log lines: "client" or "upstream".
-inline const char* SideName(int side) {
-  return side == kClient ? "client" : "upstream";
-}
 
 struct Connection {
   uint32_t slot = 0;

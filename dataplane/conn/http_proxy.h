@@ -195,15 +195,15 @@ class HttpProxy {
   void Touch(Connection& conn) { conn.last_activity_ns = now_ns_; }
   // Bytes from the client (d = kClient) or to it (kUpstream): the shard's
   // counter and the connection's (its access log lines').
+  // In stream mode the line is an L4 one (the upstream's first byte times
+  // it); an HTTP request's first byte is its response head's.
   void CountBytes(Connection& conn, int d, uint64_t bytes) {
-    ctx_.stats->Add(d == kClient ? stats::Counter::kBytesClientToUpstream
-                                 : stats::Counter::kBytesUpstreamToClient,
-                    bytes);
-    // Stream mode's line (an L4 one) times the upstream's first byte.
-    if (d == kUpstream && conn.log.bytes[kUpstream] == 0) {
-      conn.log.first_byte_ns = now_ns_ - conn.log.accepted_ns;
+    ctx_.stats->Add(RelayedBytesCounter(d), bytes);
+    if (conn.http != nullptr && conn.http->stream) {
+      conn.log.CountRelayed(d, bytes, now_ns_);
+    } else {
+      conn.log.bytes[d] += bytes;
     }
-    conn.log.bytes[d] += bytes;
   }
   bool AccessLogged(const Connection& conn) const {
     return conn.listener->access_log != nullptr && ctx_.access_log != nullptr;

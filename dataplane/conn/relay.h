@@ -146,15 +146,8 @@ class Relay {
   // Bytes of direction d relayed: the shard's counter and the
   // connection's (the access log's, and its first upstream byte).
   void CountBytes(Connection& conn, int d, uint64_t bytes) {
-    ctx_.stats->Add(BytesCounter(d), bytes);
-    if (d == kUpstream && conn.log.bytes[kUpstream] == 0) {
-      conn.log.first_byte_ns = now_ns_ - conn.log.accepted_ns;
-    }
-    conn.log.bytes[d] += bytes;
-  }
-  static stats::Counter BytesCounter(int d) {
-    return d == kClient ? stats::Counter::kBytesClientToUpstream
-                        : stats::Counter::kBytesUpstreamToClient;
+    ctx_.stats->Add(RelayedBytesCounter(d), bytes);
+    conn.log.CountRelayed(d, bytes, now_ns_);
   }
 
   uint64_t Tag(const Connection& conn, uint8_t op) const;
