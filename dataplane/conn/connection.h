@@ -95,7 +95,7 @@ inline stats::Counter RelayedBytesCounter(int from) {
 struct ConnectionLog {
   // The access log's own "not measured": copied into its entries as is.
   static constexpr uint64_t kNotMeasured = accesslog::kNotMeasured;
-  uint64_t accepted_ns = 0;
+  uint64_t accepted_ns = 0;  // (set by the shard; times the TLS handshake too)
   uint64_t connect_ns = kNotMeasured;  // the last upstream connect took
   // L4: accept to the upstream's first byte; HTTP: the request's start to
   // its response head.

@@ -63,7 +63,6 @@ void HttpProxy::Start(Connection& conn, size_t listener_index) {
   const route::ListenerRoutes& listener = *conn.listener;
   HttpState* state = AcquireState();
   conn.http = state;
-  state->accepted_ns = now_ns_;
   conn.state = ConnectionState::kRelaying;
   conn.side[kClient].writable = true;
   state->request_parser = codec::HttpRequestParser(listener.http.limits);

@@ -149,8 +149,8 @@ void HttpProxy::OnHandshakeDone(Connection& conn) {
   if (conn.http == nullptr) return;  // finished meanwhile
   HttpState& h = *conn.http;
   ctx_.stats->Add(Counter::kTlsHandshakes);
-  ctx_.stats->Observe(stats::Histogram::kTlsHandshake, now_ns_ - h.accepted_ns);
-  conn.log.tls_ns = now_ns_ - h.accepted_ns;
+  conn.log.tls_ns = now_ns_ - conn.log.accepted_ns;
+  ctx_.stats->Observe(stats::Histogram::kTlsHandshake, conn.log.tls_ns);
   if (ctx_.listener_stats != nullptr) {
     ctx_.listener_stats[conn.listener_index].tls_handshake.Observe(
         conn.log.tls_ns);

@@ -147,8 +147,7 @@ struct HttpState {
   codec::HttpResponse response;  // views valid only until upstream_in moves
   codec::HttpChunkedDecoder request_chunks;
   codec::HttpChunkedDecoder response_chunks;
-  uint32_t requests = 0;     // on this connection, the current one included
-  uint64_t accepted_ns = 0;  // (the TLS handshake's duration)
+  uint32_t requests = 0;  // on this connection, the current one included
   uint64_t request_started_ns = 0;  // head routed; 0: no request
   // The request's access log line (logged listeners only): the response's
   // status (the upstream's or ringway's own; 0: none yet), what the head
@@ -220,7 +219,6 @@ struct HttpState {
     upstream_dropping = false;
     ResetUpstreamTls();
     requests = 0;
-    accepted_ns = 0;
     method = codec::HttpMethod::kGet;
     client_version = codec::HttpVersion::kHttp11;
     client_shut = false;
