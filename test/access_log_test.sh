@@ -29,6 +29,36 @@ openssl s_server -accept "127.0.0.1:$TLS_PORT" -cert "$WORK/site.pem" \
 PIDS+=($!)
 wait_port "$BACKEND_PORT" || exit 1
 wait_port "$TLS_PORT" || exit 1
+# A backend for bursts of connections: a deep backlog, reads to EOF and
+# closes; it binds port 0 and says which port it got.
+python3 - "$WORK/sink.port" >"$WORK/sink.log" 2>&1 <<'PY' &
+import selectors, socket, sys
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen(1024)
+server.setblocking(False)
+open(sys.argv[1] + ".tmp", "w").write(str(server.getsockname()[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+sel = selectors.DefaultSelector()
+sel.register(server, selectors.EVENT_READ)
+while True:
+    for key, _ in sel.select():
+        if key.fileobj is server:
+            conn, _ = server.accept()
+            conn.setblocking(False)
+            sel.register(conn, selectors.EVENT_READ)
+        else:
+            try:
+                data = key.fileobj.recv(4096)
+            except ConnectionError:
+                data = b""
+            if not data:
+                sel.unregister(key.fileobj)
+                key.fileobj.close()
+PY
+PIDS+=($!)
+until_true 5 test -s "$WORK/sink.port"
+SINK_PORT=$(cat "$WORK/sink.port")
 
 cat >"$WORK/ringway.textproto" <<CONF
 listeners { name: "l4" address: "127.0.0.1:0"
@@ -46,7 +76,11 @@ listeners { name: "web" address: "127.0.0.1:0"
   access_log { path: "$WORK/web.log" } }
 listeners { name: "quiet" address: "127.0.0.1:0"
   tcp_proxy { upstream_group: "py" } }
+listeners { name: "burst" address: "127.0.0.1:0"
+  tcp_proxy { upstream_group: "sink" }
+  access_log { path: "$WORK/burst.log" } }
 upstream_groups { name: "py" servers { address: "127.0.0.1:$BACKEND_PORT" } }
+upstream_groups { name: "sink" servers { address: "127.0.0.1:$SINK_PORT" } }
 upstream_groups { name: "tls" servers { address: "127.0.0.1:$TLS_PORT" } }
 admin { http_address: "127.0.0.1:0" }
 CONF
@@ -63,6 +97,7 @@ L4=$(address_of l4)
 SNI=$(address_of sni)
 WEB=$(address_of web)
 QUIET=$(address_of quiet)
+BURST=$(address_of burst)
 ADMIN=$(sed -nE 's/.*admin HTTP on (127\.0\.0\.1:[0-9]+).*/\1/p' \
   "$WORK/ringway.log")
 
@@ -197,6 +232,56 @@ check "the moved file kept every earlier line" 7 \
 check "later lines in the reopened file" 3 "$(count_lines "$WORK/access.log")"
 check "the reopened file is valid JSON lines" 3 \
   "$(lines "$WORK/access.log" kind tcp | wc -l)"
+
+# --- a burst of clients, each from its own address: every line names its
+# own connection's client. (Several accepts complete in one batch of a
+# shard's completions; the address each one's accept wrote must not be
+# taken for another's.)
+python3 - "$BURST" 300 >"$WORK/burst.clients" <<'PY'
+import selectors, socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+count = int(sys.argv[2])
+sel = selectors.DefaultSelector()
+clients = []
+for i in range(count):
+    s = socket.socket()
+    s.setblocking(False)
+    s.bind(("127.0.%d.%d" % (1 + i // 200, 1 + i % 200), 0))
+    s.connect_ex((host, int(port)))  # all at once: a burst to accept
+    clients.append(s)
+    sel.register(s, selectors.EVENT_WRITE)
+for s in clients:
+    ip, source_port = s.getsockname()
+    print(ip, source_port)
+open_count = count
+while open_count:
+    for key, events in sel.select(timeout=10):
+        s = key.fileobj
+        if events & selectors.EVENT_WRITE:
+            s.send(b"x")
+            s.shutdown(socket.SHUT_WR)
+            sel.modify(s, selectors.EVENT_READ)
+        elif not s.recv(4096):  # ringway passed the backend's FIN on
+            sel.unregister(s)
+            s.close()
+            open_count -= 1
+PY
+check "the burst's clients all finished" 0 $?
+until_true 10 has_lines "$WORK/burst.log" 300
+check "a line per burst connection" 300 "$(count_lines "$WORK/burst.log")"
+check "each line names its own client and port" "" "$(python3 - \
+  "$WORK/burst.log" "$WORK/burst.clients" <<'PY'
+import json, sys
+logged = sorted((l["client"], l["client_port"])
+                for l in map(json.loads, open(sys.argv[1])))
+sent = sorted((ip, int(port))
+              for ip, port in (line.split() for line in open(sys.argv[2])))
+if logged != sent:
+    wrong = sorted(set(logged) ^ set(sent))
+    print(len(wrong), "differ, e.g.", wrong[:4], "duplicates:",
+          len(logged) - len(set(logged)))
+PY
+)"
 
 # --- a bad path is refused whole; the running table stays ---
 check "running ringway still alive" 0 "$(kill -0 "$RINGWAY_PID"; echo $?)"

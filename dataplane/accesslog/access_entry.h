@@ -27,6 +27,13 @@ namespace ringway::accesslog {
 
 inline constexpr uint64_t kNotMeasured = UINT64_MAX;
 
+// The most bytes a line takes besides its strings' text (the keys, the
+// strings' quotes, the time, the numbers and durations at their widest),
+// and the most one byte of text takes (\u00XX): the room a line is written
+// into without checks.
+inline constexpr size_t kLineBytesBesidesText = 640;
+inline constexpr size_t kEscapedBytesPerByte = 6;
+
 struct AccessEntry {
   int64_t unix_time_us = 0;  // when the line is written
   std::string_view kind;     // "tcp" or "http"

@@ -86,5 +86,50 @@ TEST(AccessEntryTest, ClientTextIsEscaped) {
   EXPECT_EQ(line.find('\n'), line.size() - 1);
 }
 
+// The line is written into room sized beforehand: the widest values must
+// fit what the formatter reserves besides the text.
+TEST(AccessEntryTest, WidestValuesFitTheReservedRoom) {
+  AccessEntry entry;
+  entry.unix_time_us = INT64_MAX;
+  entry.client_port = 65535;
+  entry.status = -1;
+  entry.bytes_received = UINT64_MAX;
+  entry.bytes_sent = UINT64_MAX;
+  entry.connect_ns = UINT64_MAX - 1;
+  entry.tls_ns = UINT64_MAX - 1;
+  entry.first_byte_ns = UINT64_MAX - 1;
+  entry.duration_ns = UINT64_MAX - 1;
+  std::string line;
+  AppendJsonLine(entry, &line);
+  EXPECT_LE(line.size(), kLineBytesBesidesText) << line;
+  EXPECT_NE(line.find("\"duration\":18446744073.709551,"), std::string::npos)
+      << line;
+  EXPECT_NE(line.find("\"bytes_sent\":18446744073709551615,"),
+            std::string::npos)
+      << line;
+}
+
+// A line longer than the formatter's stack room (a long, escaped path) is
+// written in place, after what the buffer already holds.
+TEST(AccessEntryTest, LongLineAppendsAfterEarlierLines) {
+  AccessEntry first;
+  first.kind = "tcp";
+  std::string out;
+  AppendJsonLine(first, &out);
+  const std::string first_line = out;
+  AccessEntry entry;
+  entry.kind = "http";
+  const std::string path = "/" + std::string(3000, '\x01') + "end";
+  entry.path = path;
+  AppendJsonLine(entry, &out);
+  ASSERT_EQ(out.substr(0, first_line.size()), first_line);
+  std::string expected_path = "\"path\":\"/";
+  for (int i = 0; i < 3000; ++i) expected_path += "\\u0001";
+  expected_path += "end\"";
+  EXPECT_NE(out.find(expected_path, first_line.size()), std::string::npos);
+  EXPECT_EQ(out.back(), '\n');
+  EXPECT_EQ(out.find('\n', first_line.size()), out.size() - 1);
+}
+
 }  // namespace
 }  // namespace ringway::accesslog

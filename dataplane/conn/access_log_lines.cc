@@ -2,9 +2,8 @@
 
 #include <string>
 
-#include "dataplane/address/socket_address.h"
+#include "dataplane/address/ip_text.h"
 #include "dataplane/conn/http_state.h"
-#include "dataplane/http/real_client_address.h"
 
 namespace ringway::conn {
 namespace {
@@ -30,16 +29,14 @@ void LogConnection(accesslog::AccessLogWriter& writer, const Connection& conn,
   accesslog::AccessEntry entry;
   entry.kind = "tcp";
   entry.listener = conn.listener->name;
-  std::string client;
+  const address::IpText peer(conn.client_address);
   if (conn.http != nullptr && !conn.http->client_ip.empty()) {
-    client = conn.http->client_ip;
+    entry.client = conn.http->client_ip;
   } else if (conn.client_known) {
-    client = http::IpText(conn.client_address);
+    entry.client = peer.view();
   }
-  entry.client = client;
-  if (conn.client_known) {
-    entry.client_port = address::SocketAddress(conn.client_address).port();
-  }
+  if (conn.client_known)
+    entry.client_port = address::PortOf(conn.client_address);
   if (conn.http != nullptr) {
     AddTls(conn.http->tls.get(), &entry);
   } else {
@@ -67,15 +64,16 @@ void LogHttpRequest(accesslog::AccessLogWriter& writer, const Connection& conn,
   accesslog::AccessEntry entry;
   entry.kind = "http";
   entry.listener = conn.listener->name;
-  const std::string peer =
-      conn.client_known ? http::IpText(conn.client_address) : std::string();
+  const address::IpText ip_text(conn.client_address);
+  const std::string_view peer =
+      conn.client_known ? ip_text.view() : std::string_view();
   // A request refused before it was routed has no real client yet: the
   // TCP peer stands in.
-  entry.client = h.client_ip.empty() ? std::string_view(peer) : h.client_ip;
+  entry.client = h.client_ip.empty() ? peer : std::string_view(h.client_ip);
   // The TCP peer's port, when the client is that peer (not a client a
   // trusted proxy named in a header).
   if (conn.client_known && entry.client == peer) {
-    entry.client_port = address::SocketAddress(conn.client_address).port();
+    entry.client_port = address::PortOf(conn.client_address);
   }
   AddTls(h.tls.get(), &entry);
   if (h.vhost != nullptr) entry.route = h.vhost->name;

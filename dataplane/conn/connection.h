@@ -149,7 +149,9 @@ struct Connection {
   // The client's address as the route saw it (after any PROXY header) and
   // the address it connected to.
   bool addresses_known = false;  // both
-  bool client_known = false;     // client_address (the access log's)
+  // client_address: from the accept (the shard), a PROXY header, or
+  // getpeername when something needs it.
+  bool client_known = false;
   sockaddr_storage client_address{};
   sockaddr_storage local_address{};
 

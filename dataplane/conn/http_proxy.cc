@@ -72,11 +72,13 @@ void HttpProxy::Start(Connection& conn, size_t listener_index) {
   state->request_chunks = codec::HttpChunkedDecoder(listener.http.limits);
   state->response_chunks = codec::HttpChunkedDecoder(upstream_limits);
 
-  int fd = conn.side[kClient].fd;
-  socklen_t length = sizeof(conn.client_address);
-  getpeername(fd, reinterpret_cast<sockaddr*>(&conn.client_address), &length);
+  if (!conn.client_known) {  // the shard may have it from the accept
+    socklen_t length = sizeof(conn.client_address);
+    getpeername(conn.side[kClient].fd,
+                reinterpret_cast<sockaddr*>(&conn.client_address), &length);
+    conn.client_known = true;
+  }
   conn.addresses_known = true;
-  conn.client_known = true;
 
   state->stream = listener.tls_stream;
   if (state->stream) {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "dataplane/address/cidr.h"
+#include "dataplane/address/ip_text.h"
 #include "dataplane/http/text.h"
 
 namespace ringway::http {
@@ -83,19 +84,7 @@ class ElementsFromRight {
 }  // namespace
 
 std::string IpText(const sockaddr_storage& address) {
-  char text[INET6_ADDRSTRLEN] = "";
-  if (address.ss_family == AF_INET) {
-    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
-    inet_ntop(AF_INET, &v4->sin_addr, text, sizeof(text));
-  } else if (address.ss_family == AF_INET6) {
-    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
-    if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
-      inet_ntop(AF_INET, &v6->sin6_addr.s6_addr[12], text, sizeof(text));
-    } else {
-      inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof(text));
-    }
-  }
-  return text;
+  return std::string(address::IpText(address).view());
 }
 
 std::string RealClientIp(const route::RealIpFromHeader& config,

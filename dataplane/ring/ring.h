@@ -85,6 +85,21 @@ class Ring {
     return count;
   }
 
+  // Calls look(cqe) for every ready completion, leaving them all in the
+  // queue for ForEachCompletion.
+  template <typename Look>
+  void PeekCompletions(Look&& look) {
+    unsigned head;
+    io_uring_cqe* cqe;
+    io_uring_for_each_cqe(&ring_, head, cqe) { look(*cqe); }
+  }
+
+  // Whether completions wait in the kernel's overflow list (the queue was
+  // full): they come after every completion now in the queue.
+  bool CompletionsOverflowed() const {
+    return IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_CQ_OVERFLOW;
+  }
+
   io_uring* raw() { return &ring_; }
   const RingFeatures& features() const { return features_; }
 

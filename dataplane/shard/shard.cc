@@ -190,6 +190,7 @@ void Shard::Loop() {
     relay_->set_now(now_ns_);
     http_->set_now(now_ns_);
     access_log_->set_now(now_ns_);
+    if (features_.defer_taskrun) CountAcceptsInBatch();
     ring_->ForEachCompletion(
         [this](const io_uring_cqe& cqe) { Dispatch(cqe); });
     relay_->FlushPending();
@@ -238,6 +239,19 @@ void Shard::Dispatch(const io_uring_cqe& cqe) {
   }
 }
 
+// See Listener: which connection of the batch its listener's address
+// buffer belongs to. Completions in the overflow list were accepted after
+// every one in the queue, so none here owns the buffer then.
+void Shard::CountAcceptsInBatch() {
+  if (ring_->CompletionsOverflowed()) return;
+  ring_->PeekCompletions([this](const io_uring_cqe& cqe) {
+    const UserData tag = UserData::Unpack(cqe.user_data);
+    if (tag.op == kOpAccept && cqe.res >= 0) {
+      ++listeners_[tag.slot].accepts_in_batch;
+    }
+  });
+}
+
 void Shard::OnTimer(timer::TimerEntry* entry) {
   if (entry == &drain_deadline_) {
     RINGWAY_LOG(kWarning,
@@ -269,9 +283,17 @@ void Shard::OnTimer(timer::TimerEntry* entry) {
 }
 
 void Shard::ArmAccept(size_t listener) {
+  Listener& state = listeners_[listener];
   io_uring_sqe* sqe = ring_->GetSqe();
-  io_uring_prep_multishot_accept(sqe, listeners_[listener].fd, nullptr, nullptr,
-                                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (features_.defer_taskrun) {
+    state.peer_length = sizeof(state.peer);
+    io_uring_prep_multishot_accept(
+        sqe, state.fd, reinterpret_cast<sockaddr*>(&state.peer),
+        &state.peer_length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  } else {
+    io_uring_prep_multishot_accept(sqe, state.fd, nullptr, nullptr,
+                                   SOCK_NONBLOCK | SOCK_CLOEXEC);
+  }
   io_uring_sqe_set_data64(
       sqe, UserData{kOpAccept, static_cast<uint32_t>(listener), 0}.Pack());
 }
@@ -286,7 +308,12 @@ void Shard::ArmMailboxRead() {
 void Shard::OnAccept(size_t listener, const io_uring_cqe& cqe) {
   bool more = cqe.flags & IORING_CQE_F_MORE;
   if (cqe.res >= 0) {
-    StartConnection(listener, cqe.res);
+    Listener& state = listeners_[listener];
+    const bool owns_buffer =
+        state.accepts_in_batch > 0 && --state.accepts_in_batch == 0 &&
+        (state.peer.ss_family == AF_INET || state.peer.ss_family == AF_INET6) &&
+        state.peer_length <= sizeof(state.peer);
+    StartConnection(listener, cqe.res, owns_buffer ? &state.peer : nullptr);
   } else if (!draining_) {
     stats_.Add(Counter::kAcceptErrors);
     RINGWAY_LOG(kWarning, "shard %d: accept on listener \"%s\": %s",
@@ -302,7 +329,8 @@ void Shard::OnAccept(size_t listener, const io_uring_cqe& cqe) {
   ArmAccept(listener);
 }
 
-void Shard::StartConnection(size_t listener, int fd) {
+void Shard::StartConnection(size_t listener, int fd,
+                            const sockaddr_storage* client) {
   stats_.Add(Counter::kConnectionsTotal);
   conn::Connection* conn = connections_.Allocate();
   if (conn == nullptr) {
@@ -323,6 +351,10 @@ void Shard::StartConnection(size_t listener, int fd) {
   ++current_->connections;
   conn->idle_timeout_ns = routes.idle_timeout_ns;
   conn->log.accepted_ns = now_ns_;
+  if (client != nullptr) {
+    conn->client_address = *client;
+    conn->client_known = true;
+  }
   if (routes.IsHttp() || routes.tls_stream) {
     http_->Start(*conn, listener);
   } else {

@@ -88,21 +88,37 @@ class Shard {
   const ring::RingFeatures& ring_features() const { return features_; }
 
  private:
-  // A listener's accept state: backing off after EMFILE and the like.
+  // A listener's accept state: backing off after EMFILE and the like, and
+  // where its multishot accept writes each client's address.
+  //
+  // The kernel writes that one buffer on every accept, so it holds the
+  // address of the latest only. With IORING_SETUP_DEFER_TASKRUN accepts run
+  // only inside this thread's io_uring_enter, never while a batch of
+  // completions is handled: the buffer then belongs to the listener's last
+  // successful accept completion in the batch. Its connection takes the
+  // address from here; the earlier ones ask the kernel (getpeername).
+  // Without DEFER_TASKRUN no buffer is given and every connection asks.
   struct Listener {
     int fd = -1;
     timer::TimerEntry backoff;
+    sockaddr_storage peer{};
+    // In/out for the kernel: stays the family's size (a listener's peers
+    // are all sockaddr_in, or all sockaddr_in6).
+    socklen_t peer_length = sizeof(sockaddr_storage);
+    // Successful accept completions of this batch not yet handled.
+    uint32_t accepts_in_batch = 0;
   };
 
   void Run(std::promise<absl::Status>* started);
   absl::Status SetUp();
   void Loop();
   void Dispatch(const io_uring_cqe& cqe);
+  void CountAcceptsInBatch();
   void OnTimer(timer::TimerEntry* entry);
   void ArmAccept(size_t listener);
   void ArmMailboxRead();
   void OnAccept(size_t listener, const io_uring_cqe& cqe);
-  void StartConnection(size_t listener, int fd);
+  void StartConnection(size_t listener, int fd, const sockaddr_storage* client);
   void DrainMailbox();
   void InstallSnapshot(std::shared_ptr<const route::RouteSnapshot> snapshot);
   void BeginDrain(uint64_t deadline_ns);
