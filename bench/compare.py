@@ -99,6 +99,12 @@ def parse_args(argv):
                    "--shards CPUs this process may use)")
     p.add_argument("--load-cpus", default="",
                    help="CPUs for the backend and wrk (default: the rest)")
+    p.add_argument("--observed-access-log", default=None, metavar="PATH",
+                   help="where ringway_observed writes its access log "
+                   "(default: access.log in its work directory under "
+                   "/tmp); a file on tmpfs leaves the disk's file system "
+                   "out of the figure, /dev/null all but building and "
+                   "handing over the lines")
     p.add_argument("--ringway", default=None,
                    help="ringway binary (default: from the runfiles)")
     p.add_argument("--splice-relay", default=None,
@@ -300,8 +306,8 @@ class Run:
             if proxy == OBSERVED:
                 self.admin_port = processes.free_port()
                 text = proxy_configs.ringway_observed(
-                    text, os.path.join(workdir, "access.log"),
-                    self.admin_port)
+                    text, a.observed_access_log or
+                    os.path.join(workdir, "access.log"), self.admin_port)
             argv = proxy_configs.ringway_argv(a.ringway, config, a.shards)
         elif proxy == "nginx":
             text = proxy_configs.nginx_proxy_config(
@@ -454,6 +460,7 @@ def settings(args, run):
         "wrk_threads": run.wrk_threads,
         "proxy_cpus": processes.format_cpus(run.proxy_cpus),
         "load_cpus": processes.format_cpus(run.load_cpus),
+        "observed_access_log": args.observed_access_log,
         "ringway_binary": args.ringway,
         "splice_relay_binary": args.splice_relay,
         "workload_descriptions": {w.name: w.description
@@ -488,7 +495,8 @@ def print_configs(args):
                     text = proxy_configs.ringway_config(w, port, backend, tls)
                     if proxy == OBSERVED:
                         text = proxy_configs.ringway_observed(
-                            text, workdir + "/access.log", port + 1)
+                            text, args.observed_access_log or
+                            workdir + "/access.log", port + 1)
                     argv = proxy_configs.ringway_argv(
                         args.ringway or "ringway", conf, args.shards)
                 elif proxy == "nginx":

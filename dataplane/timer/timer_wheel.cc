@@ -75,7 +75,9 @@ uint64_t TimerWheel::NextWakeNs() const {
       const uint32_t slot = word * 64 + std::countr_zero(bits);
       return (next_tick_ + ((slot - start) & mask_)) * tick_ns_;
     }
-    word = (word + 1) % occupied_words_;
+    // occupied_words_ is a power of two (slots are): no division here,
+    // which runs once per shard loop.
+    word = (word + 1) & (occupied_words_ - 1);
     bits = occupied_[word];
   }
   return 0;  // only inside Advance, with the entries on the visiting list
