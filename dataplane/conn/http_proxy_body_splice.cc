@@ -143,22 +143,19 @@ bool HttpProxy::KeepKtlsTickets(Connection& conn, int d) {
   uint8_t record[kMaxRecordBytes];
   uint8_t type = 0;
   ssize_t n = tls::KtlsReceive(conn.side[d].fd, record, &type, MSG_DONTWAIT);
-  std::vector<tls::HandshakeMessage> messages;
+  std::vector<std::span<const uint8_t>> tickets;
   if (n <= 0 || type != tls::kRecordHandshake ||
-      !tls::SplitHandshakeMessages({record, static_cast<size_t>(n)},
-                                   &messages)) {
+      tls::ReadPostHandshakeRecord({record, static_cast<size_t>(n)},
+                                   d == kUpstream, &tickets) !=
+          tls::PostHandshakeRecord::kTickets) {
     return false;
   }
-  for (const tls::HandshakeMessage& message : messages) {
-    if (d != kUpstream || tls::ClassifyHandshakeMessage(message) !=
-                              tls::KtlsControl::kNewSessionTicket) {
-      return false;
-    }
-    if (tls::ClientContext::KeepSessionTicket(conn.http->upstream_tls->ssl(),
-                                              message.bytes)) {
-      ctx_.stats->Add(Counter::kKtlsTicketsStored);
-    }
-  }
+  ctx_.stats->Add(
+      Counter::kKtlsTicketsStored,
+      tls::ClientContext::KeepSessionTickets(
+          conn.http->upstream_tls != nullptr ? conn.http->upstream_tls->ssl()
+                                             : nullptr,
+          tickets));
   return true;
 }
 

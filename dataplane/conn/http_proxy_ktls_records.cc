@@ -87,38 +87,31 @@ void HttpProxy::OnKtlsControlRecord(Connection& conn, int side) {
     }
     return;
   }
-  std::vector<tls::HandshakeMessage> messages;
-  const bool handshake = n > 0 && type == tls::kRecordHandshake &&
-                         tls::SplitHandshakeMessages(record, &messages);
-  bool keep_reading = handshake;
-  for (const tls::HandshakeMessage& message : messages) {
-    switch (tls::ClassifyHandshakeMessage(message)) {
-      case tls::KtlsControl::kNewSessionTicket:
-        if (side == kUpstream && tls::ClientContext::KeepSessionTicket(
-                                     h.upstream_tls->ssl(), message.bytes)) {
-          ctx_.stats->Add(Counter::kKtlsTicketsStored);
-        }
-        continue;
-      case tls::KtlsControl::kKeyUpdate:
-        RINGWAY_LOG(kWarning,
-                    "listener \"%s\": kTLS: the %s of %s sent a TLS "
-                    "KeyUpdate, which this kernel cannot follow; closing the "
-                    "connection",
-                    conn.listener->name, SideName(side),
-                    http::IpText(conn.client_address));
-        ctx_.stats->Add(Counter::kKtlsKeyUpdateCloses);
-        // Inside a response the client must see it cut short.
-        Close(conn, side == kUpstream && h.response_started
-                        ? CloseReason::kUpstreamReset
-                        : CloseReason::kDone);
-        return;
-      default:
-        keep_reading = false;
-        break;
-    }
-  }
-  if (keep_reading) {
+  std::vector<std::span<const uint8_t>> tickets;
+  const tls::PostHandshakeRecord record_kind =
+      n > 0 && type == tls::kRecordHandshake
+          ? tls::ReadPostHandshakeRecord(record, side == kUpstream, &tickets)
+          : tls::PostHandshakeRecord::kUnexpected;
+  if (record_kind == tls::PostHandshakeRecord::kTickets) {
+    ctx_.stats->Add(
+        Counter::kKtlsTicketsStored,
+        tls::ClientContext::KeepSessionTickets(
+            h.upstream_tls != nullptr ? h.upstream_tls->ssl() : nullptr,
+            tickets));
     read_more();  // tickets kept: on with the stream
+    return;
+  }
+  if (record_kind == tls::PostHandshakeRecord::kKeyUpdate) {
+    RINGWAY_LOG(kWarning,
+                "listener \"%s\": kTLS: the %s of %s sent a TLS KeyUpdate, "
+                "which this kernel cannot follow; closing the connection",
+                conn.listener->name, SideName(side),
+                http::IpText(conn.client_address));
+    ctx_.stats->Add(Counter::kKtlsKeyUpdateCloses);
+    // Inside a response the client must see it cut short.
+    Close(conn, side == kUpstream && h.response_started
+                    ? CloseReason::kUpstreamReset
+                    : CloseReason::kDone);
     return;
   }
   RINGWAY_LOG(kInfo, "listener \"%s\": kTLS record from the %s of %s: %s",

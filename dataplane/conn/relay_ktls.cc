@@ -69,39 +69,35 @@ bool Relay::OnKtlsRecord(Connection& conn, int d) {
     }
     return false;
   }
-  std::vector<tls::HandshakeMessage> messages;
-  if (type != tls::kRecordHandshake ||
-      !tls::SplitHandshakeMessages(bytes, &messages)) {
-    RINGWAY_LOG(kInfo, "shard %d: kTLS %s sent a record of type %d",
-                ctx_.shard_id, SideName(d), type);
-    ctx_.stats->Add(Counter::kKtlsErrors);
-    Close(conn, ResetReason(d));
-    return false;
-  }
-  for (const tls::HandshakeMessage& message : messages) {
-    switch (tls::ClassifyHandshakeMessage(message)) {
-      case tls::KtlsControl::kNewSessionTicket:
-        if (d == kUpstream && conn.upstream_tls != nullptr &&
-            tls::ClientContext::KeepSessionTicket(conn.upstream_tls->ssl(),
-                                                  message.bytes)) {
-          ctx_.stats->Add(Counter::kKtlsTicketsStored);
-        }
-        break;
-      case tls::KtlsControl::kKeyUpdate:
-        RINGWAY_LOG(kWarning,
-                    "shard %d: kTLS: the %s sent a TLS KeyUpdate, which this "
-                    "kernel cannot follow; closing the connection",
-                    ctx_.shard_id, SideName(d));
-        ctx_.stats->Add(Counter::kKtlsKeyUpdateCloses);
-        Close(conn, CloseReason::kDone);
-        return false;
-      default:
-        RINGWAY_LOG(kInfo, "shard %d: kTLS %s sent handshake message %d",
-                    ctx_.shard_id, SideName(d), message.type);
-        ctx_.stats->Add(Counter::kKtlsErrors);
-        Close(conn, ResetReason(d));
-        return false;
-    }
+  std::vector<std::span<const uint8_t>> tickets;
+  const tls::PostHandshakeRecord record_kind =
+      type == tls::kRecordHandshake
+          ? tls::ReadPostHandshakeRecord(bytes, d == kUpstream, &tickets)
+          : tls::PostHandshakeRecord::kUnexpected;
+  switch (record_kind) {
+    case tls::PostHandshakeRecord::kTickets:
+      ctx_.stats->Add(
+          Counter::kKtlsTicketsStored,
+          tls::ClientContext::KeepSessionTickets(
+              conn.upstream_tls != nullptr ? conn.upstream_tls->ssl() : nullptr,
+              tickets));
+      break;
+    case tls::PostHandshakeRecord::kKeyUpdate:
+      RINGWAY_LOG(kWarning,
+                  "shard %d: kTLS: the %s sent a TLS KeyUpdate, which this "
+                  "kernel cannot follow; closing the connection",
+                  ctx_.shard_id, SideName(d));
+      ctx_.stats->Add(Counter::kKtlsKeyUpdateCloses);
+      Close(conn, CloseReason::kDone);
+      return false;
+    case tls::PostHandshakeRecord::kUnexpected:
+      RINGWAY_LOG(kInfo,
+                  "shard %d: kTLS %s sent a record of type %d not expected "
+                  "after the handshake",
+                  ctx_.shard_id, SideName(d), type);
+      ctx_.stats->Add(Counter::kKtlsErrors);
+      Close(conn, ResetReason(d));
+      return false;
   }
   return true;
 }

@@ -219,6 +219,16 @@ bool ClientContext::KeepSessionTicket(SSL* ssl,
   return true;
 }
 
+size_t ClientContext::KeepSessionTickets(
+    SSL* ssl, std::span<const std::span<const uint8_t>> messages) {
+  if (ssl == nullptr) return 0;
+  size_t kept = 0;
+  for (std::span<const uint8_t> message : messages) {
+    if (KeepSessionTicket(ssl, message)) ++kept;
+  }
+  return kept;
+}
+
 bool ClientContext::AwaitsSessionTickets(const SSL* ssl) {
   return SSL_version(ssl) == TLS1_3_VERSION &&
          SSL_get_ex_data(ssl, SlotIndex()) != nullptr;

@@ -100,6 +100,10 @@ class ClientContext {
   // the slot `ssl` was made with, as if BoringSSL had read it. False when
   // `ssl` keeps no sessions or refuses the message.
   static bool KeepSessionTicket(SSL* ssl, std::span<const uint8_t> message);
+  // Each of `messages` as KeepSessionTicket (`ssl` may be null: none
+  // kept); returns how many were kept.
+  static size_t KeepSessionTickets(
+      SSL* ssl, std::span<const std::span<const uint8_t>> messages);
   // A TLS 1.3 `ssl` made with a session slot: tickets may still come.
   static bool AwaitsSessionTickets(const SSL* ssl);
 

@@ -46,6 +46,29 @@ KtlsControl ClassifyHandshakeMessage(const HandshakeMessage& message) {
   }
 }
 
+PostHandshakeRecord ReadPostHandshakeRecord(
+    std::span<const uint8_t> record, bool from_server,
+    std::vector<std::span<const uint8_t>>* tickets) {
+  tickets->clear();
+  std::vector<HandshakeMessage> messages;
+  if (!SplitHandshakeMessages(record, &messages) || messages.empty()) {
+    return PostHandshakeRecord::kUnexpected;
+  }
+  for (const HandshakeMessage& message : messages) {
+    switch (ClassifyHandshakeMessage(message)) {
+      case KtlsControl::kNewSessionTicket:
+        if (!from_server) return PostHandshakeRecord::kUnexpected;
+        tickets->push_back(message.bytes);
+        break;
+      case KtlsControl::kKeyUpdate:
+        return PostHandshakeRecord::kKeyUpdate;
+      default:
+        return PostHandshakeRecord::kUnexpected;
+    }
+  }
+  return PostHandshakeRecord::kTickets;
+}
+
 KtlsControl ClassifyAlert(std::span<const uint8_t> record) {
   if (record.size() != 2) return KtlsControl::kUnexpected;
   // TLS 1.3 sends close_notify as a warning; any other alert ends the

@@ -51,6 +51,22 @@ bool SplitHandshakeMessages(std::span<const uint8_t> record,
 KtlsControl ClassifyHandshakeMessage(const HandshakeMessage& message);
 KtlsControl ClassifyAlert(std::span<const uint8_t> record);
 
+// A handshake record a kTLS socket received after the handshake, as every
+// path that reads one takes it.
+enum class PostHandshakeRecord : uint8_t {
+  kTickets,     // NewSessionTicket messages only, from a server: keep them
+  kKeyUpdate,   // a KeyUpdate: end the connection cleanly
+  kUnexpected,  // empty, malformed, or a message nobody sends now: close
+};
+
+// Reads a handshake record's plaintext. On kTickets, `tickets` holds each
+// NewSessionTicket message whole (for ClientContext::KeepSessionTickets).
+// Only a server sends tickets: from a client (`from_server` false) they
+// are unexpected.
+PostHandshakeRecord ReadPostHandshakeRecord(
+    std::span<const uint8_t> record, bool from_server,
+    std::vector<std::span<const uint8_t>>* tickets);
+
 // recvmsg on a kTLS RX socket: plaintext into `buffer`, the record's type
 // in `*type` (application data when the kernel sent no control message).
 // Returns bytes read, 0 at EOF, or -errno. `flags` as recvmsg's
