@@ -6,13 +6,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "control/access_log_files.h"
 #include "control/health_check_compiler.h"
+#include "control/http_config_compiler.h"
 #include "control/tls_config_compiler.h"
 #include "dataplane/address/socket_address.h"
 #include "dataplane/common/monotonic_clock.h"
@@ -31,56 +29,8 @@ constexpr uint32_t kMinClientHelloMaxBytes = 512;
 constexpr uint32_t kMaxClientHelloMaxBytes = 65536;
 constexpr uint32_t kDefaultPeekTimeoutMs = 10'000;
 constexpr uint64_t kNsPerSec = 1'000'000'000;
-constexpr uint32_t kDefaultHeaderTimeoutMs = 60'000;
-constexpr uint32_t kDefaultKeepaliveTimeoutMs = 75'000;
-constexpr uint32_t kDefaultUpstreamTimeoutMs = 60'000;
 // TCP_DEFER_ACCEPT period of a listener that does not peek.
 constexpr uint64_t kDeferAcceptNoPeekNs = 10 * kNsPerSec;
-
-bool IsToken(std::string_view name) {
-  if (name.empty()) return false;
-  for (char c : name) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) &&
-        std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool IsFieldValue(std::string_view value) {
-  for (char c : value) {
-    if (c == '\r' || c == '\n' || c == '\0') return false;
-  }
-  return true;
-}
-
-// ServerNameMatcher::Build names its inputs "routes[i]"; for virtual hosts
-// input i is virtual_hosts[hosts[i].target] (the default host has no
-// input), so every "routes[i]" in `message` is rewritten to that.
-std::string VirtualHostError(absl::string_view message,
-                             const std::vector<route::ServerNameRoute>& hosts) {
-  constexpr absl::string_view kRoutes = "routes[";
-  std::string out;
-  size_t pos = 0;
-  for (size_t at; (at = message.find(kRoutes, pos)) != message.npos;) {
-    const size_t digits = at + kRoutes.size();
-    const size_t close = message.find(']', digits);
-    uint32_t index = 0;
-    if (close == message.npos ||
-        !absl::SimpleAtoi(message.substr(digits, close - digits), &index) ||
-        index >= hosts.size()) {
-      absl::StrAppend(&out, message.substr(pos, digits - pos));
-      pos = digits;
-      continue;
-    }
-    absl::StrAppend(&out, message.substr(pos, at - pos), "virtual_hosts[",
-                    hosts[index].target, "]");
-    pos = close + 1;
-  }
-  absl::StrAppend(&out, message.substr(pos));
-  return out;
-}
 
 // What a server's certificate is checked against: the group's tls.name,
 // else the server's name, else its address (without the port).
@@ -395,69 +345,7 @@ class Compiler {
 
   void CompileHttp(const config::HttpListener& in, const std::string& path,
                    bool https, route::HttpRoutes* out) {
-    out->header_timeout_ns =
-        (in.header_timeout_ms() ? in.header_timeout_ms()
-                                : kDefaultHeaderTimeoutMs) *
-        kNsPerMs;
-    out->keepalive_timeout_ns =
-        (in.keepalive_timeout_ms() ? in.keepalive_timeout_ms()
-                                   : kDefaultKeepaliveTimeoutMs) *
-        kNsPerMs;
-    out->upstream_timeout_ns =
-        (in.upstream_timeout_ms() ? in.upstream_timeout_ms()
-                                  : kDefaultUpstreamTimeoutMs) *
-        kNsPerMs;
-    const config::HttpLimits& limits = in.limits();
-    if (limits.max_request_line_bytes()) {
-      out->limits.max_request_line = limits.max_request_line_bytes();
-    }
-    if (limits.max_header_bytes()) {
-      out->limits.max_head_bytes = limits.max_header_bytes();
-    }
-    if (limits.max_header_count()) {
-      if (limits.max_header_count() > 128) {
-        Error("%s.limits.max_header_count: %d is over 128", path,
-              limits.max_header_count());
-      }
-      out->limits.max_header_count = limits.max_header_count();
-    }
-    out->limits.max_body_bytes = limits.max_body_bytes();
-
-    const config::ForwardedHeaders& fwd = in.forwarded_headers();
-    out->forwarded.x_forwarded_for =
-        !fwd.has_x_forwarded_for() || fwd.x_forwarded_for();
-    out->forwarded.x_real_ip = !fwd.has_x_real_ip() || fwd.x_real_ip();
-    out->forwarded.x_forwarded_proto =
-        !fwd.has_x_forwarded_proto() || fwd.x_forwarded_proto();
-    out->forwarded.x_forwarded_host =
-        !fwd.has_x_forwarded_host() || fwd.x_forwarded_host();
-    out->forwarded.forwarded = fwd.forwarded();
-
-    if (in.has_real_ip()) {
-      const config::RealIp& real_ip = in.real_ip();
-      out->real_ip.enabled = true;
-      out->real_ip.recursive = real_ip.recursive();
-      if (!real_ip.header().empty()) {
-        if (!IsToken(real_ip.header())) {
-          Error("%s.real_ip.header: \"%s\" is not a field name", path,
-                real_ip.header());
-        }
-        out->real_ip.header = absl::AsciiStrToLower(real_ip.header());
-      }
-      if (real_ip.trusted_cidrs_size() == 0) {
-        Error("%s.real_ip.trusted_cidrs: at least one required", path);
-      }
-      for (int c = 0; c < real_ip.trusted_cidrs_size(); ++c) {
-        auto cidr = address::Cidr::Parse(real_ip.trusted_cidrs(c));
-        if (!cidr.ok()) {
-          Error("%s.real_ip.trusted_cidrs[%d]: %s", path, c,
-                cidr.status().message());
-          continue;
-        }
-        out->real_ip.trusted.push_back(*cidr);
-      }
-    }
-
+    CompileHttpOptions(in, path, out, &result_->errors);
     if (https) {
       if (!in.has_tls()) {
         Error("%s.tls: required on an https listener", path);
@@ -467,94 +355,12 @@ class Compiler {
     } else if (in.has_tls()) {
       Error("%s.tls: only for https listeners", path);
     }
-
-    std::vector<route::ServerNameRoute> hosts;
-    std::optional<uint32_t> default_host;
-    for (int v = 0; v < in.virtual_hosts_size(); ++v) {
-      const config::VirtualHost& vin = in.virtual_hosts(v);
-      std::string vpath = absl::StrFormat("%s.virtual_hosts[%d]", path, v);
-      route::VirtualHost vout;
-      vout.name = vin.server_names_size() ? vin.server_names(0) : "default";
-      if (vin.server_names_size() == 0) {
-        if (default_host.has_value()) {
-          Error(
-              "%s: a second virtual host without server_names (only one "
-              "default)",
-              vpath);
-        }
-        default_host = v;
-      } else {
-        hosts.push_back(route::ServerNameRoute{
-            {vin.server_names().begin(), vin.server_names().end()},
-            {},
-            static_cast<uint32_t>(v)});
-      }
-      absl::flat_hash_map<std::string, int> prefixes;
-      for (int l = 0; l < vin.locations_size(); ++l) {
-        const config::Location& lin = vin.locations(l);
-        std::string lpath = absl::StrFormat("%s.locations[%d]", vpath, l);
-        if (lin.path_prefix().empty() || lin.path_prefix()[0] != '/') {
-          Error("%s.path_prefix: must start with \"/\"", lpath);
-        } else if (auto [it, fresh] = prefixes.emplace(lin.path_prefix(), l);
-                   !fresh) {
-          Error("%s.path_prefix: \"%s\" repeats locations[%d]", lpath,
-                lin.path_prefix(), it->second);
-        }
-        if (!IsFieldValue(lin.upstream_host())) {
-          Error("%s.upstream_host: CR, LF or NUL in it", lpath);
-        }
-        vout.locations.push_back(route::HttpLocation{
-            lin.path_prefix(),
-            GroupRef(lin.upstream_group(), lpath + ".upstream_group"),
-            lin.upstream_host()});
-      }
-      std::stable_sort(
-          vout.locations.begin(), vout.locations.end(),
-          [](const route::HttpLocation& a, const route::HttpLocation& b) {
-            return a.path_prefix.size() > b.path_prefix.size();
-          });
-      for (int h = 0; h < vin.response_headers_size(); ++h) {
-        const config::HeaderField& field = vin.response_headers(h);
-        std::string hpath =
-            absl::StrFormat("%s.response_headers[%d]", vpath, h);
-        if (!IsToken(field.name())) {
-          Error("%s.name: \"%s\" is not a field name", hpath, field.name());
-        }
-        if (!IsFieldValue(field.value())) {
-          Error("%s.value: CR, LF or NUL in it", hpath);
-        }
-        vout.response_headers.push_back({field.name(), field.value()});
-      }
-      vout.redirect_to_https = vin.redirect_to_https();
-      if (vin.redirect_to_https() && https) {
-        Error("%s.redirect_to_https: only on plain http listeners", vpath);
-      }
-      if (vin.https_port() > 65535) {
-        Error("%s.https_port: %d is not a port", vpath, vin.https_port());
-      }
-      vout.https_port =
-          vin.https_port() ? static_cast<uint16_t>(vin.https_port()) : 443;
-      if (!vin.acme_challenge_upstream_group().empty()) {
-        vout.acme_challenge_group =
-            GroupRef(vin.acme_challenge_upstream_group(),
-                     vpath + ".acme_challenge_upstream_group");
-      }
-      if (vout.locations.empty() && !vout.redirect_to_https) {
-        Error("%s.locations: at least one required (or redirect_to_https)",
-              vpath);
-      }
-      out->virtual_hosts.push_back(std::move(vout));
-    }
-    if (in.virtual_hosts_size() == 0) {
-      Error("%s.virtual_hosts: at least one required", path);
-    }
-    auto matcher = route::ServerNameMatcher::Build(hosts, default_host);
-    if (!matcher.ok()) {
-      Error("%s.%s", path, VirtualHostError(matcher.status().message(), hosts));
-    } else {
-      out->hosts =
-          std::make_shared<const route::ServerNameMatcher>(std::move(*matcher));
-    }
+    CompileVirtualHosts(
+        in, path, https,
+        [this](const std::string& name, const std::string& group_path) {
+          return GroupRef(name, group_path);
+        },
+        out, &result_->errors);
   }
 
   void CompileTls(const config::TlsTermination& in, const std::string& path,
@@ -562,7 +368,7 @@ class Compiler {
     const config::ClientVerify& verify = in.client_verify();
     for (const std::string* name :
          {&verify.verify_result_header(), &verify.subject_header()}) {
-      if (!name->empty() && !IsToken(*name)) {
+      if (!name->empty() && !IsFieldName(*name)) {
         Error("%s.client_verify: \"%s\" is not a field name", path, *name);
       }
     }
