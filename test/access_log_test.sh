@@ -238,7 +238,7 @@ check "the reopened file is valid JSON lines" 3 \
 # shard's completions; the address each one's accept wrote must not be
 # taken for another's.)
 python3 - "$BURST" 300 >"$WORK/burst.clients" <<'PY'
-import selectors, socket, sys
+import selectors, socket, sys, time
 host, port = sys.argv[1].rsplit(":", 1)
 count = int(sys.argv[2])
 sel = selectors.DefaultSelector()
@@ -254,8 +254,11 @@ for s in clients:
     ip, source_port = s.getsockname()
     print(ip, source_port)
 open_count = count
+deadline = time.monotonic() + 20
 while open_count:
-    for key, events in sel.select(timeout=10):
+    if time.monotonic() > deadline:
+        sys.exit("%d connections still open after 20 s" % open_count)
+    for key, events in sel.select(timeout=1):
         s = key.fileobj
         if events & selectors.EVENT_WRITE:
             s.send(b"x")

@@ -112,6 +112,7 @@ Ring::~Ring() { io_uring_queue_exit(&ring_); }
 io_uring_sqe* Ring::GetSqe() {
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
   while (sqe == nullptr) {
+    ++enters_;
     io_uring_submit(&ring_);
     sqe = io_uring_get_sqe(&ring_);
   }
@@ -119,6 +120,7 @@ io_uring_sqe* Ring::GetSqe() {
 }
 
 int Ring::SubmitAndWait(unsigned wait_nr) {
+  ++enters_;
   return io_uring_submit_and_wait(&ring_, wait_nr);
 }
 
@@ -128,9 +130,13 @@ int Ring::SubmitAndWaitTimeout(uint64_t timeout_ns) {
   ts.tv_sec = static_cast<int64_t>(timeout_ns / 1'000'000'000);
   ts.tv_nsec = static_cast<int64_t>(timeout_ns % 1'000'000'000);
   io_uring_cqe* cqe = nullptr;
+  ++enters_;
   return io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
 }
 
-int Ring::Submit() { return io_uring_submit(&ring_); }
+int Ring::Submit() {
+  ++enters_;
+  return io_uring_submit(&ring_);
+}
 
 }  // namespace ringway::ring

@@ -100,6 +100,12 @@ class Ring {
     return IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_CQ_OVERFLOW;
   }
 
+  // How many times this ring has entered the kernel to submit or wait
+  // (including a flush of a full queue inside GetSqe). An enter may run
+  // deferred task work (multishot accepts among it): a caller that
+  // reasons about what the kernel wrote since some point compares this.
+  uint64_t enters() const { return enters_; }
+
   io_uring* raw() { return &ring_; }
   const RingFeatures& features() const { return features_; }
 
@@ -108,6 +114,7 @@ class Ring {
 
   io_uring ring_{};
   RingFeatures features_;
+  uint64_t enters_ = 0;
 };
 
 }  // namespace ringway::ring

@@ -68,9 +68,15 @@ TEST(RingTest, ProbesBestFlagsAndRunsOperations) {
 TEST(RingTest, GetSqeFlushesAFullQueue) {
   auto ring = Ring::Create(4);
   ASSERT_TRUE(ring.ok()) << ring.status();
-  // More entries than the queue holds: GetSqe must submit, not fail.
-  for (int i = 0; i < 64; ++i) io_uring_prep_nop((*ring)->GetSqe());
+  // More entries than the queue holds: GetSqe must submit, not fail, and
+  // count each of those enters (the shard's accept buffers rely on it).
+  const uint64_t before = (*ring)->enters();
+  for (int i = 0; i < 4; ++i) io_uring_prep_nop((*ring)->GetSqe());
+  EXPECT_EQ((*ring)->enters(), before);  // the queue had room
+  for (int i = 4; i < 64; ++i) io_uring_prep_nop((*ring)->GetSqe());
+  EXPECT_EQ((*ring)->enters(), before + 15);  // one flush per 4 entries
   ASSERT_GE((*ring)->Submit(), 0);
+  EXPECT_EQ((*ring)->enters(), before + 16);
   // Every nop completes; a lost one fails here rather than hanging.
   unsigned seen =
       Reap(**ring, 64, [](const io_uring_cqe& cqe) { EXPECT_EQ(cqe.res, 0); });

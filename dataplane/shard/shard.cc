@@ -243,6 +243,7 @@ void Shard::Dispatch(const io_uring_cqe& cqe) {
 // buffer belongs to. Completions in the overflow list were accepted after
 // every one in the queue, so none here owns the buffer then.
 void Shard::CountAcceptsInBatch() {
+  batch_enters_ = ring_->enters();
   if (ring_->CompletionsOverflowed()) return;
   ring_->PeekCompletions([this](const io_uring_cqe& cqe) {
     const UserData tag = UserData::Unpack(cqe.user_data);
@@ -250,6 +251,21 @@ void Shard::CountAcceptsInBatch() {
       ++listeners_[tag.slot].accepts_in_batch;
     }
   });
+}
+
+// Whether the accept completion being handled is the one that wrote
+// `listener`'s address buffer (see Listener).
+bool Shard::OwnsAcceptBuffer(Listener& listener) {
+  if (listener.accepts_in_batch == 0) return false;  // not counted
+  if (ring_->enters() != batch_enters_) {
+    // Task work may have run since the count: more accepts, more writes.
+    for (Listener& l : listeners_) l.accepts_in_batch = 0;
+    return false;
+  }
+  return --listener.accepts_in_batch == 0 &&
+         (listener.peer.ss_family == AF_INET ||
+          listener.peer.ss_family == AF_INET6) &&
+         listener.peer_length <= sizeof(listener.peer);
 }
 
 void Shard::OnTimer(timer::TimerEntry* entry) {
@@ -309,10 +325,7 @@ void Shard::OnAccept(size_t listener, const io_uring_cqe& cqe) {
   bool more = cqe.flags & IORING_CQE_F_MORE;
   if (cqe.res >= 0) {
     Listener& state = listeners_[listener];
-    const bool owns_buffer =
-        state.accepts_in_batch > 0 && --state.accepts_in_batch == 0 &&
-        (state.peer.ss_family == AF_INET || state.peer.ss_family == AF_INET6) &&
-        state.peer_length <= sizeof(state.peer);
+    const bool owns_buffer = OwnsAcceptBuffer(state);
     StartConnection(listener, cqe.res, owns_buffer ? &state.peer : nullptr);
   } else if (!draining_) {
     stats_.Add(Counter::kAcceptErrors);

@@ -97,7 +97,10 @@ class Shard {
   // completions is handled: the buffer then belongs to the listener's last
   // successful accept completion in the batch. Its connection takes the
   // address from here; the earlier ones ask the kernel (getpeername).
-  // Without DEFER_TASKRUN no buffer is given and every connection asks.
+  // Without DEFER_TASKRUN no buffer is given and every connection asks. A
+  // batch in which the ring entered the kernel again (a full submission
+  // queue flushed by GetSqe, which may run task work) trusts no buffer
+  // from then on.
   struct Listener {
     int fd = -1;
     timer::TimerEntry backoff;
@@ -114,6 +117,7 @@ class Shard {
   void Loop();
   void Dispatch(const io_uring_cqe& cqe);
   void CountAcceptsInBatch();
+  bool OwnsAcceptBuffer(Listener& listener);
   void OnTimer(timer::TimerEntry* entry);
   void ArmAccept(size_t listener);
   void ArmMailboxRead();
@@ -153,6 +157,8 @@ class Shard {
   std::unique_ptr<stats::ListenerStats[]> listener_stats_;
   upstream::LocalRoutes* current_ = nullptr;
   uint64_t now_ns_ = 0;
+  // ring_->enters() when this batch's accepts were counted.
+  uint64_t batch_enters_ = 0;
   uint64_t mailbox_value_ = 0;
   bool draining_ = false;
   timer::TimerEntry drain_deadline_;
