@@ -80,7 +80,8 @@ void Relay::StartPeek(Connection& conn) {
 }
 
 // Both addresses feed the trust check, the outgoing PROXY header and log
-// lines; fetched only when one of those needs them (two system calls).
+// lines; fetched only when one of those needs them (a system call each;
+// the client's is often known already, from the shard's accept).
 void Relay::LoadClientAddress(Connection& conn) {
   if (conn.client_known) return;
   conn.client_known = true;
