@@ -9,6 +9,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
 #include "control/access_log_files.h"
+#include "control/duration_field.h"
 #include "control/health_check_compiler.h"
 #include "control/http_config_compiler.h"
 #include "control/tls_config_compiler.h"
@@ -129,11 +130,9 @@ class Compiler {
           break;
       }
       out.max_fails = in.has_max_fails() ? in.max_fails() : 1;
-      out.fail_timeout_ns =
-          (in.fail_timeout_ms() ? in.fail_timeout_ms() : 10'000) * kNsPerMs;
-      uint32_t timeout_ms = in.connect_timeout_ms() ? in.connect_timeout_ms()
-                                                    : kDefaultConnectTimeoutMs;
-      out.connect_timeout_ns = timeout_ms * kNsPerMs;
+      out.fail_timeout_ns = DurationFieldNs(in.fail_timeout_ms(), 10'000);
+      out.connect_timeout_ns =
+          DurationFieldNs(in.connect_timeout_ms(), kDefaultConnectTimeoutMs);
       out.max_connect_attempts = in.max_connect_attempts()
                                      ? in.max_connect_attempts()
                                      : std::max(1, in.servers_size());
@@ -141,8 +140,7 @@ class Compiler {
           static_cast<route::ProxyProtocolVersion>(in.send_proxy_protocol());
       out.keepalive = in.has_keepalive() ? in.keepalive() : 32;
       out.keepalive_timeout_ns =
-          (in.keepalive_timeout_ms() ? in.keepalive_timeout_ms() : 60'000) *
-          kNsPerMs;
+          DurationFieldNs(in.keepalive_timeout_ms(), 60'000);
       if (in.has_tls()) {
         out.tls = CompileUpstreamTls(in.tls(), path + ".tls", &result_->errors);
         out.tls_send_sni = in.tls().server_name();
@@ -195,9 +193,8 @@ class Compiler {
       route::ListenerRoutes out;
       out.name = in.name();
       out.address = in.address();
-      out.idle_timeout_ns = (in.idle_timeout_ms() ? in.idle_timeout_ms()
-                                                  : kDefaultIdleTimeoutMs) *
-                            kNsPerMs;
+      out.idle_timeout_ns =
+          DurationFieldNs(in.idle_timeout_ms(), kDefaultIdleTimeoutMs);
       out.backlog = in.backlog() ? static_cast<int>(in.backlog())
                                  : static_cast<int>(kDefaultBacklog);
       CompileHandler(in, path, &out);
@@ -263,8 +260,7 @@ class Compiler {
         out->upstream_group =
             GroupRef(t.upstream_group(), tpath + ".upstream_group");
         out->http.header_timeout_ns =
-            (t.handshake_timeout_ms() ? t.handshake_timeout_ms() : 60'000) *
-            kNsPerMs;
+            DurationFieldNs(t.handshake_timeout_ms(), 60'000);
         if (!t.has_tls()) {
           Error("%s.tls: required", tpath);
         } else {
@@ -333,8 +329,7 @@ class Compiler {
             kMaxClientHelloMaxBytes);
     }
     out->peek_timeout_ns =
-        (in.peek_timeout_ms() ? in.peek_timeout_ms() : kDefaultPeekTimeoutMs) *
-        kNsPerMs;
+        DurationFieldNs(in.peek_timeout_ms(), kDefaultPeekTimeoutMs);
     out->bad_client_hello_to_default =
         in.on_bad_client_hello() == config::TlsPassthrough::USE_DEFAULT;
     if (out->bad_client_hello_to_default && !out->default_group) {

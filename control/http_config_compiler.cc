@@ -10,8 +10,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "control/duration_field.h"
 #include "dataplane/address/cidr.h"
-#include "dataplane/common/monotonic_clock.h"
 #include "dataplane/route/server_name_matcher.h"
 
 namespace ringway::control {
@@ -26,10 +26,6 @@ template <typename... Args>
 void Error(std::vector<std::string>* errors,
            const absl::FormatSpec<Args...>& format, const Args&... args) {
   errors->push_back(absl::StrFormat(format, args...));
-}
-
-uint64_t MsOr(uint32_t ms, uint32_t default_ms) {
-  return uint64_t{ms ? ms : default_ms} * kNsPerMs;
 }
 
 bool IsFieldValue(std::string_view value) {
@@ -201,11 +197,11 @@ void CompileHttpOptions(const config::HttpListener& in, const std::string& path,
                         route::HttpRoutes* out,
                         std::vector<std::string>* errors) {
   out->header_timeout_ns =
-      MsOr(in.header_timeout_ms(), kDefaultHeaderTimeoutMs);
+      DurationFieldNs(in.header_timeout_ms(), kDefaultHeaderTimeoutMs);
   out->keepalive_timeout_ns =
-      MsOr(in.keepalive_timeout_ms(), kDefaultKeepaliveTimeoutMs);
+      DurationFieldNs(in.keepalive_timeout_ms(), kDefaultKeepaliveTimeoutMs);
   out->upstream_timeout_ns =
-      MsOr(in.upstream_timeout_ms(), kDefaultUpstreamTimeoutMs);
+      DurationFieldNs(in.upstream_timeout_ms(), kDefaultUpstreamTimeoutMs);
   CompileLimits(in.limits(), path, &out->limits, errors);
 
   const config::ForwardedHeaders& fwd = in.forwarded_headers();

@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "dataplane/address/ip_text.h"
 
 namespace ringway::address {
 namespace {
@@ -72,12 +73,7 @@ absl::StatusOr<SocketAddress> SocketAddress::Parse(std::string_view text) {
   return address;
 }
 
-uint16_t SocketAddress::port() const {
-  if (family() == AF_INET6) {
-    return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
-  }
-  return ntohs(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_port);
-}
+uint16_t SocketAddress::port() const { return PortOf(storage_); }
 
 socklen_t SocketAddress::length() const {
   return family() == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);

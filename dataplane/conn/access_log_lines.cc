@@ -35,8 +35,9 @@ void LogConnection(accesslog::AccessLogWriter& writer, const Connection& conn,
   } else if (conn.client_known) {
     entry.client = peer.view();
   }
-  if (conn.client_known)
+  if (conn.client_known) {
     entry.client_port = address::PortOf(conn.client_address);
+  }
   if (conn.http != nullptr) {
     AddTls(conn.http->tls.get(), &entry);
   } else {
