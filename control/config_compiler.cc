@@ -14,6 +14,7 @@
 #include "control/http_config_compiler.h"
 #include "control/tls_config_compiler.h"
 #include "dataplane/address/socket_address.h"
+#include "dataplane/codec/http_message.h"
 #include "dataplane/common/monotonic_clock.h"
 #include "dataplane/tls/ktls_socket.h"
 #include "dataplane/tls/ticket_keys.h"
@@ -363,7 +364,7 @@ class Compiler {
     const config::ClientVerify& verify = in.client_verify();
     for (const std::string* name :
          {&verify.verify_result_header(), &verify.subject_header()}) {
-      if (!name->empty() && !IsFieldName(*name)) {
+      if (!name->empty() && !codec::IsFieldName(*name)) {
         Error("%s.client_verify: \"%s\" is not a field name", path, *name);
       }
     }

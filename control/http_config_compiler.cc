@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "control/duration_field.h"
 #include "dataplane/address/cidr.h"
+#include "dataplane/codec/http_message.h"
 #include "dataplane/route/server_name_matcher.h"
 
 namespace ringway::control {
@@ -86,7 +87,7 @@ void CompileRealIp(const config::RealIp& in, const std::string& path,
   out->enabled = true;
   out->recursive = in.recursive();
   if (!in.header().empty()) {
-    if (!IsFieldName(in.header())) {
+    if (!codec::IsFieldName(in.header())) {
       Error(errors, "%s.real_ip.header: \"%s\" is not a field name", path,
             in.header());
     }
@@ -142,7 +143,7 @@ void CompileResponseHeaders(const config::VirtualHost& in,
   for (int h = 0; h < in.response_headers_size(); ++h) {
     const config::HeaderField& field = in.response_headers(h);
     std::string hpath = absl::StrFormat("%s.response_headers[%d]", path, h);
-    if (!IsFieldName(field.name())) {
+    if (!codec::IsFieldName(field.name())) {
       Error(errors, "%s.name: \"%s\" is not a field name", hpath, field.name());
     }
     if (!IsFieldValue(field.value())) {
@@ -181,17 +182,6 @@ route::VirtualHost CompileVirtualHost(const config::VirtualHost& in,
 }
 
 }  // namespace
-
-bool IsFieldName(std::string_view name) {
-  if (name.empty()) return false;
-  for (char c : name) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) &&
-        std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
 
 void CompileHttpOptions(const config::HttpListener& in, const std::string& path,
                         route::HttpRoutes* out,

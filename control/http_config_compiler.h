@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <functional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "dataplane/route/route_snapshot.h"
@@ -36,9 +35,6 @@ void CompileVirtualHosts(const config::HttpListener& in,
                          const std::string& path, bool https,
                          const GroupResolver& group, route::HttpRoutes* out,
                          std::vector<std::string>* errors);
-
-// A header field name (RFC 9110 token).
-bool IsFieldName(std::string_view name);
 
 }  // namespace ringway::control
 

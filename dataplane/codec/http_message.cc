@@ -200,4 +200,6 @@ bool IsHopByHopHeader(std::string_view name) {
   return false;
 }
 
+bool IsFieldName(std::string_view name) { return internal::IsToken(name); }
+
 }  // namespace ringway::codec

@@ -200,6 +200,10 @@ class HttpHeaders {
 // HttpHeaders::IsHopByHop.
 bool IsHopByHopHeader(std::string_view name);
 
+// Whether `name` may name a header field: a token (RFC 9110 section 5.1),
+// by the same character rules the parsers apply.
+bool IsFieldName(std::string_view name);
+
 }  // namespace ringway::codec
 
 #endif  // RINGWAY_DATAPLANE_CODEC_HTTP_MESSAGE_H_

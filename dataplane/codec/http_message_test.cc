@@ -47,6 +47,18 @@ TEST(HttpHeadersTest, ListElementsAcrossLines) {
   EXPECT_FALSE(headers.HasListElement("expect", "200-ok"));
 }
 
+TEST(HttpHeadersTest, FieldNames) {
+  for (std::string_view name :
+       {"X-Real-IP", "x_client", "Cf-Connecting-Ip", "!#$%&'*+-.^_`|~09aZ"}) {
+    EXPECT_TRUE(IsFieldName(name)) << name;
+  }
+  for (std::string_view name :
+       {"", "X Real", "X-Real:", "X-\"q\"", "X\r\nInjected", "caf\xc3\xa9",
+        "(comment)", "a/b"}) {
+    EXPECT_FALSE(IsFieldName(name)) << name;
+  }
+}
+
 TEST(HttpHeadersTest, HopByHop) {
   for (std::string_view name :
        {"Connection", "keep-alive", "Proxy-Connection", "PROXY-AUTHENTICATE",
