@@ -76,12 +76,14 @@ def ringway_config(workload, listen_port, backend, tls=None):
 # ringway bench: %(name)s (plain TCP relay)
 # The load is HTTP, whose client speaks first: accept on its first bytes,
 # as HAProxy's `defer-accept` below (nginx's stream module has no such
-# option).
+# option). half_close: false ends a connection with its first FIN, as
+# nginx's stream default `proxy_half_close off` does.
 listeners {
   name: "bench"
   address: "%(listen)s"
   tcp_proxy { upstream_group: "backend" }
   defer_accept: true
+  half_close: false
 }
 upstream_groups {
   name: "backend"
@@ -91,13 +93,16 @@ upstream_groups {
     if workload.job == workloads.PASSTHROUGH:
         return """\
 # ringway bench: %(name)s (TLS passthrough routed by SNI)
-# defer_accept is on by default for tls_passthrough.
+# defer_accept is on by default for tls_passthrough. half_close: false
+# ends a connection with its first FIN, as nginx's stream default
+# `proxy_half_close off` does.
 listeners {
   name: "bench"
   address: "%(listen)s"
   tls_passthrough {
     routes { server_names: ["%(sni)s"] upstream_group: "tls" }
   }
+  half_close: false
 }
 upstream_groups {
   name: "tls"

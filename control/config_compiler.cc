@@ -200,6 +200,17 @@ class Compiler {
                                  : static_cast<int>(kDefaultBacklog);
       CompileHandler(in, path, &out);
       out.defer_accept_s = DeferAcceptSeconds(in, out);
+      if (in.has_half_close()) {
+        if (!in.half_close() && (out.IsHttp() || out.tls_stream)) {
+          Error(
+              "%s.half_close: off only for listeners relaying bytes as "
+              "they are (tcp_proxy to a group without tls, "
+              "tls_passthrough); where ringway speaks TLS each direction "
+              "ends with its close_notify",
+              path);
+        }
+        out.half_close = in.half_close();
+      }
       if (in.has_access_log()) {
         AccessLogFiles& files = options_.access_logs != nullptr
                                     ? *options_.access_logs

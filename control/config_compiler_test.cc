@@ -173,51 +173,6 @@ TEST(ConfigCompilerTest, CompilesPassthroughRoutesAndInboundProxyProtocol) {
   EXPECT_EQ(l.defer_accept_s, 1);  // on by default; 250 ms rounds up to 1 s
 }
 
-TEST(ConfigCompilerTest, DeferAcceptDefaultsByHandlerAndCanBeSet) {
-  CompileResult result = CompileConfigText(R"pb(
-    listeners {
-      name: "tcp"
-      address: "127.0.0.1:0"
-      tcp_proxy { upstream_group: "g" }
-    }
-    listeners {
-      name: "tcp_deferred"
-      address: "127.0.0.1:0"
-      tcp_proxy { upstream_group: "g" }
-      defer_accept: true
-    }
-    listeners {
-      name: "pp_deferred"
-      address: "127.0.0.1:0"
-      tcp_proxy { upstream_group: "g" }
-      proxy_protocol { trusted_cidrs: "127.0.0.1/32" }
-      defer_accept: true
-    }
-    listeners {
-      name: "tls"
-      address: "127.0.0.1:0"
-      tls_passthrough { default_upstream_group: "g" }
-    }
-    listeners {
-      name: "tls_not_deferred"
-      address: "127.0.0.1:0"
-      tls_passthrough { default_upstream_group: "g" }
-      defer_accept: false
-    }
-    upstream_groups {
-      name: "g"
-      servers { address: "127.0.0.1:1" }
-    }
-  )pb");
-  ASSERT_TRUE(result.ok()) << result.errors[0];
-  const auto& l = result.snapshot->listeners;
-  EXPECT_EQ(l[0].defer_accept_s, 0);
-  EXPECT_EQ(l[1].defer_accept_s, 10);
-  EXPECT_EQ(l[2].defer_accept_s, 10);  // the default PROXY peek timeout
-  EXPECT_EQ(l[3].defer_accept_s, 10);  // the default ClientHello peek timeout
-  EXPECT_EQ(l[4].defer_accept_s, 0);
-}
-
 TEST(ConfigCompilerTest, PassthroughErrorsNameTheirFields) {
   CompileResult result = CompileConfigText(R"pb(
     listeners {

@@ -1,6 +1,6 @@
 // The L4 TCP relay through real sockets on 127.0.0.1: echo, 1 GiB both
-// ways, half-close, resets, balancing order, failover, recovery, idle
-// timeout and a thousand concurrent connections.
+// ways, half-close (and without it), resets, balancing order, failover,
+// recovery, idle timeout and a thousand concurrent connections.
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -138,6 +138,54 @@ TEST(L4ProxyTest, UpstreamHalfCloseReachesClientWhoCanStillSend) {
   EXPECT_TRUE(
       Eventually([&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
   EXPECT_EQ(proxy->Total(Counter::kClientResets), 0u);
+}
+
+// half_close off (nginx's default): the upstream's FIN, once its bytes are
+// delivered, ends the connection: the client gets them and a FIN, and the
+// upstream sees the connection end too, though the client has not closed.
+TEST(L4ProxyTest, WithoutHalfCloseUpstreamFinEndsTheConnection) {
+  OneShotBackend backend;
+  auto proxy = StartProxy(TcpTable({backend.address()}, "half_close: false"));
+  ASSERT_NE(proxy, nullptr);
+  int client = ConnectTo(proxy->listener_address("l4"));
+  int upstream = backend.Accept();
+  ASSERT_GE(upstream, 0);
+  ASSERT_TRUE(SendAll(client, "hello\n"));
+  EXPECT_EQ(ReadLine(upstream), "hello");
+  ASSERT_TRUE(SendAll(upstream, "bye\n"));
+  shutdown(upstream, SHUT_WR);
+  bool eof_ok = false;
+  EXPECT_EQ(ReadToEof(client, &eof_ok), "bye\n");
+  EXPECT_TRUE(eof_ok);  // FIN, not a reset
+  EXPECT_EQ(ReadToEof(upstream, &eof_ok), "");
+  EXPECT_TRUE(eof_ok);
+  EXPECT_TRUE(
+      Eventually([&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
+  EXPECT_EQ(proxy->Total(Counter::kClientResets), 0u);
+  EXPECT_EQ(proxy->Total(Counter::kUpstreamResets), 0u);
+  close(client);
+  close(upstream);
+}
+
+// The same from the client's side: its FIN, after its bytes, ends both.
+TEST(L4ProxyTest, WithoutHalfCloseClientFinEndsTheConnection) {
+  OneShotBackend backend;
+  auto proxy = StartProxy(TcpTable({backend.address()}, "half_close: false"));
+  ASSERT_NE(proxy, nullptr);
+  int client = ConnectTo(proxy->listener_address("l4"));
+  int upstream = backend.Accept();
+  ASSERT_GE(upstream, 0);
+  ASSERT_TRUE(SendAll(client, "last words\n"));
+  shutdown(client, SHUT_WR);
+  bool eof_ok = false;
+  EXPECT_EQ(ReadToEof(upstream, &eof_ok), "last words\n");
+  EXPECT_TRUE(eof_ok);
+  EXPECT_EQ(ReadToEof(client, &eof_ok), "");
+  EXPECT_TRUE(eof_ok);
+  EXPECT_TRUE(
+      Eventually([&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
+  close(client);
+  close(upstream);
 }
 
 TEST(L4ProxyTest, ClientResetReachesUpstreamAsReset) {

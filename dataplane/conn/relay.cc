@@ -258,6 +258,13 @@ void Relay::FinishDirection(Connection& conn, int d) {
     return;
   }
   dst.shut = true;
+  if (!conn.listener->half_close) {
+    // The first side to end ends the connection; closing the sockets sends
+    // the FIN (after any bytes held with MSG_MORE) and saves waiting for
+    // the other side's.
+    Close(conn, CloseReason::kDone);
+    return;
+  }
   if (conn.side[1 - d].eof && conn.side[d].shut) {
     Close(conn, CloseReason::kDone);
     return;

@@ -241,6 +241,9 @@ struct ListenerRoutes {
   int backlog = 4096;
   // TCP_DEFER_ACCEPT seconds on the listening sockets; 0: off.
   int defer_accept_s = 0;
+  // L4 relays: a side's FIN ends only its direction (true) or, once its
+  // bytes are delivered, the whole connection (false, nginx's default).
+  bool half_close = true;
   // One line per connection (L4) or request (HTTP); null: none.
   std::shared_ptr<const accesslog::AccessLogFile> access_log;
 
