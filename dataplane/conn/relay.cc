@@ -348,8 +348,20 @@ void Relay::Close(Connection& conn, CloseReason reason) {
   // reused.
   ctx_.timers->Cancel(&conn.deadline);
   // Receives and polls on our sockets end with -ECANCELED; sends in flight
-  // end on their own. Most connections end with nothing in flight.
-  if (conn.inflight > 0) {
+  // end on their own. Most connections end with nothing in flight, or only
+  // a side's receive: that one is cancelled by its tag, a hash lookup,
+  // where cancelling by descriptor walks every bucket of the ring's table.
+  if (conn.inflight > 0 &&
+      conn.inflight ==
+          conn.side[kClient].recv_armed + conn.side[kUpstream].recv_armed) {
+    for (int d : {kClient, kUpstream}) {
+      if (!conn.side[d].recv_armed) continue;
+      io_uring_sqe* sqe = ctx_.ring->GetSqe();
+      io_uring_prep_cancel64(sqe, Tag(conn, DirOp(kOpRecv0, d)), 0);
+      io_uring_sqe_set_data64(sqe, Tag(conn, kOpCancel));
+      ++conn.inflight;
+    }
+  } else if (conn.inflight > 0) {
     for (const Endpoint& side : conn.side) {
       if (side.fd < 0) continue;
       io_uring_sqe* sqe = ctx_.ring->GetSqe();
