@@ -209,6 +209,9 @@ class HttpProxy {
     return conn.listener->access_log != nullptr && ctx_.access_log != nullptr;
   }
   void Close(Connection& conn, CloseReason reason);
+  bool OnlyReceivesInFlight(const Connection& conn) const;
+  // Cancels the operation tagged `op` (one in flight at a time).
+  void CancelOp(Connection& conn, uint8_t op);
   void MaybeFinish(Connection& conn);
   uint64_t Tag(const Connection& conn, uint8_t op) const;
   HttpState* AcquireState();

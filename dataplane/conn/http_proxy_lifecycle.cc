@@ -208,7 +208,13 @@ void HttpProxy::Close(Connection& conn, CloseReason reason) {
       break;
   }
   ctx_.timers->Cancel(&conn.deadline);
-  if (conn.inflight > 0) {
+  if (OnlyReceivesInFlight(conn)) {
+    // By their tags: a hash lookup each, where cancelling by descriptor
+    // walks every bucket of the ring's cancel table.
+    const HttpState& h = *conn.http;
+    if (h.client_recv_armed) CancelOp(conn, kOpHttpClientRecv);
+    if (h.upstream_recv_armed) CancelOp(conn, kOpHttpUpstreamRecv);
+  } else if (conn.inflight > 0) {
     for (const Endpoint& side : conn.side) {
       if (side.fd < 0) continue;
       io_uring_sqe* sqe = ctx_.ring->GetSqe();
@@ -217,12 +223,23 @@ void HttpProxy::Close(Connection& conn, CloseReason reason) {
       ++conn.inflight;
     }
     // A connect or socket op has no fd to cancel by yet.
-    io_uring_sqe* sqe = ctx_.ring->GetSqe();
-    io_uring_prep_cancel64(sqe, Tag(conn, kOpConnect), 0);
-    io_uring_sqe_set_data64(sqe, Tag(conn, kOpCancel));
-    ++conn.inflight;
+    CancelOp(conn, kOpConnect);
   }
   MaybeFinish(conn);
+}
+
+// Most connections close with nothing in flight but a receive or two.
+bool HttpProxy::OnlyReceivesInFlight(const Connection& conn) const {
+  if (conn.inflight == 0 || conn.http == nullptr) return false;
+  const HttpState& h = *conn.http;
+  return conn.inflight == h.client_recv_armed + h.upstream_recv_armed;
+}
+
+void HttpProxy::CancelOp(Connection& conn, uint8_t op) {
+  io_uring_sqe* sqe = ctx_.ring->GetSqe();
+  io_uring_prep_cancel64(sqe, Tag(conn, op), 0);
+  io_uring_sqe_set_data64(sqe, Tag(conn, kOpCancel));
+  ++conn.inflight;
 }
 
 void HttpProxy::MaybeFinish(Connection& conn) {
