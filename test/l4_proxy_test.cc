@@ -2,8 +2,8 @@
 // ways, half-close (and without it), resets, balancing order, failover,
 // recovery, idle timeout and a thousand concurrent connections.
 
+#include <linux/tcp.h>  // tcp_info with tcpi_segs_in
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -138,6 +138,43 @@ TEST(L4ProxyTest, UpstreamHalfCloseReachesClientWhoCanStillSend) {
   EXPECT_TRUE(
       Eventually([&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
   EXPECT_EQ(proxy->Total(Counter::kClientResets), 0u);
+}
+
+// Segments the socket has received (TCP_INFO), or 0.
+uint32_t SegmentsIn(int fd) {
+  tcp_info info{};
+  socklen_t length = sizeof(info);
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0) return 0;
+  return info.tcpi_segs_in;
+}
+
+// With the client's bytes read before the upstream connect (defer_accept),
+// the handshake's last ACK rides on them (conn/upstream_socket.h): the
+// backend's socket receives one segment fewer than from a client that
+// connects and then writes the same bytes.
+TEST(L4ProxyTest, HandshakeAckRidesOnTheFirstBytes) {
+  OneShotBackend backend;
+  auto backend_address = address::SocketAddress::Parse(backend.address());
+  ASSERT_TRUE(backend_address.ok());
+  int direct = ConnectTo(*backend_address);
+  ASSERT_GE(direct, 0);
+  ASSERT_TRUE(SendAll(direct, "hello\n"));
+  int accepted = backend.Accept();
+  ASSERT_GE(accepted, 0);
+  EXPECT_EQ(ReadLine(accepted), "hello");
+  const uint32_t direct_segments = SegmentsIn(accepted);
+
+  auto proxy = StartProxy(TcpTable({backend.address()}, "defer_accept: true"));
+  ASSERT_NE(proxy, nullptr);
+  int client = ConnectTo(proxy->listener_address("l4"));
+  ASSERT_GE(client, 0);
+  ASSERT_TRUE(SendAll(client, "hello\n"));
+  int upstream = backend.Accept();
+  ASSERT_GE(upstream, 0);
+  EXPECT_EQ(ReadLine(upstream), "hello");
+  ASSERT_GT(direct_segments, 1u);
+  EXPECT_EQ(SegmentsIn(upstream), direct_segments - 1);
+  for (int fd : {direct, accepted, client, upstream}) close(fd);
 }
 
 // half_close off (nginx's default): the upstream's FIN, once its bytes are

@@ -2,8 +2,6 @@
 // request bytes up (sealed when the group re-encrypts). Responses down and
 // the end of an exchange: http_proxy_response.cc.
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,6 +13,7 @@
 #include "dataplane/conn/http_proxy.h"
 #include "dataplane/conn/http_proxy_internal.h"
 #include "dataplane/conn/upstream_attempt.h"
+#include "dataplane/conn/upstream_socket.h"
 
 namespace ringway::conn {
 
@@ -87,9 +86,10 @@ void HttpProxy::TryNextServer(Connection& conn) {
     FailUpstream(conn, 502, "no socket");
     return;
   }
-  static const int kOne = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &kOne, sizeof(kOne));
   conn.side[kUpstream].fd = fd;
+  // The request (or the ClientHello to a TLS upstream) goes out as soon as
+  // the connect completes.
+  PrepareUpstreamSocket(*ctx_.ring, fd, /*bytes_ready=*/true);
   io_uring_sqe* sqe = ctx_.ring->GetSqe();
   io_uring_prep_connect(sqe, fd, server.sockaddr_ptr(), server.length());
   conn.connect_started_ns = now_ns_;

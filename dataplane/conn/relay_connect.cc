@@ -1,8 +1,6 @@
 // Relay: choosing an upstream server and connecting to it (next server of
 // the group on a refused or timed-out connect).
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,6 +11,7 @@
 #include "dataplane/conn/conn_op.h"
 #include "dataplane/conn/relay.h"
 #include "dataplane/conn/upstream_attempt.h"
+#include "dataplane/conn/upstream_socket.h"
 #include "dataplane/ring/user_data.h"
 
 namespace ringway::conn {
@@ -21,8 +20,6 @@ namespace {
 using stats::Counter;
 
 constexpr int kSocketType = SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC;
-// Read by the kernel when the setsockopt SQE is issued (at submit).
-const int kOne = 1;
 
 }  // namespace
 
@@ -69,15 +66,9 @@ void Relay::OnSocket(Connection& conn, int32_t res) {
 
 void Relay::Connect(Connection& conn, int fd) {
   conn.side[kUpstream].fd = fd;
-  // Relayed writes go out as they come, as nginx's `tcp_nodelay on`.
-  if (ctx_.ring->features().setsockopt_cmd) {
-    io_uring_sqe* sqe = ctx_.ring->GetSqe();
-    ring::Ring::PrepSetsockopt(sqe, fd, IPPROTO_TCP, TCP_NODELAY, &kOne);
-    io_uring_sqe_set_data64(sqe, ring::UserData{ring::kOpIgnore, 0, 0}.Pack());
-    sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
-  } else {
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &kOne, sizeof(kOne));
-  }
+  PrepareUpstreamSocket(*ctx_.ring, fd,
+                        conn.preamble_end > conn.preamble_begin ||
+                            !conn.side[kClient].received.empty());
   const address::SocketAddress& server = conn.server->address;
   io_uring_sqe* sqe = ctx_.ring->GetSqe();
   // The kernel copies the address when the SQE is issued.
