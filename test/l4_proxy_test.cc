@@ -177,24 +177,27 @@ TEST(L4ProxyTest, HandshakeAckRidesOnTheFirstBytes) {
   for (int fd : {direct, accepted, client, upstream}) close(fd);
 }
 
-// half_close off (nginx's default): the upstream's FIN, once its bytes are
-// delivered, ends the connection: the client gets them and a FIN, and the
-// upstream sees the connection end too, though the client has not closed.
-TEST(L4ProxyTest, WithoutHalfCloseUpstreamFinEndsTheConnection) {
+// half_close off (nginx's default): the first side's FIN, once its bytes
+// are delivered, ends the connection: the other side gets them and a FIN,
+// and the first sees the connection end too, though the other has not
+// closed. The parameter: the upstream ends first.
+class WithoutHalfCloseTest : public testing::TestWithParam<bool> {};
+
+TEST_P(WithoutHalfCloseTest, FirstFinEndsTheConnection) {
   OneShotBackend backend;
   auto proxy = StartProxy(TcpTable({backend.address()}, "half_close: false"));
   ASSERT_NE(proxy, nullptr);
   int client = ConnectTo(proxy->listener_address("l4"));
   int upstream = backend.Accept();
   ASSERT_GE(upstream, 0);
-  ASSERT_TRUE(SendAll(client, "hello\n"));
-  EXPECT_EQ(ReadLine(upstream), "hello");
-  ASSERT_TRUE(SendAll(upstream, "bye\n"));
-  shutdown(upstream, SHUT_WR);
+  const int first = GetParam() ? upstream : client;
+  const int other = GetParam() ? client : upstream;
+  ASSERT_TRUE(SendAll(first, "last words\n"));
+  shutdown(first, SHUT_WR);
   bool eof_ok = false;
-  EXPECT_EQ(ReadToEof(client, &eof_ok), "bye\n");
+  EXPECT_EQ(ReadToEof(other, &eof_ok), "last words\n");
   EXPECT_TRUE(eof_ok);  // FIN, not a reset
-  EXPECT_EQ(ReadToEof(upstream, &eof_ok), "");
+  EXPECT_EQ(ReadToEof(first, &eof_ok), "");
   EXPECT_TRUE(eof_ok);
   EXPECT_TRUE(
       Eventually([&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
@@ -204,26 +207,11 @@ TEST(L4ProxyTest, WithoutHalfCloseUpstreamFinEndsTheConnection) {
   close(upstream);
 }
 
-// The same from the client's side: its FIN, after its bytes, ends both.
-TEST(L4ProxyTest, WithoutHalfCloseClientFinEndsTheConnection) {
-  OneShotBackend backend;
-  auto proxy = StartProxy(TcpTable({backend.address()}, "half_close: false"));
-  ASSERT_NE(proxy, nullptr);
-  int client = ConnectTo(proxy->listener_address("l4"));
-  int upstream = backend.Accept();
-  ASSERT_GE(upstream, 0);
-  ASSERT_TRUE(SendAll(client, "last words\n"));
-  shutdown(client, SHUT_WR);
-  bool eof_ok = false;
-  EXPECT_EQ(ReadToEof(upstream, &eof_ok), "last words\n");
-  EXPECT_TRUE(eof_ok);
-  EXPECT_EQ(ReadToEof(client, &eof_ok), "");
-  EXPECT_TRUE(eof_ok);
-  EXPECT_TRUE(
-      Eventually([&] { return proxy->Total(Counter::kConnectionsOpen) == 0; }));
-  close(client);
-  close(upstream);
-}
+INSTANTIATE_TEST_SUITE_P(L4ProxyTest, WithoutHalfCloseTest, testing::Bool(),
+                         [](const testing::TestParamInfo<bool>& info) {
+                           return info.param ? "UpstreamEndsFirst"
+                                             : "ClientEndsFirst";
+                         });
 
 TEST(L4ProxyTest, ClientResetReachesUpstreamAsReset) {
   OneShotBackend backend;
