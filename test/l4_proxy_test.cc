@@ -2,8 +2,8 @@
 // ways, half-close (and without it), resets, balancing order, failover,
 // recovery, idle timeout and a thousand concurrent connections.
 
-#include <linux/tcp.h>  // tcp_info with tcpi_segs_in
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -140,17 +140,10 @@ TEST(L4ProxyTest, UpstreamHalfCloseReachesClientWhoCanStillSend) {
   EXPECT_EQ(proxy->Total(Counter::kClientResets), 0u);
 }
 
-// Segments the socket has received (TCP_INFO), or 0.
-uint32_t SegmentsIn(int fd) {
-  tcp_info info{};
-  socklen_t length = sizeof(info);
-  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0) return 0;
-  return info.tcpi_segs_in;
-}
-
-// With the client's bytes read before the upstream connect (defer_accept),
-// the handshake's last ACK rides on them (conn/upstream_socket.h): the
-// backend's socket receives one segment fewer than from a client that
+// With the client's bytes read before the upstream connect (defer_accept:
+// the client's receive, submitted with the upstream socket op, completes
+// first), the handshake's last ACK rides on them (conn/upstream_socket.h):
+// the backend's socket receives one segment fewer than from a client that
 // connects and then writes the same bytes.
 TEST(L4ProxyTest, HandshakeAckRidesOnTheFirstBytes) {
   OneShotBackend backend;

@@ -106,6 +106,37 @@ std::string AsString(const Bytes& bytes) {
   return std::string(bytes.begin(), bytes.end());
 }
 
+// The ClientHello, peeked before the upstream connect, carries the ACK
+// that completes the upstream handshake (conn/upstream_socket.h): the
+// backend's socket receives one segment fewer than from a client that
+// connects and then sends the same bytes.
+TEST(PassthroughTest, HandshakeAckRidesOnTheClientHello) {
+  OneShotBackend backend;
+  Bytes hello = CaptureClientHello({.server_name = "a.example.org"});
+  auto backend_address = address::SocketAddress::Parse(backend.address());
+  ASSERT_TRUE(backend_address.ok());
+  int direct = ConnectTo(*backend_address);
+  ASSERT_GE(direct, 0);
+  ASSERT_TRUE(Send(direct, hello));
+  int accepted = backend.Accept();
+  ASSERT_GE(accepted, 0);
+  EXPECT_EQ(ReadExactly(accepted, hello.size()), AsString(hello));
+  const uint32_t direct_segments = SegmentsIn(accepted);
+
+  auto proxy = StartProxy(PassthroughTable("default_upstream_group: \"g\"",
+                                           Group("g", backend.address())));
+  ASSERT_NE(proxy, nullptr);
+  int client = ConnectTo(proxy->listener_address("tls"));
+  ASSERT_GE(client, 0);
+  ASSERT_TRUE(Send(client, hello));
+  int upstream = backend.Accept();
+  ASSERT_GE(upstream, 0);
+  EXPECT_EQ(ReadExactly(upstream, hello.size()), AsString(hello));
+  ASSERT_GT(direct_segments, 1u);
+  EXPECT_EQ(SegmentsIn(upstream), direct_segments - 1);
+  for (int fd : {direct, accepted, client, upstream}) close(fd);
+}
+
 TEST(PassthroughTest, LargeSplitClientHelloRoutedBySniAndRelayedUnchanged) {
   TestBackend a, b;
   auto proxy = StartProxy(PassthroughTable(

@@ -87,9 +87,13 @@ void HttpProxy::TryNextServer(Connection& conn) {
     return;
   }
   conn.side[kUpstream].fd = fd;
-  // The request (or the ClientHello to a TLS upstream) goes out as soon as
-  // the connect completes.
-  PrepareUpstreamSocket(*ctx_.ring, fd, /*bytes_ready=*/true);
+  // A request, or the ClientHello to a TLS upstream, goes out as soon as
+  // the connect completes; a stream may have nothing to send yet (a server
+  // that speaks first behind tls_terminate).
+  PrepareUpstreamSocket(*ctx_.ring, fd,
+                        !h.stream || conn.group->tls != nullptr ||
+                            !h.upstream_preamble.empty() ||
+                            !h.client_in.empty());
   io_uring_sqe* sqe = ctx_.ring->GetSqe();
   io_uring_prep_connect(sqe, fd, server.sockaddr_ptr(), server.length());
   conn.connect_started_ns = now_ns_;

@@ -259,9 +259,11 @@ void Relay::FinishDirection(Connection& conn, int d) {
   }
   dst.shut = true;
   if (!conn.listener->half_close) {
-    // The first side to end ends the connection; closing the sockets sends
-    // the FIN (after any bytes held with MSG_MORE) and saves waiting for
-    // the other side's.
+    // The first side to end ends the connection, without waiting for the
+    // other side's FIN. The FIN goes out first, by shutdown: it pushes any
+    // bytes held with MSG_MORE at once, where a close would reset instead
+    // (and drop them) if the socket still held unread bytes.
+    shutdown(dst.fd, SHUT_WR);
     Close(conn, CloseReason::kDone);
     return;
   }

@@ -1,5 +1,6 @@
 #include "test/support/tcp_client.h"
 
+#include <linux/tcp.h>  // tcp_info with tcpi_segs_in
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -114,6 +115,13 @@ uint16_t LocalPort(int fd) {
   socklen_t length = sizeof(local);
   getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length);
   return address::SocketAddress(local).port();
+}
+
+uint32_t SegmentsIn(int fd) {
+  tcp_info info{};
+  socklen_t length = sizeof(info);
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0) return 0;
+  return info.tcpi_segs_in;
 }
 
 }  // namespace ringway::test

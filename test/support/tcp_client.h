@@ -27,6 +27,8 @@ std::string ReadToEof(int fd, bool* ok);
 std::string SendThenReadToEof(int fd, const std::string& payload, bool* ok);
 // The local port of a connected or bound socket.
 uint16_t LocalPort(int fd);
+// Segments the socket has received so far (TCP_INFO tcpi_segs_in), or 0.
+uint32_t SegmentsIn(int fd);
 
 // Deterministic pseudo-random bytes: block `index` of stream `seed`.
 void FillPattern(uint64_t seed, uint64_t index, char* out, size_t size);
