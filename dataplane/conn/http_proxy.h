@@ -210,8 +210,6 @@ class HttpProxy {
   }
   void Close(Connection& conn, CloseReason reason);
   bool OnlyReceivesInFlight(const Connection& conn) const;
-  // Cancels the operation tagged `op` (one in flight at a time).
-  void CancelOp(Connection& conn, uint8_t op);
   void MaybeFinish(Connection& conn);
   uint64_t Tag(const Connection& conn, uint8_t op) const;
   HttpState* AcquireState();

@@ -15,6 +15,7 @@
 #include "dataplane/conn/conn_op.h"
 #include "dataplane/conn/http_proxy.h"
 #include "dataplane/conn/http_proxy_internal.h"
+#include "dataplane/conn/op_cancel.h"
 #include "dataplane/conn/upstream_attempt.h"
 
 namespace ringway::conn {
@@ -106,10 +107,7 @@ void HttpProxy::OnDeadline(Connection& conn) {
         return;
       }
       conn.connect_timed_out = true;
-      io_uring_sqe* sqe = ctx_.ring->GetSqe();
-      io_uring_prep_cancel64(sqe, Tag(conn, kOpConnect), 0);
-      io_uring_sqe_set_data64(sqe, Tag(conn, kOpHttpUpstreamCancel));
-      ++conn.inflight;
+      CancelOp(*ctx_.ring, conn, kOpConnect, kOpHttpUpstreamCancel);
       ++h.upstream_inflight;
       return;
     }
@@ -212,18 +210,16 @@ void HttpProxy::Close(Connection& conn, CloseReason reason) {
     // By their tags: a hash lookup each, where cancelling by descriptor
     // walks every bucket of the ring's cancel table.
     const HttpState& h = *conn.http;
-    if (h.client_recv_armed) CancelOp(conn, kOpHttpClientRecv);
-    if (h.upstream_recv_armed) CancelOp(conn, kOpHttpUpstreamRecv);
+    if (h.client_recv_armed) CancelOp(*ctx_.ring, conn, kOpHttpClientRecv);
+    if (h.upstream_recv_armed) {
+      CancelOp(*ctx_.ring, conn, kOpHttpUpstreamRecv);
+    }
   } else if (conn.inflight > 0) {
     for (const Endpoint& side : conn.side) {
-      if (side.fd < 0) continue;
-      io_uring_sqe* sqe = ctx_.ring->GetSqe();
-      io_uring_prep_cancel_fd(sqe, side.fd, IORING_ASYNC_CANCEL_ALL);
-      io_uring_sqe_set_data64(sqe, Tag(conn, kOpCancel));
-      ++conn.inflight;
+      if (side.fd >= 0) CancelOnSocket(*ctx_.ring, conn, side.fd);
     }
     // A connect or socket op has no fd to cancel by yet.
-    CancelOp(conn, kOpConnect);
+    CancelOp(*ctx_.ring, conn, kOpConnect);
   }
   MaybeFinish(conn);
 }
@@ -233,13 +229,6 @@ bool HttpProxy::OnlyReceivesInFlight(const Connection& conn) const {
   if (conn.inflight == 0 || conn.http == nullptr) return false;
   const HttpState& h = *conn.http;
   return conn.inflight == h.client_recv_armed + h.upstream_recv_armed;
-}
-
-void HttpProxy::CancelOp(Connection& conn, uint8_t op) {
-  io_uring_sqe* sqe = ctx_.ring->GetSqe();
-  io_uring_prep_cancel64(sqe, Tag(conn, op), 0);
-  io_uring_sqe_set_data64(sqe, Tag(conn, kOpCancel));
-  ++conn.inflight;
 }
 
 void HttpProxy::MaybeFinish(Connection& conn) {

@@ -15,6 +15,7 @@
 #include "dataplane/conn/conn_op.h"
 #include "dataplane/conn/http_proxy.h"
 #include "dataplane/conn/http_proxy_internal.h"
+#include "dataplane/conn/op_cancel.h"
 #include "dataplane/conn/upstream_attempt.h"
 
 namespace ringway::conn {
@@ -131,10 +132,7 @@ void HttpProxy::DropUpstream(Connection& conn) {
   }
   h.upstream_dropping = true;
   if (fd >= 0) {
-    io_uring_sqe* sqe = ctx_.ring->GetSqe();
-    io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
-    io_uring_sqe_set_data64(sqe, Tag(conn, kOpHttpUpstreamCancel));
-    ++conn.inflight;
+    CancelOnSocket(*ctx_.ring, conn, fd, kOpHttpUpstreamCancel);
     ++h.upstream_inflight;
   }
 }

@@ -13,6 +13,7 @@
 #include "dataplane/common/log.h"
 #include "dataplane/conn/access_log_lines.h"
 #include "dataplane/conn/conn_op.h"
+#include "dataplane/conn/op_cancel.h"
 #include "dataplane/ring/user_data.h"
 
 namespace ringway::conn {
@@ -145,10 +146,7 @@ void Relay::RequestSplice(Connection& conn, int d) {
   src.to_splice = true;
   if (!src.recv_armed) return;
   // Bytes that land before the cancel does are queued like the others.
-  io_uring_sqe* sqe = ctx_.ring->GetSqe();
-  io_uring_prep_cancel64(sqe, Tag(conn, DirOp(kOpRecv0, d)), 0);
-  io_uring_sqe_set_data64(sqe, Tag(conn, kOpCancel));
-  ++conn.inflight;
+  CancelOp(*ctx_.ring, conn, DirOp(kOpRecv0, d));
 }
 
 void Relay::DeferFlush(Connection& conn) {
@@ -258,15 +256,6 @@ void Relay::FinishDirection(Connection& conn, int d) {
     return;
   }
   dst.shut = true;
-  if (!conn.listener->half_close) {
-    // The first side to end ends the connection, without waiting for the
-    // other side's FIN. The FIN goes out first, by shutdown: it pushes any
-    // bytes held with MSG_MORE at once, where a close would reset instead
-    // (and drop them) if the socket still held unread bytes.
-    shutdown(dst.fd, SHUT_WR);
-    Close(conn, CloseReason::kDone);
-    return;
-  }
   if (conn.side[1 - d].eof && conn.side[d].shut) {
     Close(conn, CloseReason::kDone);
     return;
@@ -275,6 +264,12 @@ void Relay::FinishDirection(Connection& conn, int d) {
   // always handed to an io-wq worker thread, which costs more than the
   // system call it saves.
   shutdown(dst.fd, SHUT_WR);
+  // Without half-close the first side to end ends the connection, without
+  // waiting for the other side's FIN. That FIN still goes out first, by
+  // the shutdown: it pushes any bytes held with MSG_MORE at once, where a
+  // close would reset instead (and drop them) if the socket still held
+  // unread bytes.
+  if (!conn.listener->half_close) Close(conn, CloseReason::kDone);
 }
 
 void Relay::OnDeadline(Connection& conn) {
@@ -284,10 +279,7 @@ void Relay::OnDeadline(Connection& conn) {
       return;
     case ConnectionState::kConnecting: {
       conn.connect_timed_out = true;
-      io_uring_sqe* sqe = ctx_.ring->GetSqe();
-      io_uring_prep_cancel64(sqe, Tag(conn, kOpConnect), 0);
-      io_uring_sqe_set_data64(sqe, Tag(conn, kOpCancel));
-      ++conn.inflight;
+      CancelOp(*ctx_.ring, conn, kOpConnect);
       return;
     }
     case ConnectionState::kRelaying: {
@@ -357,19 +349,13 @@ void Relay::Close(Connection& conn, CloseReason reason) {
       conn.inflight ==
           conn.side[kClient].recv_armed + conn.side[kUpstream].recv_armed) {
     for (int d : {kClient, kUpstream}) {
-      if (!conn.side[d].recv_armed) continue;
-      io_uring_sqe* sqe = ctx_.ring->GetSqe();
-      io_uring_prep_cancel64(sqe, Tag(conn, DirOp(kOpRecv0, d)), 0);
-      io_uring_sqe_set_data64(sqe, Tag(conn, kOpCancel));
-      ++conn.inflight;
+      if (conn.side[d].recv_armed) {
+        CancelOp(*ctx_.ring, conn, DirOp(kOpRecv0, d));
+      }
     }
   } else if (conn.inflight > 0) {
     for (const Endpoint& side : conn.side) {
-      if (side.fd < 0) continue;
-      io_uring_sqe* sqe = ctx_.ring->GetSqe();
-      io_uring_prep_cancel_fd(sqe, side.fd, IORING_ASYNC_CANCEL_ALL);
-      io_uring_sqe_set_data64(sqe, Tag(conn, kOpCancel));
-      ++conn.inflight;
+      if (side.fd >= 0) CancelOnSocket(*ctx_.ring, conn, side.fd);
     }
   }
   MaybeFinish(conn);
