@@ -211,5 +211,4 @@ rc=$?; check "checks removed: applied" 0 $rc; [[ $rc -eq 0 ]] || cat apply.out
 check "checks removed: the server is back" "up" "$(field tls-wrong "$PORT_T" state)"
 check "checks removed: no check kind" "" "$(field tls-wrong "$PORT_T" check)"
 
-if [[ $FAILURES -ne 0 ]]; then echo "--- ringway.log:"; tail -40 ringway.log; fi
 finish

@@ -54,6 +54,9 @@ http {
 CONF
 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" > nginx/stdout 2>&1 &
 PIDS+=($!)
+# nginx retries a busy port for 2.5 s before giving up: until it listens,
+# every request through ringway would get a 502.
+wait_port "$PORT_APP" || { cat nginx/stdout nginx/logs/error.log; exit 1; }
 
 table() {  # table HEADER_VALUE
   cat <<CONF

@@ -53,10 +53,23 @@ check "ringway's kTLS test passed inside the VM" 0 "$status"
 contains "every proxy case ran" "[  PASSED  ] 16 tests." "$out"
 # 9 tls_terminate connections with kTLS, two sockets each; 6 HTTPS ones to
 # a plain backend, the client's socket only; two HTTPS to a TLS backend,
-# two sockets each (the OFF cases none); plus the probe's 6 TX and 6 RX.
-check "ringway's sockets encrypted in the kernel: TlsTxSw" 34 \
-  "$(stat_of TlsTxSw)"
-check "ringway's sockets decrypted in the kernel: TlsRxSw" 34 \
+# two sockets each (the OFF cases none); plus the probe's 6 TX and 6 RX:
+# 34. One of them may not get there, by timing alone: the upstream of
+# UpstreamRefusingUsAfterTheHandshakeIs502, whose server sends its alert
+# (and FIN) right after our Finished. When that alert is in before the
+# socket settles, BoringSSL reads it and the socket stays in user space
+# (same 502; the case asserts it either way): 33, as seen under TSan.
+one_of() {  # one_of NAME ALLOWED... ACTUAL
+  local name=$1 actual=${*: -1} allowed
+  for allowed in "${@:2:$#-2}"; do
+    [[ "$allowed" == "$actual" ]] && { echo "ok   $name ($actual)"; return; }
+  done
+  echo "FAIL $name: expected one of [${*:2:$#-2}], got [$actual]"
+  FAILURES=$((FAILURES + 1))
+}
+tx=$(stat_of TlsTxSw)
+one_of "ringway's sockets encrypted in the kernel: TlsTxSw" 34 33 "$tx"
+check "as many decrypted in the kernel as encrypted: TlsRxSw" "$tx" \
   "$(stat_of TlsRxSw)"
 check "no decryption error through ringway" 0 "$(stat_of TlsDecryptError)"
 finish

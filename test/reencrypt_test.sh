@@ -186,10 +186,7 @@ wait_for ringway.log 'ready: route table' || exit 1
 port_of() { grep -oE "listener \"$1\" on 127.0.0.1:[0-9]+" ringway.log | grep -oE '[0-9]+$'; }
 PORT=$(port_of edge)
 for port in "$PORT_A" "$PORT_B" "$PORT_STRICT"; do
-  for _ in $(seq 1 100); do
-    (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.05
-  done
+  wait_port "$port" || { cat nginx/stdout strict.log; exit 1; }
 done
 
 get() {  # get PATH: "status body"

@@ -66,7 +66,18 @@ need() {  # need TOOL...: fail at once when a peer program is missing
     command -v "$tool" >/dev/null || { echo "missing $tool"; exit 1; }
   done
 }
+# On a failure, the last lines of every log the test kept under $WORK
+# (ringway's, the peers'), so a failure seen once in CI can be read.
+dump_logs() {
+  [[ -n "$WORK" && -d "$WORK" ]] || return 0
+  local log
+  while IFS= read -r log; do
+    echo "--- ${log#"$WORK"/} (last 40 lines):"
+    tail -n 40 "$log"
+  done < <(find "$WORK" -maxdepth 3 -name '*.log' -size +0 | sort)
+}
 finish() {
   echo "$FAILURES failure(s)"
+  [[ $FAILURES -eq 0 ]] || dump_logs
   [[ $FAILURES -eq 0 ]]
 }
