@@ -126,7 +126,8 @@ void TestBackend::Serve() {
   auto update = [&](int fd, EchoConnection& c) {
     epoll_event e{};
     e.data.fd = fd;
-    e.events = (c.reading ? EPOLLIN : 0) | (c.unsent.empty() ? 0 : EPOLLOUT);
+    e.events = (c.reading ? uint32_t{EPOLLIN} : 0u) |
+               (c.unsent.empty() ? 0u : uint32_t{EPOLLOUT});
     epoll_ctl(epoll_fd, EPOLL_CTL_MOD, fd, &e);
   };
   auto finish = [&](int fd) {
@@ -154,7 +155,7 @@ void TestBackend::Serve() {
           if (!tag_.empty()) c.unsent = tag_ + "\n";
           epoll_event e{};
           e.data.fd = cfd;
-          e.events = EPOLLIN | (c.unsent.empty() ? 0 : EPOLLOUT);
+          e.events = EPOLLIN | (c.unsent.empty() ? 0u : uint32_t{EPOLLOUT});
           epoll_ctl(epoll_fd, EPOLL_CTL_ADD, cfd, &e);
         }
         continue;
