@@ -49,6 +49,12 @@ start() {
 stop() {
   kill -TERM "$PID"; wait "$PID"; check "exit 0 after SIGTERM" 0 $?; PID=""
 }
+# "listening" while anything still accepts on PORT, else "free". A bash
+# connect, not a program: it must run within milliseconds of the exit.
+port_state() {  # port_state PORT
+  if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then echo listening;
+  else echo free; fi
+}
 
 start
 KEY="$WORK/state/snakeoil/key.pem"
@@ -77,6 +83,11 @@ check "its directory is ringway's: mode 0700" "700 $(id -u)" \
 stats=$("$CTL" stats 2>&1)
 contains "ringwayctl stats (default socket)" "tls_handshakes" "$stats"
 stop
+# A restart right after the exit (systemctl restart) finds the ports free:
+# the listeners stopped listening before ringway exited, not when the
+# kernel got round to tearing its rings down (up to ~100 ms later).
+check "https port free at exit" free "$(port_state 8443)"
+check "http port free at exit" free "$(port_state 8080)"
 
 # A second start keeps the installation's certificate.
 before=$(sha256sum "$CERT")

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -450,7 +451,12 @@ void Shard::CloseListeners() {
   for (Listener& listener : listeners_) {
     timers_.Cancel(&listener.backoff);
     if (listener.fd < 0) continue;
-    // Ends the multishot accept; the socket leaves the reuseport group.
+    // Stops listening now: the socket leaves the reuseport group and frees
+    // the port even while a request of the ring still holds the file (a
+    // ring's teardown at exit runs later, in the kernel's own time), so a
+    // restart right after exit can bind it. The accept ends with an error.
+    shutdown(listener.fd, SHUT_RD);
+    // Ends the multishot accept if the shutdown has not yet.
     io_uring_sqe* sqe = ring_ ? ring_->GetSqe() : nullptr;
     if (sqe != nullptr) {
       io_uring_prep_cancel_fd(sqe, listener.fd, IORING_ASYNC_CANCEL_ALL);
