@@ -54,9 +54,14 @@ http {
 CONF
 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" > nginx/stdout 2>&1 &
 PIDS+=($!)
-# nginx retries a busy port for 2.5 s before giving up: until it listens,
-# every request through ringway would get a 502.
-wait_port "$PORT_APP" || { cat nginx/stdout nginx/logs/error.log; exit 1; }
+# nginx retries a busy port for 2.5 s before giving up: until it answers,
+# every request through ringway would get a 502. Its own header, not just
+# an open port (which another program could hold meanwhile).
+backend_answers() {
+  curl -s --max-time 1 -D - -o /dev/null "http://127.0.0.1:${PORT_APP}/" |
+    grep -q "X-Backend: app"
+}
+until_true 10 backend_answers || { cat nginx/stdout nginx/logs/error.log; exit 1; }
 
 table() {  # table HEADER_VALUE
   cat <<CONF

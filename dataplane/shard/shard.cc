@@ -451,10 +451,11 @@ void Shard::CloseListeners() {
   for (Listener& listener : listeners_) {
     timers_.Cancel(&listener.backoff);
     if (listener.fd < 0) continue;
-    // Stops listening now: the socket leaves the reuseport group and frees
-    // the port even while a request of the ring still holds the file (a
-    // ring's teardown at exit runs later, in the kernel's own time), so a
-    // restart right after exit can bind it. The accept ends with an error.
+    // Stops listening now, even while a request of the ring still holds
+    // the file (a ring's teardown at exit runs later, in the kernel's own
+    // time): the socket leaves the reuseport group, and a new ringway (its
+    // binds use SO_REUSEADDR) can bind the port right after this one
+    // exits. The accept ends with an error.
     shutdown(listener.fd, SHUT_RD);
     // Ends the multishot accept if the shutdown has not yet.
     io_uring_sqe* sqe = ring_ ? ring_->GetSqe() : nullptr;
