@@ -27,8 +27,15 @@ contains() {  # contains NAME NEEDLE TEXT
     echo "FAIL $1: [$2] not in:"; echo "$3"; FAILURES=$((FAILURES + 1)); fi
 }
 
+# "listening" while anything still accepts on PORT, else "free". A bash
+# connect, not a program: it must run within milliseconds of the exit.
+port_state() {  # port_state PORT
+  if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then echo listening;
+  else echo free; fi
+}
+
 for port in 8443 8080 8081; do
-  if (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  if [[ "$(port_state "$port")" == listening ]]; then
     echo "SKIP: port $port is in use on this machine"
     exit 0
   fi
@@ -48,12 +55,6 @@ start() {
 }
 stop() {
   kill -TERM "$PID"; wait "$PID"; check "exit 0 after SIGTERM" 0 $?; PID=""
-}
-# "listening" while anything still accepts on PORT, else "free". A bash
-# connect, not a program: it must run within milliseconds of the exit.
-port_state() {  # port_state PORT
-  if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then echo listening;
-  else echo free; fi
 }
 
 start

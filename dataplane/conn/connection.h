@@ -17,6 +17,7 @@
 #include "dataplane/accesslog/access_entry.h"
 #include "dataplane/conn/endpoint.h"
 #include "dataplane/conn/peek_buffer.h"
+#include "dataplane/ring/user_data.h"
 #include "dataplane/route/route_snapshot.h"
 #include "dataplane/stats/shard_stats.h"
 #include "dataplane/timer/timer_wheel.h"
@@ -189,6 +190,13 @@ struct Connection {
   Connection* prev = nullptr;
   Connection* next = nullptr;
 };
+
+// The user_data of `conn`'s operation `op`: the shard hands the completion
+// back to this connection, unless its slot was reused meanwhile (the
+// generation no longer matches).
+inline uint64_t Tag(const Connection& conn, uint8_t op) {
+  return ring::UserData{op, conn.slot, conn.generation}.Pack();
+}
 
 }  // namespace ringway::conn
 

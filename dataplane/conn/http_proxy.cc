@@ -23,7 +23,6 @@
 #include "dataplane/http/real_client_address.h"
 #include "dataplane/http/upstream_request.h"
 #include "dataplane/http/virtual_host_router.h"
-#include "dataplane/ring/user_data.h"
 
 namespace ringway::conn {
 
@@ -34,10 +33,6 @@ HttpProxy::HttpProxy(const HttpProxyContext& context, FinishedFn on_finished,
     : ctx_(context), on_finished_(on_finished), owner_(owner) {}
 
 HttpProxy::~HttpProxy() = default;
-
-uint64_t HttpProxy::Tag(const Connection& conn, uint8_t op) const {
-  return ring::UserData{op, conn.slot, conn.generation}.Pack();
-}
 
 HttpState* HttpProxy::AcquireState() {
   if (free_states_.empty()) return new HttpState();

@@ -211,7 +211,6 @@ class HttpProxy {
   void Close(Connection& conn, CloseReason reason);
   bool OnlyReceivesInFlight(const Connection& conn) const;
   void MaybeFinish(Connection& conn);
-  uint64_t Tag(const Connection& conn, uint8_t op) const;
   HttpState* AcquireState();
   void ReleaseState(HttpState* state);
 

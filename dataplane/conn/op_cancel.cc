@@ -1,15 +1,6 @@
 #include "dataplane/conn/op_cancel.h"
 
-#include "dataplane/ring/user_data.h"
-
 namespace ringway::conn {
-namespace {
-
-uint64_t Tag(const Connection& conn, uint8_t op) {
-  return ring::UserData{op, conn.slot, conn.generation}.Pack();
-}
-
-}  // namespace
 
 void CancelOp(ring::Ring& ring, Connection& conn, uint8_t op, uint8_t done_op) {
   io_uring_sqe* sqe = ring.GetSqe();

@@ -43,10 +43,6 @@ Relay::Relay(const RelayContext& context, FinishedFn on_finished, void* owner)
   pending_flush_.reserve(1024);  // grows only past that many in one batch
 }
 
-uint64_t Relay::Tag(const Connection& conn, uint8_t op) const {
-  return ring::UserData{op, conn.slot, conn.generation}.Pack();
-}
-
 void Relay::Touch(Connection& conn) { conn.last_activity_ns = now_ns_; }
 
 CloseReason Relay::ResetReason(int d) {

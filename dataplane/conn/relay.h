@@ -150,7 +150,6 @@ class Relay {
     conn.log.CountRelayed(d, bytes, now_ns_);
   }
 
-  uint64_t Tag(const Connection& conn, uint8_t op) const;
   void DeferFlush(Connection& conn);
 
   RelayContext ctx_;
